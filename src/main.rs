@@ -1,0 +1,34 @@
+//! The `clusterdns` binary: parses the command line, runs a subcommand, prints any error once
+//! with its causes, and turns the outcome into an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use clusterdns::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    clusterdns::logging::init(&cli.log);
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("clusterdns: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve(args) => {
+            let cfg = args.resolve()?;
+            clusterdns::server::serve(cfg)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check(args) => {
+            let args = args.resolve()?;
+            let ok = clusterdns::check::run(&args, &mut std::io::stdout().lock(), &mut std::io::stderr().lock())?;
+            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+    }
+}

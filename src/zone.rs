@@ -1,0 +1,557 @@
+//! An immutable, validated zone indexed for lookup: nodes keyed by case-insensitive wire
+//! name (empty non-terminals included), delegation flags computed at build time, and the
+//! single-walk lookup (exact match, closest encloser, delegation cut) the answer logic needs.
+
+use std::path::PathBuf;
+
+use hashbrown::HashTable;
+use rustc_hash::FxHasher;
+use std::hash::Hasher;
+
+use crate::name::{self, Name};
+use crate::rdata;
+use crate::zonefile::{Diag, Parsed};
+
+/// Node flags.
+pub mod flag {
+    /// The zone apex.
+    pub const APEX: u8 = 1;
+    /// A delegation point: NS records not at the apex.
+    pub const CUT: u8 = 2;
+    /// Strictly below a delegation point (glue or occluded data).
+    pub const BELOW_CUT: u8 = 4;
+    /// The node has a `*` child.
+    pub const WILD_CHILD: u8 = 8;
+    /// The node holds a CNAME.
+    pub const CNAME: u8 = 16;
+}
+
+/// The records of one type at one name. RDATA is stored as consecutive
+/// `rdlength (u16 BE) | rdata` entries in the order they were first read.
+#[derive(Debug, Clone)]
+pub struct RRset {
+    pub rtype: u16,
+    pub ttl: u32,
+    pub count: u16,
+    pub rdata: Box<[u8]>,
+    /// Pre-encoded answer (see `answer::preencode`), filled in after the zone is built.
+    pub fast: Option<Box<[u8]>>,
+}
+
+impl RRset {
+    /// Iterates the RDATA of each record.
+    pub fn rdatas(&self) -> RdataIter<'_> {
+        RdataIter { b: &self.rdata }
+    }
+}
+
+pub struct RdataIter<'a> {
+    b: &'a [u8],
+}
+
+impl<'a> Iterator for RdataIter<'a> {
+    type Item = &'a [u8];
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.b.len() < 2 {
+            return None;
+        }
+        let len = u16::from_be_bytes([self.b[0], self.b[1]]) as usize;
+        let r = self.b.get(2..2 + len)?;
+        self.b = &self.b[2 + len..];
+        Some(r)
+    }
+}
+
+/// One owner name and its RRsets.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// The name as first written in the zone file (case preserved).
+    pub name: Name,
+    pub flags: u8,
+    pub rrsets: Box<[RRset]>,
+}
+
+impl Node {
+    pub fn rrset(&self, rtype: u16) -> Option<&RRset> {
+        self.rrsets.iter().find(|r| r.rtype == rtype)
+    }
+    pub fn has(&self, f: u8) -> bool {
+        self.flags & f != 0
+    }
+}
+
+/// Index of a node in its zone.
+pub type NodeId = u32;
+
+/// An immutable zone.
+#[derive(Debug)]
+pub struct Zone {
+    /// The origin, lower-cased.
+    pub origin: Name,
+    pub class: u16,
+    pub serial: u32,
+    /// Number of records (after removing duplicates).
+    pub records: usize,
+    /// The files the zone was read from (zone file first, then includes).
+    pub files: Vec<PathBuf>,
+    pub nodes: Vec<Node>,
+    index: HashTable<NodeId>,
+}
+
+/// The outcome of looking a name up in a zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    /// The name is at or below this delegation point (never the apex).
+    Delegation(NodeId),
+    /// The name exists (possibly as an empty non-terminal).
+    Exact(NodeId),
+    /// The name does not exist; the closest encloser and, if present, the wildcard under it.
+    NoName { encloser: NodeId, wildcard: Option<NodeId> },
+}
+
+/// Hash of a wire name, case-insensitive.
+pub fn hash_name(wire: &[u8]) -> u64 {
+    let mut h = FxHasher::default();
+    // Hash 8 bytes at a time with the ASCII letters folded.
+    let mut chunks = wire.chunks_exact(8);
+    for c in &mut chunks {
+        let mut v = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        // Set bit 5 of every byte in A..Z: fold case without a branch per byte.
+        let upper = upper_mask(v);
+        v |= upper;
+        h.write_u64(v);
+    }
+    for &b in chunks.remainder() {
+        h.write_u8(b.to_ascii_lowercase());
+    }
+    h.finish()
+}
+
+/// Bit 5 set in each byte lane whose byte is in b'A'..=b'Z'.
+#[inline]
+fn upper_mask(v: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Lanes >= 'A' and lanes > 'Z', computed without carries between lanes (all lanes < 0x80
+    // are handled; lanes >= 0x80 are excluded by the final mask).
+    let low7 = v & !HIGH;
+    let ge_a = (low7 + ONES * (0x80 - b'A' as u64)) & HIGH;
+    let gt_z = (low7 + ONES * (0x80 - b'Z' as u64 - 1)) & HIGH;
+    let in_range = ge_a & !gt_z & !(v & HIGH);
+    in_range >> 2
+}
+
+impl Zone {
+    /// Finds the node with exactly this name (case-insensitive).
+    pub fn find(&self, wire: &[u8]) -> Option<NodeId> {
+        let h = hash_name(wire);
+        self.index.find(h, |&id| self.nodes[id as usize].name.wire().eq_ignore_ascii_case(wire)).copied()
+    }
+
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id as usize]
+    }
+
+    pub fn apex(&self) -> &Node {
+        &self.nodes[0]
+    }
+
+    pub fn soa(&self) -> Option<&RRset> {
+        self.apex().rrset(rdata::SOA)
+    }
+
+    /// The SOA MINIMUM field, for negative-caching TTLs (RFC 2308).
+    pub fn negative_ttl(&self) -> u32 {
+        match self.soa() {
+            Some(s) => {
+                let rd = s.rdatas().next().unwrap_or(&[]);
+                let min = rd
+                    .len()
+                    .checked_sub(4)
+                    .map(|p| u32::from_be_bytes([rd[p], rd[p + 1], rd[p + 2], rd[p + 3]]))
+                    .unwrap_or(0);
+                min.min(s.ttl)
+            }
+            None => 0,
+        }
+    }
+
+    /// Looks `qname` up. `qname` must be at or below the origin.
+    pub fn lookup(&self, qname: &[u8]) -> Lookup {
+        // Exact match first: the common case.
+        let mut cur = qname;
+        let mut found = self.find(cur);
+        let exact = found.is_some();
+        while found.is_none() {
+            match name::parent(cur) {
+                Some(p) if p.len() >= self.origin.len() => {
+                    cur = p;
+                    found = self.find(cur);
+                }
+                // Cannot happen for names inside the zone: the apex always exists.
+                _ => return Lookup::NoName { encloser: 0, wildcard: None },
+            }
+        }
+        let id = found.unwrap_or(0);
+        let node = self.node(id);
+        if node.flags & (flag::CUT | flag::BELOW_CUT) != 0 {
+            if let Some(cut) = self.highest_cut(cur) {
+                return Lookup::Delegation(cut);
+            }
+        }
+        if exact {
+            return Lookup::Exact(id);
+        }
+        let wildcard = if node.has(flag::WILD_CHILD) {
+            let mut buf = [0u8; name::MAX_NAME + 2];
+            buf[0] = 1;
+            buf[1] = b'*';
+            let n = cur.len().min(name::MAX_NAME);
+            buf[2..2 + n].copy_from_slice(&cur[..n]);
+            self.find(&buf[..2 + n])
+        } else {
+            None
+        };
+        Lookup::NoName { encloser: id, wildcard }
+    }
+
+    /// The delegation point closest to the apex at or above `wire`.
+    fn highest_cut(&self, wire: &[u8]) -> Option<NodeId> {
+        let mut best = None;
+        let mut cur = wire;
+        while cur.len() > self.origin.len() {
+            if let Some(id) = self.find(cur) {
+                if self.node(id).has(flag::CUT) {
+                    best = Some(id);
+                }
+            }
+            cur = name::parent(cur)?;
+        }
+        best
+    }
+
+    /// Looks up the RRset `rtype` at `wire` only where it is authoritative data or glue.
+    pub fn rrset_at(&self, wire: &[u8], rtype: u16) -> Option<&RRset> {
+        self.find(wire).and_then(|id| self.node(id).rrset(rtype))
+    }
+}
+
+/// A zone that could not be built, with every reason.
+#[derive(Debug)]
+pub struct ZoneErrors {
+    pub errors: Vec<Diag>,
+    pub suppressed: usize,
+}
+
+/// Builds a zone from parsed records, applying `named-checkzone`'s checks. Warnings are
+/// appended to `warnings`. Fails when the file had errors or the zone breaks a rule.
+pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<Zone, ZoneErrors> {
+    let Parsed { records, mut errors, warnings: pw, files, suppressed } = parsed;
+    warnings.extend(pw);
+    let top = files.first().cloned().unwrap_or_default();
+    let origin = origin.to_lowercase();
+    let mut b = Builder::new(origin.clone(), records.len());
+    for r in records {
+        if !r.owner.is_subdomain_of(&origin) {
+            let path = files.get(r.file as usize).cloned().unwrap_or_default();
+            warnings.push(Diag { path, line: r.line, message: format!("ignoring out-of-zone data ({})", r.owner) });
+            continue;
+        }
+        let id = b.node_for(&r.owner);
+        b.add(id, r.rtype, r.ttl, &r.rdata, (r.file, r.line), &files, warnings);
+    }
+    let Builder { mut nodes, sets, index, count, first_line, .. } = b;
+    for (n, s) in nodes.iter_mut().zip(sets) {
+        n.rrsets = s.into_boxed_slice();
+    }
+    let at = |id: usize, files: &[PathBuf]| -> (PathBuf, u32) {
+        let (f, l) = first_line[id];
+        (files.get(f as usize).cloned().unwrap_or_default(), l)
+    };
+    // Per-name rules.
+    for (id, n) in nodes.iter().enumerate() {
+        let has_cname = n.rrset(rdata::CNAME).is_some();
+        if has_cname {
+            let other = n.rrsets.iter().any(|r| !matches!(r.rtype, rdata::CNAME | rdata::RRSIG | rdata::NSEC | 25 | 30));
+            if other {
+                let (path, line) = at(id, &files);
+                errors.push(Diag { path, line, message: format!("{}: CNAME and other data", n.name) });
+            }
+            if n.rrset(rdata::CNAME).is_some_and(|r| r.count > 1) {
+                let (path, line) = at(id, &files);
+                errors.push(Diag { path, line, message: format!("{}: multiple RRs of singleton type (CNAME)", n.name) });
+            }
+        }
+        if id != 0 && n.rrset(rdata::SOA).is_some() {
+            let (path, line) = at(id, &files);
+            errors.push(Diag { path, line, message: format!("{}: SOA record not at top of zone", n.name) });
+        }
+    }
+    let apex = &nodes[0];
+    match apex.rrset(rdata::SOA) {
+        None => errors.push(Diag { path: top.clone(), line: 0, message: format!("zone {origin}: has no SOA record") }),
+        Some(s) if s.count > 1 => {
+            let (path, line) = at(0, &files);
+            errors.push(Diag { path, line, message: format!("{origin}: multiple RRs of singleton type (SOA)") })
+        }
+        _ => {}
+    }
+    if apex.rrset(rdata::NS).is_none() {
+        errors.push(Diag { path: top.clone(), line: 0, message: format!("zone {origin}: has no NS records") });
+    }
+    if !errors.is_empty() {
+        return Err(ZoneErrors { errors, suppressed });
+    }
+    // Flags: cuts, names below cuts, wildcard parents.
+    for n in nodes.iter_mut().skip(1) {
+        if n.rrset(rdata::NS).is_some() {
+            n.flags |= flag::CUT;
+        }
+    }
+    let origin_len = origin.len();
+    let mut below = vec![false; nodes.len()];
+    let mut wild_parent = Vec::new();
+    for (id, n) in nodes.iter().enumerate() {
+        let w = n.name.wire();
+        if w.len() > origin_len && w[0] == 1 && w[1] == b'*' {
+            if let Some(p) = name::parent(w) {
+                wild_parent.push(p.to_vec());
+            }
+        }
+        let mut cur = name::parent(w);
+        while let Some(p) = cur {
+            if p.len() <= origin_len {
+                break;
+            }
+            let h = hash_name(p);
+            if let Some(&pid) = index.find(h, |&i| nodes[i as usize].name.wire().eq_ignore_ascii_case(p)) {
+                if nodes[pid as usize].has(flag::CUT) {
+                    below[id] = true;
+                    break;
+                }
+            }
+            cur = name::parent(p);
+        }
+    }
+    for (n, b) in nodes.iter_mut().zip(below) {
+        if b {
+            n.flags |= flag::BELOW_CUT;
+        }
+        if n.rrset(rdata::CNAME).is_some() {
+            n.flags |= flag::CNAME;
+        }
+    }
+    for p in wild_parent {
+        let h = hash_name(&p);
+        if let Some(&pid) = index.find(h, |&i| nodes[i as usize].name.wire().eq_ignore_ascii_case(&p)) {
+            nodes[pid as usize].flags |= flag::WILD_CHILD;
+        }
+    }
+    let serial = nodes[0]
+        .rrset(rdata::SOA)
+        .and_then(|s| s.rdatas().next().map(soa_serial))
+        .unwrap_or(0);
+    Ok(Zone { origin, class: 1, serial, records: count, files, nodes, index })
+}
+
+/// The serial field of SOA RDATA.
+pub fn soa_serial(rd: &[u8]) -> u32 {
+    let mut p = 0;
+    for _ in 0..2 {
+        p += name::wire_len(&rd[p.min(rd.len())..]).unwrap_or(0);
+    }
+    rd.get(p..p + 4).map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]])).unwrap_or(0)
+}
+
+/// Mutable state while a zone is assembled; becomes an immutable [`Zone`].
+struct Builder {
+    origin: Name,
+    nodes: Vec<Node>,
+    /// Per node, the RRsets under construction (moved into nodes at the end).
+    sets: Vec<Vec<RRset>>,
+    index: HashTable<NodeId>,
+    /// Where each node was first written (for messages).
+    first_line: Vec<(u16, u32)>,
+    count: usize,
+}
+
+impl Builder {
+    fn new(origin: Name, hint: usize) -> Builder {
+        let mut b = Builder {
+            origin: origin.clone(),
+            nodes: Vec::with_capacity(hint + 1),
+            sets: Vec::with_capacity(hint + 1),
+            index: HashTable::with_capacity(hint + 1),
+            first_line: Vec::with_capacity(hint + 1),
+            count: 0,
+        };
+        b.insert(origin, (0, 0));
+        b
+    }
+
+    fn insert(&mut self, name: Name, at: (u16, u32)) -> NodeId {
+        let id = self.nodes.len() as NodeId;
+        let h = hash_name(name.wire());
+        let nodes = &self.nodes;
+        self.index.insert_unique(h, id, |&i| hash_name(nodes[i as usize].name.wire()));
+        self.nodes.push(Node { name, flags: if id == 0 { flag::APEX } else { 0 }, rrsets: Box::new([]) });
+        self.sets.push(Vec::new());
+        self.first_line.push(at);
+        id
+    }
+
+    fn find(&self, wire: &[u8]) -> Option<NodeId> {
+        let h = hash_name(wire);
+        self.index.find(h, |&i| self.nodes[i as usize].name.wire().eq_ignore_ascii_case(wire)).copied()
+    }
+
+    /// The node for `owner`, created with its missing ancestors (empty non-terminals).
+    fn node_for(&mut self, owner: &Name) -> NodeId {
+        if let Some(id) = self.find(owner.wire()) {
+            return id;
+        }
+        // Create missing ancestors first, so parents precede children.
+        let mut missing: Vec<&[u8]> = Vec::new();
+        let mut cur = name::parent(owner.wire());
+        while let Some(p) = cur {
+            if p.len() <= self.origin.len() || self.find(p).is_some() {
+                break;
+            }
+            missing.push(p);
+            cur = name::parent(p);
+        }
+        for p in missing.into_iter().rev() {
+            self.insert(Name::from_wire_unchecked(p), (0, 0));
+        }
+        self.insert(owner.clone(), (0, 0))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        id: NodeId,
+        rtype: u16,
+        ttl: u32,
+        rd: &[u8],
+        at: (u16, u32),
+        files: &[PathBuf],
+        warnings: &mut Vec<Diag>,
+    ) {
+        let idx = id as usize;
+        if self.first_line[idx] == (0, 0) {
+            self.first_line[idx] = at;
+        }
+        let sets = &mut self.sets[idx];
+        let set = match sets.iter_mut().position(|s| s.rtype == rtype) {
+            Some(p) => &mut sets[p],
+            None => {
+                sets.push(RRset { rtype, ttl, count: 0, rdata: Box::new([]), fast: None });
+                sets.last_mut().expect("just pushed")
+            }
+        };
+        if set.rdatas().any(|r| rdata_eq(rtype, r, rd)) {
+            return;
+        }
+        if set.count > 0 && ttl != set.ttl {
+            let path = files.get(at.0 as usize).cloned().unwrap_or_default();
+            warnings.push(Diag {
+                path,
+                line: at.1,
+                message: format!("TTL set to prior TTL ({}) for {} {}", set.ttl, self.nodes[idx].name, rdata::type_name(rtype)),
+            });
+        }
+        if set.count == u16::MAX || set.rdata.len() + rd.len() + 2 > 16 * 1024 * 1024 {
+            return;
+        }
+        let mut v = std::mem::take(&mut set.rdata).into_vec();
+        v.extend_from_slice(&(rd.len() as u16).to_be_bytes());
+        v.extend_from_slice(rd);
+        set.rdata = v.into_boxed_slice();
+        set.count += 1;
+        self.count += 1;
+    }
+}
+
+/// RDATA equality as DNS defines it: names compared case-insensitively for the types whose
+/// RDATA names are canonicalized (RFC 4034 6.2), bytes otherwise.
+fn rdata_eq(rtype: u16, a: &[u8], b: &[u8]) -> bool {
+    if a == b {
+        return true;
+    }
+    match rtype {
+        2..=9 | 12 | 14 | 15 | 17 | 18 | 21 | 24 | 26 | 33 | 35 | 36 | 39 => a.eq_ignore_ascii_case(b),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zonefile::{parse_str, Options};
+    use std::path::Path;
+
+    pub fn zone(text: &str, origin: &str) -> Zone {
+        let o = Name::from_ascii(origin).unwrap();
+        let p = parse_str(text.as_bytes(), Path::new("t.zone"), &Options::new(o.clone()));
+        let mut w = Vec::new();
+        build(&o, p, &mut w).unwrap()
+    }
+
+    fn n(s: &str) -> Vec<u8> {
+        Name::from_ascii(s).unwrap().wire().to_vec()
+    }
+
+    const Z: &str = "$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns\nns A 1.1.1.1\na.b.c A 1.1.1.2\n*.w A 1.1.1.3\nsub NS ns.sub\nns.sub A 1.1.1.4\n";
+
+    #[test]
+    fn lookups() {
+        let z = zone(Z, "ex.");
+        assert!(matches!(z.lookup(&n("ns.ex.")), Lookup::Exact(_)));
+        assert!(matches!(z.lookup(&n("NS.EX.")), Lookup::Exact(_)));
+        // empty non-terminals exist
+        assert!(matches!(z.lookup(&n("b.c.ex.")), Lookup::Exact(_)));
+        assert!(matches!(z.lookup(&n("x.ex.")), Lookup::NoName { encloser: 0, wildcard: None }));
+        match z.lookup(&n("x.y.w.ex.")) {
+            Lookup::NoName { wildcard: Some(w), .. } => assert_eq!(z.node(w).name.to_string(), "*.w.ex."),
+            other => panic!("{other:?}"),
+        }
+        for q in ["sub.ex.", "ns.sub.ex.", "deep.x.sub.ex."] {
+            match z.lookup(&n(q)) {
+                Lookup::Delegation(c) => assert_eq!(z.node(c).name.to_string(), "sub.ex."),
+                other => panic!("{q}: {other:?}"),
+            }
+        }
+        assert_eq!(z.serial, 1);
+        assert_eq!(z.records, 7);
+        assert_eq!(z.negative_ttl(), 5);
+    }
+
+    #[test]
+    fn checks() {
+        let o = Name::from_ascii("ex.").unwrap();
+        let p = parse_str(b"$TTL 60\n@ NS ns\nx CNAME y\nx A 1.2.3.4\nout. A 1.2.3.4\n", Path::new("t.zone"), &Options::new(o.clone()));
+        let mut w = Vec::new();
+        let e = build(&o, p, &mut w).unwrap_err();
+        let msgs: Vec<String> = e.errors.iter().map(|d| d.to_string()).collect();
+        assert_eq!(msgs, vec!["t.zone:3: x.ex.: CNAME and other data", "t.zone: zone ex.: has no SOA record"]);
+        assert!(w.iter().any(|d| d.to_string() == "t.zone:5: ignoring out-of-zone data (out.)"));
+    }
+
+    #[test]
+    fn duplicates_removed() {
+        let z = zone("$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns\n@ NS NS\nns A 1.1.1.1\nns A 1.1.1.1\n", "ex.");
+        assert_eq!(z.records, 3);
+    }
+
+    #[test]
+    fn case_fold_mask() {
+        for s in ["ABCDEFGH", "Z@[`az{~", "\u{7f}aAzZ019"] {
+            let b = s.as_bytes();
+            let mut v = [0u8; 8];
+            v[..b.len().min(8)].copy_from_slice(&b[..b.len().min(8)]);
+            let got = (u64::from_le_bytes(v) | upper_mask(u64::from_le_bytes(v))).to_le_bytes();
+            assert_eq!(got, v.map(|c| c.to_ascii_lowercase()), "{s}");
+        }
+        assert_eq!(hash_name(b"\x08LHMASTER\x05LIHUI\x00"), hash_name(b"\x08lhmaster\x05lihui\x00"));
+    }
+}
