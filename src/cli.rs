@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand};
 use crate::name::Name;
 
 #[derive(Debug, Parser)]
-#[command(name = "clusterdns", version, about = "Authoritative DNS for the machines of a cluster, from BIND zone files")]
+#[command(
+    name = "clusterdns",
+    version,
+    about = "Authoritative DNS for the machines of a cluster, from BIND zone files"
+)]
 pub struct Cli {
     /// Log filter (error, warn, info, debug, trace, or a tracing directive).
     #[arg(long, global = true, default_value = "info", env = "CLUSTERDNS_LOG")]
@@ -95,10 +99,14 @@ impl ServeArgs {
         let threads = match self.threads {
             Some(0) => anyhow::bail!("--threads must be at least 1"),
             Some(n) => n,
-            None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            None => std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
         };
         let poll_interval = match self.poll_interval {
-            Some(s) if !(s > 0.0 && s.is_finite()) => anyhow::bail!("--poll-interval must be a positive number of seconds"),
+            Some(s) if !(s > 0.0 && s.is_finite()) => {
+                anyhow::bail!("--poll-interval must be a positive number of seconds")
+            }
             Some(s) => Some(Duration::from_secs_f64(s)),
             None => None,
         };
@@ -122,9 +130,15 @@ impl ServeArgs {
 impl CheckCmd {
     pub fn resolve(self) -> anyhow::Result<crate::check::CheckArgs> {
         let origin = match self.origin {
-            Some(o) => Some(Name::from_ascii(&o).map_err(|e| anyhow::anyhow!("bad --origin {o:?}: {e}"))?),
+            Some(o) => {
+                Some(Name::from_ascii(&o).map_err(|e| anyhow::anyhow!("bad --origin {o:?}: {e}"))?)
+            }
             None => None,
         };
-        Ok(crate::check::CheckArgs { paths: self.paths, origin, print: self.print })
+        Ok(crate::check::CheckArgs {
+            paths: self.paths,
+            origin,
+            print: self.print,
+        })
     }
 }

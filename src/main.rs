@@ -27,8 +27,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Check(args) => {
             let args = args.resolve()?;
-            let ok = clusterdns::check::run(&args, &mut std::io::stdout().lock(), &mut std::io::stderr().lock())?;
-            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            let ok = clusterdns::check::run(
+                &args,
+                &mut std::io::stdout().lock(),
+                &mut std::io::stderr().lock(),
+            )?;
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
     }
 }

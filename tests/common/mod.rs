@@ -1,0 +1,281 @@
+//! Test harness shared by the integration tests: starts the real `clusterdns` binary on a free
+//! loopback port, collects its log, kills it on drop, and queries it with `dig`.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A running server.
+pub struct Server {
+    child: Child,
+    pub port: u16,
+    log: Arc<Mutex<String>>,
+}
+
+impl Server {
+    /// Starts `clusterdns serve --zones DIR --listen 127.0.0.1:0 EXTRA...` and waits until it
+    /// says which port it bound.
+    pub fn start(zones: &Path, extra: &[&str]) -> Server {
+        Self::try_start(zones, extra).unwrap_or_else(|log| panic!("server did not start:\n{log}"))
+    }
+
+    /// Like `start`, but returns the log when the server exits or never binds.
+    pub fn try_start(zones: &Path, extra: &[&str]) -> Result<Server, String> {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_clusterdns"))
+            .args(["--log", "info", "serve", "--zones"])
+            .arg(zones)
+            .args(["--listen", "127.0.0.1:0", "--threads", "2"])
+            .args(extra)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("failed to spawn clusterdns");
+        let stderr = child.stderr.take().expect("stderr piped");
+        let log = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                let mut tx = Some(tx);
+                for line in BufReader::new(stderr).lines() {
+                    let Ok(line) = line else { break };
+                    let line = strip_ansi(&line);
+                    if let Some(port) = line.split("listening on 127.0.0.1:").nth(1) {
+                        let port: u16 = port
+                            .split(|c: char| !c.is_ascii_digit())
+                            .next()
+                            .unwrap_or("0")
+                            .parse()
+                            .unwrap_or(0);
+                        if let Some(t) = tx.take() {
+                            let _ = t.send(port);
+                        }
+                    }
+                    let mut l = log.lock().unwrap();
+                    l.push_str(&line);
+                    l.push('\n');
+                }
+            });
+        }
+        match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(port) => Ok(Server { child, port, log }),
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                std::thread::sleep(Duration::from_millis(100));
+                let l = log.lock().unwrap().clone();
+                Err(l)
+            }
+        }
+    }
+
+    /// Everything the server logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Waits until the log contains `needle` (or panics after `timeout`).
+    pub fn wait_log(&self, needle: &str, timeout: Duration) {
+        let t0 = Instant::now();
+        while t0.elapsed() < timeout {
+            if self.log().contains(needle) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("log never contained {needle:?}:\n{}", self.log());
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Queries with dig: `args` are extra dig arguments (e.g. `["lhmaster.lihui.hadoop", "A"]`).
+    pub fn dig(&self, args: &[&str]) -> Dig {
+        dig(self.port, args)
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        unsafe_kill(self.child.id(), 15);
+        let t0 = Instant::now();
+        loop {
+            if let Ok(Some(s)) = self.child.try_wait() {
+                return s;
+            }
+            if t0.elapsed() > Duration::from_secs(10) {
+                let _ = self.child.kill();
+                return self.child.wait().expect("wait");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Sends a signal with the `kill` command (no libc in tests).
+pub fn unsafe_kill(pid: u32, sig: i32) {
+    let _ = Command::new("kill")
+        .arg(format!("-{sig}"))
+        .arg(pid.to_string())
+        .status();
+}
+
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A parsed dig answer.
+#[derive(Debug, Clone, Default)]
+pub struct Dig {
+    pub raw: String,
+    pub status: String,
+    pub flags: Vec<String>,
+    pub answer: Vec<String>,
+    pub authority: Vec<String>,
+    pub additional: Vec<String>,
+    /// "UDP" or "TCP", from the SERVER line.
+    pub transport: String,
+}
+
+impl Dig {
+    pub fn has_flag(&self, f: &str) -> bool {
+        self.flags.iter().any(|x| x == f)
+    }
+    /// The RDATA fields of the answer records (last column onwards).
+    pub fn answer_rdata(&self) -> Vec<String> {
+        self.answer
+            .iter()
+            .map(|l| l.split_whitespace().skip(4).collect::<Vec<_>>().join(" "))
+            .collect()
+    }
+}
+
+/// Runs `dig @127.0.0.1 -p PORT ARGS` and parses the output. Never touches the system resolver.
+pub fn dig(port: u16, args: &[&str]) -> Dig {
+    let out = Command::new("dig")
+        .arg("@127.0.0.1")
+        .args(["-p", &port.to_string()])
+        .args(["+time=2", "+tries=2", "+nocookie"])
+        .args(args)
+        .output()
+        .expect("dig must be installed (apt-get install bind9-dnsutils)");
+    parse_dig(&String::from_utf8_lossy(&out.stdout))
+}
+
+pub fn parse_dig(raw: &str) -> Dig {
+    let mut d = Dig {
+        raw: raw.to_string(),
+        ..Default::default()
+    };
+    let mut section = "";
+    for line in raw.lines() {
+        if let Some(rest) = line.split("status: ").nth(1) {
+            d.status = rest.split(',').next().unwrap_or("").trim().to_string();
+        }
+        if let Some(rest) = line.strip_prefix(";; flags: ") {
+            d.flags = rest
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .map(String::from)
+                .collect();
+        }
+        if let Some(rest) = line.strip_prefix(";; SERVER: ") {
+            d.transport = rest
+                .rsplit('(')
+                .next()
+                .unwrap_or("")
+                .trim_end_matches(')')
+                .to_string();
+        }
+        if line.starts_with(";; ANSWER SECTION") {
+            section = "an";
+            continue;
+        }
+        if line.starts_with(";; AUTHORITY SECTION") {
+            section = "ns";
+            continue;
+        }
+        if line.starts_with(";; ADDITIONAL SECTION") {
+            section = "ar";
+            continue;
+        }
+        if line.trim().is_empty() || line.starts_with(';') {
+            if line.trim().is_empty() {
+                section = "";
+            }
+            continue;
+        }
+        let norm = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        match section {
+            "an" => d.answer.push(norm),
+            "ns" => d.authority.push(norm),
+            "ar" => d.additional.push(norm),
+            _ => {}
+        }
+    }
+    d
+}
+
+/// A fresh temporary directory removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        let p = std::env::temp_dir().join(format!(
+            "clusterdns-{tag}-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0)
+        ));
+        std::fs::create_dir_all(&p).expect("create temp dir");
+        TempDir(p)
+    }
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+    /// Copies the bundled example zones in.
+    pub fn with_example_zones(tag: &str) -> TempDir {
+        let t = TempDir::new(tag);
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("zones");
+        for e in std::fs::read_dir(src).expect("zones/") {
+            let e = e.expect("entry");
+            std::fs::copy(e.path(), t.0.join(e.file_name())).expect("copy zone");
+        }
+        t
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
