@@ -494,10 +494,10 @@ mod tests {
 
     #[test]
     fn rejects() {
-        assert_eq!(parse_query(&[0; 5]), Err(Reject::Drop));
+        assert!(matches!(parse_query(&[0; 5]), Err(Reject::Drop)));
         let mut p = query(b"\x01a\x00", 1, &[], 0);
         p[2] |= 0x80;
-        assert_eq!(parse_query(&p), Err(Reject::Drop));
+        assert!(matches!(parse_query(&p), Err(Reject::Drop)));
         let p = query(b"\x01a\x00", 1, b"junk", 0);
         assert!(matches!(
             parse_query(&p),
