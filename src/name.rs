@@ -214,6 +214,21 @@ pub fn push_ddd(out: &mut String, c: u8) {
 /// A relative name is completed with `origin`; `@` alone is the origin.
 pub fn parse_into(text: &[u8], origin: Option<&[u8]>, out: &mut Vec<u8>) -> Result<(), NameError> {
     out.clear();
+    parse_append(text, origin, out)
+}
+
+/// Like [`parse_into`] but appends the name to `out` (RDATA assembly); on error `out` is left
+/// with its original length.
+pub fn parse_append(text: &[u8], origin: Option<&[u8]>, out: &mut Vec<u8>) -> Result<(), NameError> {
+    let base = out.len();
+    let r = parse_at(text, origin, out, base);
+    if r.is_err() {
+        out.truncate(base);
+    }
+    r
+}
+
+fn parse_at(text: &[u8], origin: Option<&[u8]>, out: &mut Vec<u8>, base: usize) -> Result<(), NameError> {
     if text.is_empty() {
         return Err(NameError::Empty);
     }
@@ -226,7 +241,7 @@ pub fn parse_into(text: &[u8], origin: Option<&[u8]>, out: &mut Vec<u8>) -> Resu
         out.push(0);
         return Ok(());
     }
-    let mut label_start = 0usize;
+    let mut label_start = out.len();
     out.push(0);
     let mut i = 0usize;
     let mut absolute = false;
@@ -245,6 +260,9 @@ pub fn parse_into(text: &[u8], origin: Option<&[u8]>, out: &mut Vec<u8>) -> Resu
             }
             label_start = out.len();
             out.push(0);
+            if out.len() - base > MAX_NAME {
+                return Err(NameError::NameTooLong);
+            }
             continue;
         }
         let byte = if c == b'\\' {
@@ -283,7 +301,7 @@ pub fn parse_into(text: &[u8], origin: Option<&[u8]>, out: &mut Vec<u8>) -> Resu
             None => out.push(0),
         }
     }
-    if out.len() > MAX_NAME {
+    if out.len() - base > MAX_NAME {
         return Err(NameError::NameTooLong);
     }
     Ok(())
@@ -316,9 +334,15 @@ mod tests {
         let o = Name::root();
         assert_eq!(Name::parse(b"a..b", Some(&o)), Err(NameError::EmptyLabel));
         let long = "a".repeat(64);
-        assert_eq!(Name::parse(long.as_bytes(), Some(&o)), Err(NameError::LabelTooLong));
+        assert_eq!(
+            Name::parse(long.as_bytes(), Some(&o)),
+            Err(NameError::LabelTooLong)
+        );
         let many = "abcdefghi.".repeat(26);
-        assert_eq!(Name::parse(many.as_bytes(), Some(&o)), Err(NameError::NameTooLong));
+        assert_eq!(
+            Name::parse(many.as_bytes(), Some(&o)),
+            Err(NameError::NameTooLong)
+        );
         assert_eq!(Name::parse(b"a\\2", Some(&o)), Err(NameError::BadEscape));
         assert_eq!(Name::parse(b"a\\256", Some(&o)), Err(NameError::BadEscape));
     }

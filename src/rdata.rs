@@ -4,6 +4,8 @@
 
 use crate::name::{self, Name};
 
+mod custom;
+
 /// One token of RDATA text as the lexer saw it (escapes not yet interpreted).
 #[derive(Debug, Clone, Copy)]
 pub struct Tok<'a> {
@@ -11,13 +13,14 @@ pub struct Tok<'a> {
     pub quoted: bool,
 }
 
-/// A field of an RDATA layout.
+/// A field of an RDATA layout. The same descriptor drives reading (text to wire), printing
+/// (wire to BIND's text) and validation of RDATA given as `\# len hex`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum F {
     U8,
     U16,
     U32,
-    /// u32 written in master files with optional TTL units (SOA timers).
+    /// u32 written in master files with optional TTL units (SOA timers, RRSIG original TTL).
     Period,
     /// A domain name; `true` when it may be compressed on the wire (RFC 3597 section 4).
     Dn(bool),
@@ -27,10 +30,76 @@ pub enum F {
     Str,
     /// One or more character-strings up to the end of the RDATA.
     Strs,
-    /// Base64 up to the end of the RDATA (whitespace allowed inside).
+    /// Zero or one character-string at the end (ISDN subaddress).
+    OptStr,
+    /// A character-string of at least 4 decimal digits (X25).
+    Digits,
+    /// One token without a length byte, to the end of the RDATA, printed quoted (CAA value,
+    /// URI target).
+    Text,
+    /// Base64 up to the end of the RDATA, at least one token, printed in 56-column chunks.
     B64,
-    /// Hex up to the end of the RDATA.
+    /// Like `B64` but may be empty (KEY, SINK, IPSECKEY).
+    B64Opt,
+    /// Base64 to the end, printed without splitting (HHIT, BRID).
+    B64Flat,
+    /// Hex up to the end of the RDATA, at least one token, printed in 56-column chunks.
     Hex,
+    /// Hex with a length byte; `-` when empty (NSEC3 and NSEC3PARAM salt).
+    Salt,
+    /// Base32hex with a length byte (NSEC3 next hashed owner name).
+    B32,
+    /// NSEC-style type bitmap up to the end of the RDATA.
+    Bitmap,
+    /// NXT-style bitmap (types 1-127) up to the end of the RDATA.
+    NxtBitmap,
+    /// RRSIG/SIG time: `YYYYMMDDHHMMSS` or seconds.
+    Time,
+    /// A record type mnemonic (u16).
+    Type,
+    /// DNSSEC algorithm (u8): mnemonic or number in, number out.
+    Alg,
+    /// DNSSEC algorithm (u8) printed as its mnemonic (CERT).
+    AlgName,
+    /// CERT type (u16), mnemonic in and out.
+    CertType,
+    /// KEY/DNSKEY flags (u16): number or mnemonics.
+    KeyFlags,
+    /// KEY/DNSKEY protocol (u8): number or mnemonic.
+    Proto,
+    /// DS digest type (u8): number or mnemonic.
+    DigestType,
+    /// DS digest: hex to the end, length checked against the digest type before it.
+    Digest,
+    /// ZONEMD digest: hex to the end, length checked against the hash algorithm before it.
+    ZoneDigest,
+    /// KEY/DNSKEY public key: base64 to the end, absent when the flags say "no key".
+    KeyData,
+    Eui48,
+    Eui64,
+    /// Four 16-bit hex groups (L64, NID).
+    Locator64,
+    /// `0x`-prefixed hex (NSAP).
+    Nsap,
+    /// CAA tag: a character-string of letters and digits, printed bare.
+    Tag,
+    /// DSYNC scheme (u8): `NOTIFY` or a number.
+    Scheme,
+    /// AMTRELAY discovery-optional bit and relay type, one byte.
+    AmtType,
+    /// IPSECKEY/AMTRELAY gateway whose form is given by the byte at offset `n & 0x7f`; with
+    /// `n & 0x80` only the low 7 bits of that byte count and "no gateway" may omit the `.`.
+    Gateway(u8),
+    /// DOA data: base64 or `-` for none, printed unsplit.
+    DoaData,
+    /// Irregular layouts handled by a function of their own (whole RDATA).
+    Loc,
+    Apl,
+    Wks,
+    Svcb,
+    A6,
+    Hip,
+    Atma,
 }
 
 /// What a record type is called and how its RDATA is laid out.
@@ -64,6 +133,8 @@ pub const SOA: u16 = 6;
 pub const PTR: u16 = 12;
 pub const MX: u16 = 15;
 pub const TXT: u16 = 16;
+pub const KEY: u16 = 25;
+pub const NXT: u16 = 30;
 pub const AAAA: u16 = 28;
 pub const SRV: u16 = 33;
 pub const DNAME: u16 = 39;
@@ -72,13 +143,20 @@ pub const DS: u16 = 43;
 pub const RRSIG: u16 = 46;
 pub const NSEC: u16 = 47;
 pub const NSEC3: u16 = 50;
+pub const TKEY: u16 = 249;
+pub const TSIG: u16 = 250;
 pub const IXFR: u16 = 251;
 pub const AXFR: u16 = 252;
 pub const MAILB: u16 = 253;
 pub const MAILA: u16 = 254;
 pub const ANY: u16 = 255;
 
-/// Every type we know by name. Types without a layout keep their RDATA opaque.
+const DS_FIELDS: &[F] = &[U16, Alg, DigestType, Digest];
+const KEY_FIELDS: &[F] = &[KeyFlags, Proto, Alg, KeyData];
+const SIG_FIELDS: &[F] = &[Type, Alg, U8, Period, Time, Time, U16, Dn(false), B64];
+const TLSA_FIELDS: &[F] = &[U8, U8, U8, Hex];
+
+/// Every type BIND 9.18 knows by name. Types without a layout keep their RDATA opaque.
 pub static TYPES: &[TypeInfo] = &[
     t!(1, "A", &[Ip4]),
     t!(2, "NS", &[Dn(true)], add 0),
@@ -90,7 +168,7 @@ pub static TYPES: &[TypeInfo] = &[
     t!(8, "MG", &[Dn(true)]),
     t!(9, "MR", &[Dn(true)]),
     t!(10, "NULL"),
-    t!(11, "WKS"),
+    t!(11, "WKS", &[Wks]),
     t!(12, "PTR", &[Dn(true)]),
     t!(13, "HINFO", &[Str, Str]),
     t!(14, "MINFO", &[Dn(true), Dn(true)]),
@@ -98,67 +176,66 @@ pub static TYPES: &[TypeInfo] = &[
     t!(16, "TXT", &[Strs]),
     t!(17, "RP", &[Dn(false), Dn(false)]),
     t!(18, "AFSDB", &[U16, Dn(false)]),
-    t!(19, "X25", &[Str]),
-    t!(20, "ISDN"),
+    t!(19, "X25", &[Digits]),
+    t!(20, "ISDN", &[Str, OptStr]),
     t!(21, "RT", &[U16, Dn(false)]),
-    t!(22, "NSAP"),
+    t!(22, "NSAP", &[Nsap]),
     t!(23, "NSAP-PTR", &[Dn(false)]),
-    t!(24, "SIG"),
-    t!(25, "KEY"),
+    t!(24, "SIG", SIG_FIELDS),
+    t!(25, "KEY", KEY_FIELDS),
     t!(26, "PX", &[U16, Dn(false), Dn(false)]),
     t!(27, "GPOS", &[Str, Str, Str]),
     t!(28, "AAAA", &[Ip6]),
-    t!(29, "LOC"),
-    t!(30, "NXT"),
-    t!(31, "EID"),
-    t!(32, "NIMLOC"),
+    t!(29, "LOC", &[Loc]),
+    t!(30, "NXT", &[Dn(false), NxtBitmap]),
+    t!(31, "EID", &[Hex]),
+    t!(32, "NIMLOC", &[Hex]),
     t!(33, "SRV", &[U16, U16, U16, Dn(false)], add 3),
-    t!(34, "ATMA"),
-    t!(35, "NAPTR"),
+    t!(34, "ATMA", &[Atma]),
+    t!(35, "NAPTR", &[U16, U16, Str, Str, Str, Dn(false)]),
     t!(36, "KX", &[U16, Dn(false)]),
-    t!(37, "CERT"),
-    t!(38, "A6"),
+    t!(37, "CERT", &[CertType, U16, AlgName, B64]),
+    t!(38, "A6", &[A6]),
     t!(39, "DNAME", &[Dn(false)]),
-    t!(40, "SINK"),
+    t!(40, "SINK", &[U8, U8, U8, B64Opt]),
     t!(41, "OPT"),
-    t!(42, "APL"),
-    t!(43, "DS"),
-    t!(44, "SSHFP"),
-    t!(45, "IPSECKEY"),
-    t!(46, "RRSIG"),
-    t!(47, "NSEC"),
-    t!(48, "DNSKEY"),
+    t!(42, "APL", &[Apl]),
+    t!(43, "DS", DS_FIELDS),
+    t!(44, "SSHFP", &[U8, U8, Hex]),
+    t!(45, "IPSECKEY", &[U8, U8, U8, Gateway(1), B64Opt]),
+    t!(46, "RRSIG", SIG_FIELDS),
+    t!(47, "NSEC", &[Dn(false), Bitmap]),
+    t!(48, "DNSKEY", KEY_FIELDS),
     t!(49, "DHCID", &[B64]),
-    t!(50, "NSEC3"),
-    t!(51, "NSEC3PARAM"),
-    t!(52, "TLSA"),
-    t!(53, "SMIMEA"),
-    t!(55, "HIP"),
+    t!(50, "NSEC3", &[U8, U8, U16, Salt, B32, Bitmap]),
+    t!(51, "NSEC3PARAM", &[U8, U8, U16, Salt]),
+    t!(52, "TLSA", TLSA_FIELDS),
+    t!(53, "SMIMEA", TLSA_FIELDS),
+    t!(55, "HIP", &[Hip]),
     t!(56, "NINFO", &[Strs]),
-    t!(57, "RKEY"),
+    t!(57, "RKEY", KEY_FIELDS),
     t!(58, "TALINK", &[Dn(false), Dn(false)]),
-    t!(59, "CDS"),
-    t!(60, "CDNSKEY"),
+    t!(59, "CDS", DS_FIELDS),
+    t!(60, "CDNSKEY", KEY_FIELDS),
     t!(61, "OPENPGPKEY", &[B64]),
-    t!(62, "CSYNC"),
-    t!(63, "ZONEMD"),
-    t!(64, "SVCB"),
-    t!(65, "HTTPS"),
-    t!(66, "DSYNC"),
-    t!(67, "HHIT"),
-    t!(68, "BRID"),
+    t!(62, "CSYNC", &[U32, U16, Bitmap]),
+    t!(63, "ZONEMD", &[U32, U8, U8, ZoneDigest]),
+    t!(64, "SVCB", &[Svcb]),
+    t!(65, "HTTPS", &[Svcb]),
+    t!(66, "DSYNC", &[Type, Scheme, U16, Dn(false)]),
+    t!(67, "HHIT", &[B64Flat]),
+    t!(68, "BRID", &[B64Flat]),
     t!(99, "SPF", &[Strs]),
     t!(100, "UINFO"),
     t!(101, "UID"),
     t!(102, "GID"),
     t!(103, "UNSPEC"),
-    t!(104, "NID"),
-    t!(105, "L32"),
-    t!(106, "L64"),
-    t!(107, "LP"),
-    t!(108, "EUI48"),
-    t!(109, "EUI64"),
-    t!(128, "NXNAME"),
+    t!(104, "NID", &[U16, Locator64]),
+    t!(105, "L32", &[U16, Ip4]),
+    t!(106, "L64", &[U16, Locator64]),
+    t!(107, "LP", &[U16, Dn(false)]),
+    t!(108, "EUI48", &[Eui48]),
+    t!(109, "EUI64", &[Eui64]),
     t!(249, "TKEY"),
     t!(250, "TSIG"),
     t!(251, "IXFR"),
@@ -166,15 +243,15 @@ pub static TYPES: &[TypeInfo] = &[
     t!(253, "MAILB"),
     t!(254, "MAILA"),
     t!(255, "ANY"),
-    t!(256, "URI"),
-    t!(257, "CAA"),
+    t!(256, "URI", &[U16, U16, Text]),
+    t!(257, "CAA", &[U8, Tag, Text]),
     t!(258, "AVC", &[Strs]),
-    t!(259, "DOA"),
-    t!(260, "AMTRELAY"),
+    t!(259, "DOA", &[U32, U32, U8, Str, DoaData]),
+    t!(260, "AMTRELAY", &[U8, AmtType, Gateway(0x81)]),
     t!(261, "RESINFO", &[Strs]),
     t!(262, "WALLET", &[Strs]),
-    t!(32768, "TA"),
-    t!(32769, "DLV"),
+    t!(32768, "TA", DS_FIELDS),
+    t!(32769, "DLV", DS_FIELDS),
 ];
 
 /// Looks up a type by code.
@@ -183,10 +260,29 @@ pub fn info(code: u16) -> Option<&'static TypeInfo> {
     TYPES.binary_search_by_key(&code, |t| t.code).ok().map(|i| &TYPES[i])
 }
 
+/// True for the types BIND treats as meta types (never data in a zone): OPT, TKEY, TSIG, the
+/// query types and the whole 128-255 range.
+pub fn is_meta(code: u16) -> bool {
+    code == OPT || (128..=255).contains(&code)
+}
+
 /// Parses a type mnemonic or `TYPEnnn`.
 pub fn type_from_text(text: &[u8]) -> Option<u16> {
     if text.len() > 4 && text[..4].eq_ignore_ascii_case(b"TYPE") {
         return parse_dec(&text[4..]).and_then(|v| u16::try_from(v).ok());
+    }
+    // Fast path for the types nearly every zone is made of.
+    match text {
+        b"A" | b"a" => return Some(A),
+        b"NS" | b"ns" => return Some(NS),
+        b"AAAA" | b"aaaa" => return Some(AAAA),
+        b"PTR" | b"ptr" => return Some(PTR),
+        b"CNAME" | b"cname" => return Some(CNAME),
+        b"MX" | b"mx" => return Some(MX),
+        _ => {}
+    }
+    if text.len() > 10 || text.is_empty() {
+        return None;
     }
     TYPES.iter().find(|t| t.name.as_bytes().eq_ignore_ascii_case(text)).map(|t| t.code)
 }
@@ -197,7 +293,7 @@ pub fn type_to_text(code: u16, out: &mut String) {
         Some(t) => out.push_str(t.name),
         None => {
             out.push_str("TYPE");
-            out.push_str(&code.to_string());
+            push_u64(out, code as u64);
         }
     }
 }
@@ -214,7 +310,13 @@ pub fn class_from_text(text: &[u8]) -> Option<u16> {
     if text.len() > 5 && text[..5].eq_ignore_ascii_case(b"CLASS") {
         return parse_dec(&text[5..]).and_then(|v| u16::try_from(v).ok());
     }
-    match text.to_ascii_uppercase().as_slice() {
+    if text.len() > 6 {
+        return None;
+    }
+    let mut up = [0u8; 6];
+    up[..text.len()].copy_from_slice(text);
+    up.make_ascii_uppercase();
+    match &up[..text.len()] {
         b"IN" => Some(1),
         b"CH" | b"CHAOS" => Some(3),
         b"HS" | b"HESIOD" => Some(4),
@@ -234,9 +336,25 @@ pub fn class_to_text(code: u16, out: &mut String) {
         255 => out.push_str("ANY"),
         _ => {
             out.push_str("CLASS");
-            out.push_str(&code.to_string());
+            push_u64(out, code as u64);
         }
     }
+}
+
+/// Appends a decimal number without going through `format!`.
+pub fn push_u64(out: &mut String, mut v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    // The digits are ASCII.
+    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or("0"));
 }
 
 /// Parses an unsigned decimal number without sign or spaces.
@@ -301,38 +419,83 @@ pub fn parse_rdata(rtype: u16, toks: &[Tok<'_>], origin: &Name, out: &mut Vec<u8
     out.clear();
     if let Some(first) = toks.first() {
         if !first.quoted && first.text == b"\\#" {
-            return parse_generic(toks, out);
+            parse_generic(toks, out)?;
+            if let Some(fields) = info(rtype).and_then(|t| t.fields) {
+                if !valid_wire(rtype, fields, out) {
+                    return Err(format!("\\# data is not valid {} RDATA", type_name(rtype)));
+                }
+            }
+            return Ok(());
         }
     }
     let Some(fields) = info(rtype).and_then(|t| t.fields) else {
-        return Err(format!(
-            "type {} has no known text form here; use \\# syntax (RFC 3597)",
-            type_name(rtype)
-        ));
+        return Err(match toks.first() {
+            Some(t) => format!(
+                "type {} has no known text form; use \\# syntax (RFC 3597), not '{}'",
+                type_name(rtype),
+                lossy(t.text)
+            ),
+            None => "unexpected end of input (expected \\# and the RDATA length)".to_string(),
+        });
     };
     let mut r = Reader { toks, pos: 0, origin };
     for f in fields {
         r.field(*f, out)?;
     }
     if let Some(t) = toks.get(r.pos) {
-        return Err(format!("extra input text '{}'", String::from_utf8_lossy(t.text)));
+        return Err(format!("extra input text '{}'", lossy(t.text)));
+    }
+    if out.len() > 65535 {
+        return Err(format!("RDATA too long ({} bytes; ran out of space)", out.len()));
     }
     Ok(())
 }
 
+/// True when wire RDATA given as `\#` is well formed for its type (what BIND's fromwire checks).
+fn valid_wire(rtype: u16, fields: &[F], rd: &[u8]) -> bool {
+    let mut s = String::new();
+    match rtype {
+        // BIND copies these without looking inside when they come from the wire.
+        42 | 260 => true,
+        _ => write_fields(fields, rd, &mut s).is_some(),
+    }
+}
+
 fn parse_generic(toks: &[Tok<'_>], out: &mut Vec<u8>) -> Result<(), RdataError> {
-    let len_tok = toks.get(1).ok_or_else(|| "\\# without length".to_string())?;
+    let len_tok = toks.get(1).ok_or_else(|| "unexpected end of input (expected the \\# length)".to_string())?;
     let len = parse_dec(len_tok.text)
         .filter(|&l| l <= 65535)
-        .ok_or_else(|| format!("bad \\# length '{}'", String::from_utf8_lossy(len_tok.text)))?
-        as usize;
+        .ok_or_else(|| format!("bad \\# length '{}'", lossy(len_tok.text)))? as usize;
+    let mut pending: Option<u8> = None;
     for t in &toks[2..] {
-        decode_hex_into(t.text, out).ok_or_else(|| format!("bad hex '{}'", String::from_utf8_lossy(t.text)))?;
+        for &c in t.text {
+            let v = hexval(c).ok_or_else(|| format!("bad hex '{}'", lossy(t.text)))?;
+            match pending.take() {
+                Some(h) => out.push(h << 4 | v),
+                None => pending = Some(v),
+            }
+        }
+        if out.len() > len {
+            return Err(format!("\\# data longer than the length {len}"));
+        }
+    }
+    if pending.is_some() {
+        return Err("\\# data has an odd number of hex digits".to_string());
     }
     if out.len() != len {
         return Err(format!("\\# length {len} does not match {} bytes of data", out.len()));
     }
     Ok(())
+}
+
+#[inline]
+fn hexval(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
 }
 
 /// Decodes hex digit pairs; fails on odd length or a non-hex digit.
@@ -341,11 +504,85 @@ pub fn decode_hex_into(t: &[u8], out: &mut Vec<u8>) -> Option<()> {
         return None;
     }
     for p in t.chunks(2) {
-        let h = (p[0] as char).to_digit(16)?;
-        let l = (p[1] as char).to_digit(16)?;
-        out.push((h * 16 + l) as u8);
+        out.push(hexval(p[0])? << 4 | hexval(p[1])?);
     }
     Some(())
+}
+
+/// DNSSEC algorithm mnemonics (BIND's `dns_secalg` table).
+const SECALGS: &[(u8, &str)] = &[
+    (1, "RSAMD5"),
+    (2, "DH"),
+    (3, "DSA"),
+    (4, "ECC"),
+    (5, "RSASHA1"),
+    (6, "NSEC3DSA"),
+    (7, "NSEC3RSASHA1"),
+    (8, "RSASHA256"),
+    (10, "RSASHA512"),
+    (12, "ECCGOST"),
+    (13, "ECDSAP256SHA256"),
+    (14, "ECDSAP384SHA384"),
+    (15, "ED25519"),
+    (16, "ED448"),
+    (252, "INDIRECT"),
+    (253, "PRIVATEDNS"),
+    (254, "PRIVATEOID"),
+];
+
+const CERTTYPES: &[(u16, &str)] = &[
+    (1, "PKIX"),
+    (2, "SPKI"),
+    (3, "PGP"),
+    (4, "IPKIX"),
+    (5, "ISPKI"),
+    (6, "IPGP"),
+    (7, "ACPKIX"),
+    (8, "IACPKIX"),
+    (253, "URI"),
+    (254, "OID"),
+];
+
+const PROTOS: &[(u8, &str)] = &[(0, "NONE"), (1, "TLS"), (2, "EMAIL"), (3, "DNSSEC"), (4, "IPSEC"), (255, "ALL")];
+
+const DIGESTS: &[(u8, &str)] = &[(1, "SHA-1"), (2, "SHA-256"), (3, "GOST"), (4, "SHA-384")];
+
+const KEYFLAGS: &[(u16, &str)] = &[
+    (0x0000, "AUTHCONF"),
+    (0x4000, "NOCONF"),
+    (0x8000, "NOAUTH"),
+    (0xC000, "NOKEY"),
+    (0x2000, "FLAG2"),
+    (0x1000, "EXTEND"),
+    (0x0800, "FLAG4"),
+    (0x0400, "FLAG5"),
+    (0x0000, "USER"),
+    (0x0100, "ZONE"),
+    (0x0200, "HOST"),
+    (0x0300, "NTYP3"),
+    (0x0080, "FLAG8"),
+    (0x0040, "FLAG9"),
+    (0x0020, "FLAG10"),
+    (0x0010, "FLAG11"),
+    (0x0001, "KSK"),
+];
+
+fn mnemonic<T: Copy>(table: &[(T, &str)], text: &[u8]) -> Option<T> {
+    table.iter().find(|(_, n)| n.as_bytes().eq_ignore_ascii_case(text)).map(|(v, _)| *v)
+}
+
+fn mnemonic_of<T: Copy + PartialEq>(table: &[(T, &'static str)], v: T) -> Option<&'static str> {
+    table.iter().find(|(c, _)| *c == v).map(|(_, n)| *n)
+}
+
+/// Digest length a DS digest type requires (`None` for types BIND does not know).
+fn ds_digest_len(t: u8) -> Option<usize> {
+    match t {
+        1 => Some(20),
+        2 | 3 => Some(32),
+        4 => Some(48),
+        _ => None,
+    }
 }
 
 struct Reader<'a, 'b> {
@@ -354,30 +591,54 @@ struct Reader<'a, 'b> {
     origin: &'b Name,
 }
 
-impl<'a> Reader<'a, '_> {
+impl<'a, 'b> Reader<'a, 'b> {
     fn next(&mut self, what: &str) -> Result<Tok<'a>, RdataError> {
         let t = self.toks.get(self.pos).copied().ok_or_else(|| format!("unexpected end of input (expected {what})"))?;
         self.pos += 1;
         Ok(t)
     }
 
+    fn num(&mut self, max: u64, what: &str) -> Result<u64, RdataError> {
+        let t = self.next(what)?;
+        match parse_dec(t.text) {
+            Some(v) if v <= max && !t.quoted => Ok(v),
+            Some(_) if !t.quoted => Err(format!("{what} '{}' out of range", lossy(t.text))),
+            _ => Err(format!("bad {what} '{}'", lossy(t.text))),
+        }
+    }
+
+    /// Number or mnemonic from `table`.
+    fn num_or<T: Copy + Into<u64>>(&mut self, table: &[(T, &str)], max: u64, what: &str) -> Result<u64, RdataError> {
+        let t = self.next(what)?;
+        if let Some(v) = parse_dec(t.text) {
+            return if v <= max { Ok(v) } else { Err(format!("{what} '{}' out of range", lossy(t.text))) };
+        }
+        mnemonic(table, t.text).map(Into::into).ok_or_else(|| format!("unknown {what} '{}'", lossy(t.text)))
+    }
+
+    /// Concatenates the remaining tokens (base64/hex spread over several tokens).
+    fn rest(&mut self, buf: &mut Vec<u8>) -> usize {
+        let n = self.toks.len() - self.pos;
+        for t in &self.toks[self.pos..] {
+            buf.extend_from_slice(t.text);
+        }
+        self.pos = self.toks.len();
+        n
+    }
+
     fn field(&mut self, f: F, out: &mut Vec<u8>) -> Result<(), RdataError> {
         match f {
-            U8 | U16 | U32 => {
-                let t = self.next("a number")?;
-                let max = match f {
-                    U8 => 0xff,
-                    U16 => 0xffff,
-                    _ => 0xffff_ffff,
-                };
-                let v = parse_dec(t.text)
-                    .filter(|&v| v <= max)
-                    .ok_or_else(|| format!("bad number '{}'", lossy(t.text)))?;
-                match f {
-                    U8 => out.push(v as u8),
-                    U16 => out.extend_from_slice(&(v as u16).to_be_bytes()),
-                    _ => out.extend_from_slice(&(v as u32).to_be_bytes()),
-                }
+            U8 => {
+                let v = self.num(0xff, "number")?;
+                out.push(v as u8);
+            }
+            U16 => {
+                let v = self.num(0xffff, "number")?;
+                out.extend_from_slice(&(v as u16).to_be_bytes());
+            }
+            U32 => {
+                let v = self.num(0xffff_ffff, "number")?;
+                out.extend_from_slice(&(v as u32).to_be_bytes());
             }
             Period => {
                 let t = self.next("a number")?;
@@ -386,10 +647,8 @@ impl<'a> Reader<'a, '_> {
             }
             Dn(_) => {
                 let t = self.next("a name")?;
-                let mut buf = Vec::new();
-                name::parse_into(t.text, Some(self.origin.wire()), &mut buf)
+                name::parse_append(t.text, Some(self.origin.wire()), out)
                     .map_err(|e| format!("bad name '{}': {e}", lossy(t.text)))?;
-                out.extend_from_slice(&buf);
             }
             Ip4 => {
                 let t = self.next("an IPv4 address")?;
@@ -398,41 +657,247 @@ impl<'a> Reader<'a, '_> {
             }
             Ip6 => {
                 let t = self.next("an IPv6 address")?;
-                let a: std::net::Ipv6Addr = std::str::from_utf8(t.text)
-                    .ok()
-                    .and_then(|s| s.parse().ok())
-                    .ok_or_else(|| format!("bad IPv6 address '{}'", lossy(t.text)))?;
-                out.extend_from_slice(&a.octets());
+                let a = parse_ipv6(t.text).ok_or_else(|| format!("bad IPv6 address '{}'", lossy(t.text)))?;
+                out.extend_from_slice(&a);
             }
             Str => {
                 let t = self.next("a character-string")?;
                 push_charstring(t.text, out)?;
             }
+            OptStr => {
+                if let Some(t) = self.toks.get(self.pos) {
+                    self.pos += 1;
+                    push_charstring(t.text, out)?;
+                }
+            }
+            Digits => {
+                let t = self.next("a character-string")?;
+                let at = out.len();
+                push_charstring(t.text, out)?;
+                let s = &out[at + 1..];
+                if s.len() < 4 || !s.iter().all(u8::is_ascii_digit) {
+                    return Err(format!("bad X25 address '{}' (at least 4 digits)", lossy(t.text)));
+                }
+            }
             Strs => {
-                self.next("a character-string").map(|t| push_charstring(t.text, out))??;
+                let t = self.next("a character-string")?;
+                push_charstring(t.text, out)?;
                 while let Some(t) = self.toks.get(self.pos) {
                     push_charstring(t.text, out)?;
                     self.pos += 1;
                 }
             }
-            B64 => {
+            Text => {
+                let t = self.next("a string")?;
+                unescape_into(t.text, out).ok_or_else(|| format!("bad escape in '{}'", lossy(t.text)))?;
+            }
+            Tag => {
+                let t = self.next("a tag")?;
+                let at = out.len();
+                push_charstring(t.text, out)?;
+                let s = &out[at + 1..];
+                if s.is_empty() || !s.iter().all(u8::is_ascii_alphanumeric) {
+                    return Err(format!("bad CAA tag '{}'", lossy(t.text)));
+                }
+            }
+            B64 | B64Opt | B64Flat => {
                 let mut joined = Vec::new();
+                if self.rest(&mut joined) == 0 && f != B64Opt {
+                    return Err("unexpected end of input (expected base64 data)".to_string());
+                }
+                decode_base64_into(&joined, out).ok_or_else(|| format!("bad base64 data '{}'", lossy(&joined)))?;
+            }
+            KeyData => {
+                // Flags are the first two bytes of KEY-like RDATA.
+                let flags = u16::from_be_bytes([out[0], out[1]]);
+                if flags & 0xc000 == 0xc000 {
+                    return Ok(());
+                }
+                let mut joined = Vec::new();
+                self.rest(&mut joined);
+                decode_base64_into(&joined, out).ok_or_else(|| format!("bad base64 data '{}'", lossy(&joined)))?;
+            }
+            Hex | Digest | ZoneDigest => {
+                let mut joined = Vec::new();
+                if self.rest(&mut joined) == 0 {
+                    return Err("unexpected end of input (expected hex data)".to_string());
+                }
+                let at = out.len();
+                decode_hex_into(&joined, out).ok_or_else(|| format!("bad hex data '{}'", lossy(&joined)))?;
+                let got = out.len() - at;
+                let want = match f {
+                    Digest => ds_digest_len(out[3]),
+                    ZoneDigest => match out[5] {
+                        1 => Some(48),
+                        2 => Some(64),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if let Some(w) = want {
+                    if got != w {
+                        return Err(format!("digest is {got} bytes, expected {w}"));
+                    }
+                }
+                if f == ZoneDigest && got < 12 {
+                    return Err(format!("digest is {got} bytes, shorter than 12"));
+                }
+            }
+            Salt => {
+                let t = self.next("a salt")?;
+                if t.text == b"-" {
+                    out.push(0);
+                } else {
+                    let at = out.len();
+                    out.push(0);
+                    decode_hex_into(t.text, out).ok_or_else(|| format!("bad salt '{}'", lossy(t.text)))?;
+                    let l = out.len() - at - 1;
+                    if l > 255 {
+                        return Err(format!("salt '{}' too long", lossy(t.text)));
+                    }
+                    out[at] = l as u8;
+                }
+            }
+            B32 => {
+                let t = self.next("a base32hex hash")?;
+                let at = out.len();
+                out.push(0);
+                decode_base32hex_into(t.text, out).ok_or_else(|| format!("bad base32hex '{}'", lossy(t.text)))?;
+                let l = out.len() - at - 1;
+                if l == 0 || l > 255 {
+                    return Err(format!("bad hash length in '{}'", lossy(t.text)));
+                }
+                out[at] = l as u8;
+            }
+            Bitmap | NxtBitmap => {
+                let mut types = Vec::new();
                 while let Some(t) = self.toks.get(self.pos) {
-                    joined.extend_from_slice(t.text);
+                    let v = type_from_text(t.text).ok_or_else(|| format!("unknown type '{}'", lossy(t.text)))?;
+                    if f == NxtBitmap && (v == 0 || v > 127) {
+                        return Err(format!("type '{}' cannot appear in an NXT bitmap", lossy(t.text)));
+                    }
+                    types.push(v);
                     self.pos += 1;
                 }
-                decode_base64_into(&joined, out).ok_or_else(|| "bad base64 data".to_string())?;
-            }
-            Hex => {
-                let mut joined = Vec::new();
-                while let Some(t) = self.toks.get(self.pos) {
-                    joined.extend_from_slice(t.text);
-                    self.pos += 1;
+                if f == Bitmap {
+                    encode_bitmap(&mut types, out);
+                } else {
+                    encode_nxt_bitmap(&types, out);
                 }
-                decode_hex_into(&joined, out).ok_or_else(|| "bad hex data".to_string())?;
             }
+            Time => {
+                let t = self.next("a time")?;
+                let v = parse_time(t.text).ok_or_else(|| format!("bad time '{}'", lossy(t.text)))?;
+                out.extend_from_slice(&v.to_be_bytes());
+            }
+            Type => {
+                let t = self.next("a type")?;
+                let v = type_from_text(t.text).ok_or_else(|| format!("unknown type '{}'", lossy(t.text)))?;
+                out.extend_from_slice(&v.to_be_bytes());
+            }
+            Alg | AlgName => {
+                let v = self.num_or(SECALGS, 255, "algorithm")?;
+                out.push(v as u8);
+            }
+            CertType => {
+                let v = self.num_or(CERTTYPES, 0xffff, "certificate type")?;
+                out.extend_from_slice(&(v as u16).to_be_bytes());
+            }
+            Proto => {
+                let v = self.num_or(PROTOS, 255, "protocol")?;
+                out.push(v as u8);
+            }
+            DigestType => {
+                let v = self.num_or(DIGESTS, 255, "digest type")?;
+                out.push(v as u8);
+            }
+            Scheme => {
+                let v = self.num_or(&[(1u8, "NOTIFY")], 255, "scheme")?;
+                out.push(v as u8);
+            }
+            KeyFlags => {
+                let t = self.next("key flags")?;
+                let v = match parse_dec(t.text) {
+                    Some(v) if v <= 0xffff => v as u16,
+                    Some(_) => return Err(format!("key flags '{}' out of range", lossy(t.text))),
+                    None => {
+                        let mut v = 0u16;
+                        for part in t.text.split(|&c| c == b'|') {
+                            v |= mnemonic(KEYFLAGS, part).ok_or_else(|| format!("bad key flags '{}'", lossy(t.text)))?;
+                        }
+                        v
+                    }
+                };
+                out.extend_from_slice(&v.to_be_bytes());
+            }
+            Eui48 | Eui64 => {
+                let t = self.next("an EUI address")?;
+                let n = if f == Eui48 { 6 } else { 8 };
+                parse_eui(t.text, n, out).ok_or_else(|| format!("bad EUI address '{}'", lossy(t.text)))?;
+            }
+            Locator64 => {
+                let t = self.next("a locator")?;
+                parse_locator64(t.text, out).ok_or_else(|| format!("bad locator '{}'", lossy(t.text)))?;
+            }
+            Nsap => {
+                let t = self.next("an NSAP address")?;
+                parse_nsap(t.text, out).ok_or_else(|| format!("bad NSAP address '{}'", lossy(t.text)))?;
+            }
+            AmtType => {
+                let d = self.num(1, "discovery-optional bit")?;
+                let ty = self.num(0x7f, "relay type")?;
+                out.push((d as u8) << 7 | ty as u8);
+            }
+            Gateway(at) => {
+                let amt = at & 0x80 != 0;
+                let kind = out[(at & 0x7f) as usize] & if amt { 0x7f } else { 0xff };
+                match kind {
+                    0 => match self.toks.get(self.pos) {
+                        Some(t) if t.text == b"." => self.pos += 1,
+                        Some(t) => return Err(format!("syntax error near '{}' (expected '.')", lossy(t.text))),
+                        None if amt => {}
+                        None => return Err("unexpected end of input (expected a gateway)".to_string()),
+                    },
+                    1 => self.field(Ip4, out)?,
+                    2 => self.field(Ip6, out)?,
+                    3 => self.field(Dn(false), out)?,
+                    _ => return Err(format!("bad gateway type {kind}")),
+                }
+            }
+            DoaData => {
+                let t = self.next("DOA data")?;
+                if t.text == b"-" && self.pos == self.toks.len() {
+                    return Ok(());
+                }
+                self.pos -= 1;
+                let mut joined = Vec::new();
+                self.rest(&mut joined);
+                decode_base64_into(&joined, out).ok_or_else(|| format!("bad base64 data '{}'", lossy(&joined)))?;
+            }
+            Loc => custom::parse_loc(self.take_all(), out)?,
+            Apl => custom::parse_apl(self.take_all(), out)?,
+            Wks => custom::parse_wks(self.take_all(), out)?,
+            Svcb => {
+                let origin = self.origin;
+                custom::parse_svcb(self.take_all(), origin, out)?
+            }
+            A6 => {
+                let origin = self.origin;
+                custom::parse_a6(self.take_all(), origin, out)?
+            }
+            Hip => {
+                let origin = self.origin;
+                custom::parse_hip(self.take_all(), origin, out)?
+            }
+            Atma => custom::parse_atma(self.take_all(), out)?,
         }
         Ok(())
+    }
+
+    fn take_all(&mut self) -> &'b [Tok<'a>] {
+        let s = &self.toks[self.pos..];
+        self.pos = self.toks.len();
+        s
     }
 }
 
@@ -444,18 +909,45 @@ fn lossy(t: &[u8]) -> std::borrow::Cow<'_, str> {
 pub fn parse_ipv4(t: &[u8]) -> Option<[u8; 4]> {
     let mut out = [0u8; 4];
     let mut n = 0usize;
-    for part in t.split(|&c| c == b'.') {
-        if n == 4 || part.is_empty() || part.len() > 3 {
+    let mut v: u32 = 0;
+    let mut digits = 0;
+    for &c in t {
+        if c == b'.' {
+            if digits == 0 || n == 3 {
+                return None;
+            }
+            out[n] = v as u8;
+            n += 1;
+            v = 0;
+            digits = 0;
+        } else if c.is_ascii_digit() {
+            // inet_pton rejects leading zeros ("01").
+            if digits > 0 && v == 0 {
+                return None;
+            }
+            v = v * 10 + (c - b'0') as u32;
+            digits += 1;
+            if v > 255 {
+                return None;
+            }
+        } else {
             return None;
         }
-        let v = parse_dec(part)?;
-        if v > 255 {
-            return None;
-        }
-        out[n] = v as u8;
-        n += 1;
     }
-    (n == 4).then_some(out)
+    if digits == 0 || n != 3 {
+        return None;
+    }
+    out[3] = v as u8;
+    Some(out)
+}
+
+/// IPv6 text as inet_pton reads it (embedded dotted quad allowed).
+pub fn parse_ipv6(t: &[u8]) -> Option<[u8; 16]> {
+    let s = std::str::from_utf8(t).ok()?;
+    // Rust's parser accepts the same forms as inet_pton except leading zeros in an embedded
+    // IPv4 part, which both reject.
+    let a: std::net::Ipv6Addr = s.parse().ok()?;
+    Some(a.octets())
 }
 
 /// Appends one character-string (length byte + bytes), interpreting escapes.
@@ -503,20 +995,31 @@ pub fn unescape_into(text: &[u8], out: &mut Vec<u8>) -> Option<()> {
 
 const B64_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+fn b64val(c: u8) -> Option<u32> {
+    match c {
+        b'A'..=b'Z' => Some((c - b'A') as u32),
+        b'a'..=b'z' => Some((c - b'a' + 26) as u32),
+        b'0'..=b'9' => Some((c - b'0' + 52) as u32),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    }
+}
+
 /// Decodes base64 (padding required as BIND requires it).
 pub fn decode_base64_into(t: &[u8], out: &mut Vec<u8>) -> Option<()> {
     if t.len() % 4 != 0 {
         return None;
     }
-    let val = |c: u8| B64_ALPHABET.iter().position(|&b| b == c).map(|p| p as u32);
-    for chunk in t.chunks(4) {
+    let n = t.len() / 4;
+    for (k, chunk) in t.chunks(4).enumerate() {
         let pad = chunk.iter().rev().take_while(|&&c| c == b'=').count();
-        if pad > 2 {
+        if pad > 2 || (pad > 0 && k + 1 != n) {
             return None;
         }
         let mut v = 0u32;
         for &c in &chunk[..4 - pad] {
-            v = (v << 6) | val(c)?;
+            v = (v << 6) | b64val(c)?;
         }
         v <<= 6 * pad as u32;
         out.push((v >> 16) as u8);
@@ -545,9 +1048,281 @@ pub fn encode_base64(data: &[u8], out: &mut String) {
     }
 }
 
+/// Base64 split into 56-character words, as BIND prints key and signature material.
+fn encode_base64_split(data: &[u8], out: &mut String) {
+    for (i, chunk) in data.chunks(42).enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        encode_base64(chunk, out);
+    }
+}
+
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+
+/// Uppercase hex, split into 56-character words when `split`.
+fn encode_hex(data: &[u8], split: bool, out: &mut String) {
+    for (i, c) in data.iter().enumerate() {
+        if split && i > 0 && i % 28 == 0 {
+            out.push(' ');
+        }
+        out.push(HEX_UPPER[(c >> 4) as usize] as char);
+        out.push(HEX_UPPER[(c & 15) as usize] as char);
+    }
+}
+
+const B32HEX: &[u8; 32] = b"0123456789ABCDEFGHIJKLMNOPQRSTUV";
+
+/// Decodes unpadded (or padded) base32hex, case-insensitive.
+pub fn decode_base32hex_into(t: &[u8], out: &mut Vec<u8>) -> Option<()> {
+    let t = {
+        let mut end = t.len();
+        while end > 0 && t[end - 1] == b'=' {
+            end -= 1;
+        }
+        &t[..end]
+    };
+    // Only whole groups of bits that a real encoder would produce.
+    if matches!(t.len() % 8, 1 | 3 | 6) {
+        return None;
+    }
+    let mut acc: u64 = 0;
+    let mut bits = 0;
+    for &c in t {
+        let v = match c.to_ascii_uppercase() {
+            d @ b'0'..=b'9' => d - b'0',
+            d @ b'A'..=b'V' => d - b'A' + 10,
+            _ => return None,
+        };
+        acc = acc << 5 | v as u64;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    // Leftover bits must be zero.
+    if acc & ((1 << bits) - 1) != 0 {
+        return None;
+    }
+    Some(())
+}
+
+fn encode_base32hex(data: &[u8], out: &mut String) {
+    let mut acc: u64 = 0;
+    let mut bits = 0;
+    for &b in data {
+        acc = acc << 8 | b as u64;
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(B32HEX[((acc >> bits) & 31) as usize] as char);
+        }
+    }
+    if bits > 0 {
+        out.push(B32HEX[((acc << (5 - bits)) & 31) as usize] as char);
+    }
+}
+
+/// Builds an NSEC type bitmap (RFC 4034 4.1.2) from `types` (sorted and deduplicated here).
+fn encode_bitmap(types: &mut Vec<u16>, out: &mut Vec<u8>) {
+    types.sort_unstable();
+    types.dedup();
+    let mut i = 0;
+    while i < types.len() {
+        let window = (types[i] >> 8) as u8;
+        let mut bits = [0u8; 32];
+        let mut max = 0usize;
+        while i < types.len() && (types[i] >> 8) as u8 == window {
+            let lo = (types[i] & 0xff) as usize;
+            bits[lo / 8] |= 0x80 >> (lo % 8);
+            max = lo / 8;
+            i += 1;
+        }
+        out.push(window);
+        out.push(max as u8 + 1);
+        out.extend_from_slice(&bits[..=max]);
+    }
+}
+
+fn encode_nxt_bitmap(types: &[u16], out: &mut Vec<u8>) {
+    let mut bits = [0u8; 16];
+    let mut max = None;
+    for &t in types {
+        let t = t as usize;
+        bits[t / 8] |= 0x80 >> (t % 8);
+        max = max.max(Some(t / 8));
+    }
+    if let Some(m) = max {
+        out.extend_from_slice(&bits[..=m]);
+    }
+}
+
+/// Prints the types of an NSEC bitmap; `None` when malformed.
+fn write_bitmap(mut rd: &[u8], out: &mut String) -> Option<()> {
+    let mut last: i32 = -1;
+    let mut first = true;
+    while !rd.is_empty() {
+        let window = *rd.first()? as i32;
+        let len = *rd.get(1)? as usize;
+        if window <= last || len == 0 || len > 32 {
+            return None;
+        }
+        last = window;
+        let bits = rd.get(2..2 + len)?;
+        if bits[len - 1] == 0 {
+            return None;
+        }
+        for (j, &b) in bits.iter().enumerate() {
+            for k in 0..8 {
+                if b & (0x80 >> k) != 0 {
+                    if !first {
+                        out.push(' ');
+                    }
+                    first = false;
+                    type_to_text((window as u16) << 8 | (j * 8 + k) as u16, out);
+                }
+            }
+        }
+        rd = &rd[2 + len..];
+    }
+    Some(())
+}
+
+/// Parses an RRSIG time: 14 digits `YYYYMMDDHHMMSS` (reduced modulo 2^32) or up to 10 digits
+/// of seconds.
+pub fn parse_time(t: &[u8]) -> Option<u32> {
+    if t.len() <= 10 {
+        return parse_dec(t).and_then(|v| u32::try_from(v).ok());
+    }
+    if t.len() != 14 || !t.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = |a: usize, b: usize| parse_dec(&t[a..b]).unwrap_or(0) as i64;
+    let (y, mo, d, h, mi, s) = (n(0, 4), n(4, 6), n(6, 8), n(8, 10), n(10, 12), n(12, 14));
+    if y < 1970 || !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    let days = days_from_civil(y, mo, d);
+    let secs = days * 86400 + h * 3600 + mi * 60 + s;
+    Some(secs as u64 as u32)
+}
+
+fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ => {
+            if is_leap(y) {
+                29
+            } else {
+                28
+            }
+        }
+    }
+}
+
+/// Days since 1970-01-01 (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Prints a 32-bit time as `YYYYMMDDHHMMSS` in the epoch closest to now (BIND's rule).
+fn write_time(v: u32, out: &mut String) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let start = now - 0x7fff_ffff;
+    let mut t = v as i64;
+    while t < start {
+        t += 1 << 32;
+    }
+    let (y, mo, d) = civil_from_days(t.div_euclid(86400));
+    let r = t.rem_euclid(86400);
+    out.push_str(&format!("{y:04}{mo:02}{d:02}{:02}{:02}{:02}", r / 3600, r / 60 % 60, r % 60));
+}
+
+fn parse_eui(t: &[u8], n: usize, out: &mut Vec<u8>) -> Option<()> {
+    if t.len() != n * 3 - 1 {
+        return None;
+    }
+    for (i, part) in t.split(|&c| c == b'-').enumerate() {
+        if i >= n || part.len() != 2 {
+            return None;
+        }
+        out.push(hexval(part[0])? << 4 | hexval(part[1])?);
+    }
+    Some(())
+}
+
+fn parse_locator64(t: &[u8], out: &mut Vec<u8>) -> Option<()> {
+    let mut n = 0;
+    for part in t.split(|&c| c == b':') {
+        if n == 4 || part.is_empty() || part.len() > 4 {
+            return None;
+        }
+        let mut v = 0u16;
+        for &c in part {
+            v = v << 4 | hexval(c)? as u16;
+        }
+        out.extend_from_slice(&v.to_be_bytes());
+        n += 1;
+    }
+    (n == 4).then_some(())
+}
+
+fn parse_nsap(t: &[u8], out: &mut Vec<u8>) -> Option<()> {
+    if t.len() < 2 || !t[..2].eq_ignore_ascii_case(b"0x") {
+        return None;
+    }
+    let mut pending = None;
+    let at = out.len();
+    for &c in &t[2..] {
+        if c == b'.' {
+            continue;
+        }
+        let v = hexval(c)?;
+        match pending.take() {
+            Some(h) => out.push(h << 4 | v),
+            None => pending = Some(v),
+        }
+    }
+    (pending.is_none() && out.len() > at).then_some(())
+}
+
 /// Appends a character-string in BIND's quoted form.
 pub fn write_charstring(s: &[u8], out: &mut String) {
     out.push('"');
+    write_text_escaped(s, out);
+    out.push('"');
+}
+
+/// Escapes bytes as BIND does inside a quoted string.
+fn write_text_escaped(s: &[u8], out: &mut String) {
     for &c in s {
         if c == b'"' || c == b'\\' {
             out.push('\\');
@@ -558,18 +1333,15 @@ pub fn write_charstring(s: &[u8], out: &mut String) {
             name::push_ddd(out, c);
         }
     }
-    out.push('"');
 }
 
 /// Appends RDATA in the RFC 3597 generic form.
 pub fn write_generic(rdata: &[u8], out: &mut String) {
     out.push_str("\\# ");
-    out.push_str(&rdata.len().to_string());
+    push_u64(out, rdata.len() as u64);
     if !rdata.is_empty() {
         out.push(' ');
-        for c in rdata {
-            out.push_str(&format!("{c:02X}"));
-        }
+        encode_hex(rdata, true, out);
     }
 }
 
@@ -585,25 +1357,39 @@ pub fn write_rdata(rtype: u16, rdata: &[u8], out: &mut String) {
     write_generic(rdata, out);
 }
 
+fn get_u16(rd: &[u8], p: usize) -> Option<u16> {
+    Some(u16::from_be_bytes(rd.get(p..p + 2)?.try_into().ok()?))
+}
+
+fn get_u32(rd: &[u8], p: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(rd.get(p..p + 4)?.try_into().ok()?))
+}
+
+fn write_ip6(a: &[u8], out: &mut String) -> Option<()> {
+    let a: [u8; 16] = a.try_into().ok()?;
+    out.push_str(&custom::ipv6_text(&a));
+    Some(())
+}
+
 fn write_fields(fields: &[F], rd: &[u8], out: &mut String) -> Option<()> {
     let mut p = 0usize;
     for (i, f) in fields.iter().enumerate() {
+        let mark = out.len();
         if i > 0 {
             out.push(' ');
         }
-        match f {
+        let body = out.len();
+        match *f {
             U8 => {
-                out.push_str(&rd.get(p)?.to_string());
+                push_u64(out, *rd.get(p)? as u64);
                 p += 1;
             }
             U16 => {
-                let v = u16::from_be_bytes(rd.get(p..p + 2)?.try_into().ok()?);
-                out.push_str(&v.to_string());
+                push_u64(out, get_u16(rd, p)? as u64);
                 p += 2;
             }
             U32 | Period => {
-                let v = u32::from_be_bytes(rd.get(p..p + 4)?.try_into().ok()?);
-                out.push_str(&v.to_string());
+                push_u64(out, get_u32(rd, p)? as u64);
                 p += 4;
             }
             Dn(_) => {
@@ -613,18 +1399,37 @@ fn write_fields(fields: &[F], rd: &[u8], out: &mut String) -> Option<()> {
             }
             Ip4 => {
                 let a = rd.get(p..p + 4)?;
-                out.push_str(&format!("{}.{}.{}.{}", a[0], a[1], a[2], a[3]));
+                for (k, b) in a.iter().enumerate() {
+                    if k > 0 {
+                        out.push('.');
+                    }
+                    push_u64(out, *b as u64);
+                }
                 p += 4;
             }
             Ip6 => {
-                let a: [u8; 16] = rd.get(p..p + 16)?.try_into().ok()?;
-                out.push_str(&std::net::Ipv6Addr::from(a).to_string());
+                write_ip6(rd.get(p..p + 16)?, out)?;
                 p += 16;
             }
-            Str => {
+            Str | Digits | Tag => {
                 let l = *rd.get(p)? as usize;
-                write_charstring(rd.get(p + 1..p + 1 + l)?, out);
+                let s = rd.get(p + 1..p + 1 + l)?;
+                if *f == Tag {
+                    if s.is_empty() {
+                        return None;
+                    }
+                    write_text_escaped(s, out);
+                } else {
+                    write_charstring(s, out);
+                }
                 p += 1 + l;
+            }
+            OptStr => {
+                if p < rd.len() {
+                    let l = *rd.get(p)? as usize;
+                    write_charstring(rd.get(p + 1..p + 1 + l)?, out);
+                    p += 1 + l;
+                }
             }
             Strs => {
                 let mut first = true;
@@ -641,16 +1446,185 @@ fn write_fields(fields: &[F], rd: &[u8], out: &mut String) -> Option<()> {
                     return None;
                 }
             }
-            B64 => {
+            Text => {
+                write_charstring(&rd[p..], out);
+                p = rd.len();
+            }
+            B64 | B64Opt | KeyData => {
+                if *f == B64 && p >= rd.len() {
+                    return None;
+                }
+                encode_base64_split(rd.get(p..)?, out);
+                p = rd.len();
+            }
+            B64Flat => {
+                if p >= rd.len() {
+                    return None;
+                }
                 encode_base64(&rd[p..], out);
                 p = rd.len();
             }
-            Hex => {
-                for c in &rd[p..] {
-                    out.push_str(&format!("{c:02X}"));
+            DoaData => {
+                if p >= rd.len() {
+                    out.push('-');
+                } else {
+                    encode_base64(&rd[p..], out);
                 }
                 p = rd.len();
             }
+            Hex | Digest | ZoneDigest => {
+                if p >= rd.len() {
+                    return None;
+                }
+                encode_hex(&rd[p..], true, out);
+                p = rd.len();
+            }
+            Salt => {
+                let l = *rd.get(p)? as usize;
+                let s = rd.get(p + 1..p + 1 + l)?;
+                if s.is_empty() {
+                    out.push('-');
+                } else {
+                    encode_hex(s, false, out);
+                }
+                p += 1 + l;
+            }
+            B32 => {
+                let l = *rd.get(p)? as usize;
+                encode_base32hex(rd.get(p + 1..p + 1 + l)?, out);
+                p += 1 + l;
+            }
+            Bitmap => {
+                write_bitmap(rd.get(p..)?, out)?;
+                p = rd.len();
+            }
+            NxtBitmap => {
+                let bits = rd.get(p..)?;
+                if bits.len() > 16 {
+                    return None;
+                }
+                let mut first = true;
+                for (j, &b) in bits.iter().enumerate() {
+                    for k in 0..8 {
+                        if b & (0x80 >> k) != 0 {
+                            if !first {
+                                out.push(' ');
+                            }
+                            first = false;
+                            type_to_text((j * 8 + k) as u16, out);
+                        }
+                    }
+                }
+                p = rd.len();
+            }
+            Time => {
+                write_time(get_u32(rd, p)?, out);
+                p += 4;
+            }
+            Type => {
+                type_to_text(get_u16(rd, p)?, out);
+                p += 2;
+            }
+            Alg | Proto | DigestType => {
+                push_u64(out, *rd.get(p)? as u64);
+                p += 1;
+            }
+            Scheme => {
+                let v = *rd.get(p)?;
+                match v {
+                    1 => out.push_str("NOTIFY"),
+                    _ => push_u64(out, v as u64),
+                }
+                p += 1;
+            }
+            AlgName => {
+                let v = *rd.get(p)?;
+                match mnemonic_of(SECALGS, v) {
+                    Some(n) => out.push_str(n),
+                    None => push_u64(out, v as u64),
+                }
+                p += 1;
+            }
+            CertType => {
+                let v = get_u16(rd, p)?;
+                match mnemonic_of(CERTTYPES, v) {
+                    Some(n) => out.push_str(n),
+                    None => push_u64(out, v as u64),
+                }
+                p += 2;
+            }
+            KeyFlags => {
+                push_u64(out, get_u16(rd, p)? as u64);
+                p += 2;
+            }
+            Eui48 | Eui64 => {
+                let n = if *f == Eui48 { 6 } else { 8 };
+                let a = rd.get(p..p + n)?;
+                for (k, b) in a.iter().enumerate() {
+                    if k > 0 {
+                        out.push('-');
+                    }
+                    out.push_str(&format!("{b:02x}"));
+                }
+                p += n;
+            }
+            Locator64 => {
+                for k in 0..4 {
+                    if k > 0 {
+                        out.push(':');
+                    }
+                    out.push_str(&format!("{:x}", get_u16(rd, p + 2 * k)?));
+                }
+                p += 8;
+            }
+            Nsap => {
+                if p >= rd.len() {
+                    return None;
+                }
+                out.push_str("0x");
+                for b in &rd[p..] {
+                    out.push_str(&format!("{b:02x}"));
+                }
+                p = rd.len();
+            }
+            AmtType => {
+                let v = *rd.get(p)?;
+                push_u64(out, (v >> 7) as u64);
+                out.push(' ');
+                push_u64(out, (v & 0x7f) as u64);
+                p += 1;
+            }
+            Gateway(at) => {
+                let kind = *rd.get((at & 0x7f) as usize)? & if at & 0x80 != 0 { 0x7f } else { 0xff };
+                match kind {
+                    0 => out.push('.'),
+                    1 => {
+                        let a = rd.get(p..p + 4)?;
+                        out.push_str(&format!("{}.{}.{}.{}", a[0], a[1], a[2], a[3]));
+                        p += 4;
+                    }
+                    2 => {
+                        write_ip6(rd.get(p..p + 16)?, out)?;
+                        p += 16;
+                    }
+                    3 => {
+                        let l = name::wire_len(rd.get(p..)?)?;
+                        name::write_name(&rd[p..p + l], out);
+                        p += l;
+                    }
+                    _ => return None,
+                }
+            }
+            Loc => p += custom::write_loc(rd.get(p..)?, out)?,
+            Apl => p += custom::write_apl(rd.get(p..)?, out)?,
+            Wks => p += custom::write_wks(rd.get(p..)?, out)?,
+            Svcb => p += custom::write_svcb(rd.get(p..)?, out)?,
+            A6 => p += custom::write_a6(rd.get(p..)?, out)?,
+            Hip => p += custom::write_hip(rd.get(p..)?, out)?,
+            Atma => p += custom::write_atma(rd.get(p..)?, out)?,
+        }
+        if out.len() == body {
+            out.truncate(mark);
         }
     }
     (p == rd.len()).then_some(())
@@ -686,7 +1660,6 @@ pub fn additional_name(rtype: u16, rdata: &[u8]) -> Option<&[u8]> {
     }
     None
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
