@@ -1256,9 +1256,12 @@ fn write_time(v: u32, out: &mut String) {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
-    let start = now - 0x7fff_ffff;
+    // The instant congruent to `v` modulo 2^32 that lies within 2^31 seconds of now.
     let mut t = v as i64;
-    while t < start {
+    while t >= now + 0x8000_0000 {
+        t -= 1 << 32;
+    }
+    while t < now - 0x8000_0000 {
         t += 1 << 32;
     }
     let (y, mo, d) = civil_from_days(t.div_euclid(86400));

@@ -106,7 +106,10 @@ pub enum Lookup {
     /// The name exists (possibly as an empty non-terminal).
     Exact(NodeId),
     /// The name does not exist; the closest encloser and, if present, the wildcard under it.
-    NoName { encloser: NodeId, wildcard: Option<NodeId> },
+    NoName {
+        encloser: NodeId,
+        wildcard: Option<NodeId>,
+    },
 }
 
 /// Hash of a wire name, case-insensitive.
@@ -145,7 +148,14 @@ impl Zone {
     /// Finds the node with exactly this name (case-insensitive).
     pub fn find(&self, wire: &[u8]) -> Option<NodeId> {
         let h = hash_name(wire);
-        self.index.find(h, |&id| self.nodes[id as usize].name.wire().eq_ignore_ascii_case(wire)).copied()
+        self.index
+            .find(h, |&id| {
+                self.nodes[id as usize]
+                    .name
+                    .wire()
+                    .eq_ignore_ascii_case(wire)
+            })
+            .copied()
     }
 
     pub fn node(&self, id: NodeId) -> &Node {
@@ -189,7 +199,12 @@ impl Zone {
                     found = self.find(cur);
                 }
                 // Cannot happen for names inside the zone: the apex always exists.
-                _ => return Lookup::NoName { encloser: 0, wildcard: None },
+                _ => {
+                    return Lookup::NoName {
+                        encloser: 0,
+                        wildcard: None,
+                    }
+                }
             }
         }
         let id = found.unwrap_or(0);
@@ -212,7 +227,10 @@ impl Zone {
         } else {
             None
         };
-        Lookup::NoName { encloser: id, wildcard }
+        Lookup::NoName {
+            encloser: id,
+            wildcard,
+        }
     }
 
     /// The delegation point closest to the apex at or above `wire`.
@@ -246,7 +264,13 @@ pub struct ZoneErrors {
 /// Builds a zone from parsed records, applying `named-checkzone`'s checks. Warnings are
 /// appended to `warnings`. Fails when the file had errors or the zone breaks a rule.
 pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<Zone, ZoneErrors> {
-    let Parsed { records, mut errors, warnings: pw, files, suppressed } = parsed;
+    let Parsed {
+        records,
+        mut errors,
+        warnings: pw,
+        files,
+        suppressed,
+    } = parsed;
     warnings.extend(pw);
     let top = files.first().cloned().unwrap_or_default();
     let origin = origin.to_lowercase();
@@ -254,13 +278,32 @@ pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<
     for r in records {
         if !r.owner.is_subdomain_of(&origin) {
             let path = files.get(r.file as usize).cloned().unwrap_or_default();
-            warnings.push(Diag { path, line: r.line, message: format!("ignoring out-of-zone data ({})", r.owner) });
+            warnings.push(Diag {
+                path,
+                line: r.line,
+                message: format!("ignoring out-of-zone data ({})", r.owner),
+            });
             continue;
         }
         let id = b.node_for(&r.owner);
-        b.add(id, r.rtype, r.ttl, &r.rdata, (r.file, r.line), &files, warnings);
+        b.add(
+            id,
+            r.rtype,
+            r.ttl,
+            &r.rdata,
+            (r.file, r.line),
+            &files,
+            warnings,
+        );
     }
-    let Builder { mut nodes, sets, index, count, first_line, .. } = b;
+    let Builder {
+        mut nodes,
+        sets,
+        index,
+        count,
+        first_line,
+        ..
+    } = b;
     for (n, s) in nodes.iter_mut().zip(sets) {
         n.rrsets = s.into_boxed_slice();
     }
@@ -272,32 +315,59 @@ pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<
     for (id, n) in nodes.iter().enumerate() {
         let has_cname = n.rrset(rdata::CNAME).is_some();
         if has_cname {
-            let other = n.rrsets.iter().any(|r| !matches!(r.rtype, rdata::CNAME | rdata::RRSIG | rdata::NSEC | 25 | 30));
+            let other = n
+                .rrsets
+                .iter()
+                .any(|r| !matches!(r.rtype, rdata::CNAME | rdata::RRSIG | rdata::NSEC | 25 | 30));
             if other {
                 let (path, line) = at(id, &files);
-                errors.push(Diag { path, line, message: format!("{}: CNAME and other data", n.name) });
+                errors.push(Diag {
+                    path,
+                    line,
+                    message: format!("{}: CNAME and other data", n.name),
+                });
             }
             if n.rrset(rdata::CNAME).is_some_and(|r| r.count > 1) {
                 let (path, line) = at(id, &files);
-                errors.push(Diag { path, line, message: format!("{}: multiple RRs of singleton type (CNAME)", n.name) });
+                errors.push(Diag {
+                    path,
+                    line,
+                    message: format!("{}: multiple RRs of singleton type (CNAME)", n.name),
+                });
             }
         }
         if id != 0 && n.rrset(rdata::SOA).is_some() {
             let (path, line) = at(id, &files);
-            errors.push(Diag { path, line, message: format!("{}: SOA record not at top of zone", n.name) });
+            errors.push(Diag {
+                path,
+                line,
+                message: format!("{}: SOA record not at top of zone", n.name),
+            });
         }
     }
     let apex = &nodes[0];
     match apex.rrset(rdata::SOA) {
-        None => errors.push(Diag { path: top.clone(), line: 0, message: format!("zone {origin}: has no SOA record") }),
+        None => errors.push(Diag {
+            path: top.clone(),
+            line: 0,
+            message: format!("zone {origin}: has no SOA record"),
+        }),
         Some(s) if s.count > 1 => {
             let (path, line) = at(0, &files);
-            errors.push(Diag { path, line, message: format!("{origin}: multiple RRs of singleton type (SOA)") })
+            errors.push(Diag {
+                path,
+                line,
+                message: format!("{origin}: multiple RRs of singleton type (SOA)"),
+            })
         }
         _ => {}
     }
     if apex.rrset(rdata::NS).is_none() {
-        errors.push(Diag { path: top.clone(), line: 0, message: format!("zone {origin}: has no NS records") });
+        errors.push(Diag {
+            path: top.clone(),
+            line: 0,
+            message: format!("zone {origin}: has no NS records"),
+        });
     }
     if !errors.is_empty() {
         return Err(ZoneErrors { errors, suppressed });
@@ -324,7 +394,9 @@ pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<
                 break;
             }
             let h = hash_name(p);
-            if let Some(&pid) = index.find(h, |&i| nodes[i as usize].name.wire().eq_ignore_ascii_case(p)) {
+            if let Some(&pid) = index.find(h, |&i| {
+                nodes[i as usize].name.wire().eq_ignore_ascii_case(p)
+            }) {
                 if nodes[pid as usize].has(flag::CUT) {
                     below[id] = true;
                     break;
@@ -343,7 +415,9 @@ pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<
     }
     for p in wild_parent {
         let h = hash_name(&p);
-        if let Some(&pid) = index.find(h, |&i| nodes[i as usize].name.wire().eq_ignore_ascii_case(&p)) {
+        if let Some(&pid) = index.find(h, |&i| {
+            nodes[i as usize].name.wire().eq_ignore_ascii_case(&p)
+        }) {
             nodes[pid as usize].flags |= flag::WILD_CHILD;
         }
     }
@@ -351,7 +425,15 @@ pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<
         .rrset(rdata::SOA)
         .and_then(|s| s.rdatas().next().map(soa_serial))
         .unwrap_or(0);
-    Ok(Zone { origin, class: 1, serial, records: count, files, nodes, index })
+    Ok(Zone {
+        origin,
+        class: 1,
+        serial,
+        records: count,
+        files,
+        nodes,
+        index,
+    })
 }
 
 /// The serial field of SOA RDATA.
@@ -360,7 +442,9 @@ pub fn soa_serial(rd: &[u8]) -> u32 {
     for _ in 0..2 {
         p += name::wire_len(&rd[p.min(rd.len())..]).unwrap_or(0);
     }
-    rd.get(p..p + 4).map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]])).unwrap_or(0)
+    rd.get(p..p + 4)
+        .map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
+        .unwrap_or(0)
 }
 
 /// Mutable state while a zone is assembled; becomes an immutable [`Zone`].
@@ -393,8 +477,13 @@ impl Builder {
         let id = self.nodes.len() as NodeId;
         let h = hash_name(name.wire());
         let nodes = &self.nodes;
-        self.index.insert_unique(h, id, |&i| hash_name(nodes[i as usize].name.wire()));
-        self.nodes.push(Node { name, flags: if id == 0 { flag::APEX } else { 0 }, rrsets: Box::new([]) });
+        self.index
+            .insert_unique(h, id, |&i| hash_name(nodes[i as usize].name.wire()));
+        self.nodes.push(Node {
+            name,
+            flags: if id == 0 { flag::APEX } else { 0 },
+            rrsets: Box::new([]),
+        });
         self.sets.push(Vec::new());
         self.first_line.push(at);
         id
@@ -402,7 +491,14 @@ impl Builder {
 
     fn find(&self, wire: &[u8]) -> Option<NodeId> {
         let h = hash_name(wire);
-        self.index.find(h, |&i| self.nodes[i as usize].name.wire().eq_ignore_ascii_case(wire)).copied()
+        self.index
+            .find(h, |&i| {
+                self.nodes[i as usize]
+                    .name
+                    .wire()
+                    .eq_ignore_ascii_case(wire)
+            })
+            .copied()
     }
 
     /// The node for `owner`, created with its missing ancestors (empty non-terminals).
@@ -442,10 +538,19 @@ impl Builder {
             self.first_line[idx] = at;
         }
         let sets = &mut self.sets[idx];
-        let set = match sets.iter_mut().position(|s| s.rtype == rtype) {
+        // RRSIGs form one RRset per covered type, as in BIND (each with its own TTL).
+        let covered = covered_type(rtype, rd);
+        let same = |s: &RRset| s.rtype == rtype && (covered.is_none() || s.rdatas().next().and_then(|r| covered_type(rtype, r)) == covered);
+        let set = match sets.iter_mut().position(|s| same(s)) {
             Some(p) => &mut sets[p],
             None => {
-                sets.push(RRset { rtype, ttl, count: 0, rdata: Box::new([]), fast: None });
+                sets.push(RRset {
+                    rtype,
+                    ttl,
+                    count: 0,
+                    rdata: Box::new([]),
+                    fast: None,
+                });
                 sets.last_mut().expect("just pushed")
             }
         };
@@ -457,7 +562,12 @@ impl Builder {
             warnings.push(Diag {
                 path,
                 line: at.1,
-                message: format!("TTL set to prior TTL ({}) for {} {}", set.ttl, self.nodes[idx].name, rdata::type_name(rtype)),
+                message: format!(
+                    "TTL set to prior TTL ({}) for {} {}",
+                    set.ttl,
+                    self.nodes[idx].name,
+                    rdata::type_name(rtype)
+                ),
             });
         }
         if set.count == u16::MAX || set.rdata.len() + rd.len() + 2 > 16 * 1024 * 1024 {
@@ -472,6 +582,11 @@ impl Builder {
     }
 }
 
+/// The type an RRSIG covers (its RRset key besides the owner), `None` for other types.
+fn covered_type(rtype: u16, rd: &[u8]) -> Option<u16> {
+    (rtype == rdata::RRSIG).then(|| rd.get(..2).map_or(0, |b| u16::from_be_bytes([b[0], b[1]])))
+}
+
 /// RDATA equality as DNS defines it: names compared case-insensitively for the types whose
 /// RDATA names are canonicalized (RFC 4034 6.2), bytes otherwise.
 fn rdata_eq(rtype: u16, a: &[u8], b: &[u8]) -> bool {
@@ -479,7 +594,9 @@ fn rdata_eq(rtype: u16, a: &[u8], b: &[u8]) -> bool {
         return true;
     }
     match rtype {
-        2..=9 | 12 | 14 | 15 | 17 | 18 | 21 | 24 | 26 | 33 | 35 | 36 | 39 => a.eq_ignore_ascii_case(b),
+        2..=9 | 12 | 14 | 15 | 17 | 18 | 21 | 24 | 26 | 33 | 35 | 36 | 39 => {
+            a.eq_ignore_ascii_case(b)
+        }
         _ => false,
     }
 }
@@ -492,7 +609,11 @@ mod tests {
 
     pub fn zone(text: &str, origin: &str) -> Zone {
         let o = Name::from_ascii(origin).unwrap();
-        let p = parse_str(text.as_bytes(), Path::new("t.zone"), &Options::new(o.clone()));
+        let p = parse_str(
+            text.as_bytes(),
+            Path::new("t.zone"),
+            &Options::new(o.clone()),
+        );
         let mut w = Vec::new();
         build(&o, p, &mut w).unwrap()
     }
@@ -510,9 +631,17 @@ mod tests {
         assert!(matches!(z.lookup(&n("NS.EX.")), Lookup::Exact(_)));
         // empty non-terminals exist
         assert!(matches!(z.lookup(&n("b.c.ex.")), Lookup::Exact(_)));
-        assert!(matches!(z.lookup(&n("x.ex.")), Lookup::NoName { encloser: 0, wildcard: None }));
+        assert!(matches!(
+            z.lookup(&n("x.ex.")),
+            Lookup::NoName {
+                encloser: 0,
+                wildcard: None
+            }
+        ));
         match z.lookup(&n("x.y.w.ex.")) {
-            Lookup::NoName { wildcard: Some(w), .. } => assert_eq!(z.node(w).name.to_string(), "*.w.ex."),
+            Lookup::NoName {
+                wildcard: Some(w), ..
+            } => assert_eq!(z.node(w).name.to_string(), "*.w.ex."),
             other => panic!("{other:?}"),
         }
         for q in ["sub.ex.", "ns.sub.ex.", "deep.x.sub.ex."] {
@@ -529,17 +658,32 @@ mod tests {
     #[test]
     fn checks() {
         let o = Name::from_ascii("ex.").unwrap();
-        let p = parse_str(b"$TTL 60\n@ NS ns\nx CNAME y\nx A 1.2.3.4\nout. A 1.2.3.4\n", Path::new("t.zone"), &Options::new(o.clone()));
+        let p = parse_str(
+            b"$TTL 60\n@ NS ns\nx CNAME y\nx A 1.2.3.4\nout. A 1.2.3.4\n",
+            Path::new("t.zone"),
+            &Options::new(o.clone()),
+        );
         let mut w = Vec::new();
         let e = build(&o, p, &mut w).unwrap_err();
         let msgs: Vec<String> = e.errors.iter().map(|d| d.to_string()).collect();
-        assert_eq!(msgs, vec!["t.zone:3: x.ex.: CNAME and other data", "t.zone: zone ex.: has no SOA record"]);
-        assert!(w.iter().any(|d| d.to_string() == "t.zone:5: ignoring out-of-zone data (out.)"));
+        assert_eq!(
+            msgs,
+            vec![
+                "t.zone:3: x.ex.: CNAME and other data",
+                "t.zone: zone ex.: has no SOA record"
+            ]
+        );
+        assert!(w
+            .iter()
+            .any(|d| d.to_string() == "t.zone:5: ignoring out-of-zone data (out.)"));
     }
 
     #[test]
     fn duplicates_removed() {
-        let z = zone("$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns\n@ NS NS\nns A 1.1.1.1\nns A 1.1.1.1\n", "ex.");
+        let z = zone(
+            "$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns\n@ NS NS\nns A 1.1.1.1\nns A 1.1.1.1\n",
+            "ex.",
+        );
         assert_eq!(z.records, 3);
     }
 
@@ -552,6 +696,9 @@ mod tests {
             let got = (u64::from_le_bytes(v) | upper_mask(u64::from_le_bytes(v))).to_le_bytes();
             assert_eq!(got, v.map(|c| c.to_ascii_lowercase()), "{s}");
         }
-        assert_eq!(hash_name(b"\x08LHMASTER\x05LIHUI\x00"), hash_name(b"\x08lhmaster\x05lihui\x00"));
+        assert_eq!(
+            hash_name(b"\x08LHMASTER\x05LIHUI\x00"),
+            hash_name(b"\x08lhmaster\x05lihui\x00")
+        );
     }
 }
