@@ -275,6 +275,8 @@ pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<
     let top = files.first().cloned().unwrap_or_default();
     let origin = origin.to_lowercase();
     let mut b = Builder::new(origin.clone(), records.len());
+    // Apex NS targets with where they were written, for the address checks.
+    let mut apex_ns: Vec<(Box<[u8]>, (u16, u32))> = Vec::new();
     for r in records {
         if !r.owner.is_subdomain_of(&origin) {
             let path = files.get(r.file as usize).cloned().unwrap_or_default();
@@ -284,6 +286,9 @@ pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<
                 message: format!("ignoring out-of-zone data ({})", r.owner),
             });
             continue;
+        }
+        if r.rtype == rdata::NS && r.owner.wire().eq_ignore_ascii_case(origin.wire()) {
+            apex_ns.push((r.rdata.clone(), (r.file, r.line)));
         }
         let id = b.node_for(&r.owner);
         b.add(
@@ -336,6 +341,14 @@ pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<
                 });
             }
         }
+        if n.rrset(rdata::DNAME).is_some_and(|r| r.count > 1) {
+            let (path, line) = at(id, &files);
+            errors.push(Diag {
+                path,
+                line,
+                message: format!("{}: multiple RRs of singleton type (DNAME)", n.name),
+            });
+        }
         if id != 0 && n.rrset(rdata::SOA).is_some() {
             let (path, line) = at(id, &files);
             errors.push(Diag {
@@ -368,6 +381,9 @@ pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<
             line: 0,
             message: format!("zone {origin}: has no NS records"),
         });
+    }
+    if errors.is_empty() {
+        check_apex_ns(&origin, &nodes, &index, &apex_ns, &files, &mut errors);
     }
     if !errors.is_empty() {
         return Err(ZoneErrors { errors, suppressed });
@@ -434,6 +450,106 @@ pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<
         nodes,
         index,
     })
+}
+
+/// `named-checkzone`'s check of the apex NS records: a target inside the zone must have an
+/// address record, must not be a CNAME and must not sit below a DNAME (BIND's
+/// `zone_check_ns`, which looks the target up as `dns_db_find` would).
+fn check_apex_ns(
+    origin: &Name,
+    nodes: &[Node],
+    index: &HashTable<NodeId>,
+    apex_ns: &[(Box<[u8]>, (u16, u32))],
+    files: &[PathBuf],
+    errors: &mut Vec<Diag>,
+) {
+    let find = |w: &[u8]| {
+        index
+            .find(hash_name(w), |&i| nodes[i as usize].name.wire().eq_ignore_ascii_case(w))
+            .copied()
+    };
+    let bare = |w: &[u8]| {
+        let mut s = String::new();
+        name::write_name(w, &mut s);
+        if s.len() > 1 {
+            s.pop();
+        }
+        s
+    };
+    let mut seen: Vec<&[u8]> = Vec::new();
+    for (target, (file, line)) in apex_ns {
+        let t: &[u8] = target;
+        if !name::is_subdomain(t, origin.wire()) || seen.iter().any(|s| s.eq_ignore_ascii_case(t)) {
+            continue;
+        }
+        seen.push(t);
+        let problem = ns_target_problem(t, origin.wire(), nodes, &find, &bare);
+        if let Some(message) = problem {
+            errors.push(Diag {
+                path: files.get(*file as usize).cloned().unwrap_or_default(),
+                line: *line,
+                message,
+            });
+        }
+    }
+}
+
+fn ns_target_problem(
+    t: &[u8],
+    origin: &[u8],
+    nodes: &[Node],
+    find: &dyn Fn(&[u8]) -> Option<NodeId>,
+    bare: &dyn Fn(&[u8]) -> String,
+) -> Option<String> {
+    // Ancestors from the apex down: a DNAME (even at the apex) or a delegation decides.
+    let mut chain = Vec::new();
+    let mut cur = name::parent(t);
+    while let Some(p) = cur {
+        if p.len() < origin.len() {
+            break;
+        }
+        chain.push(p);
+        cur = name::parent(p);
+    }
+    let mut encloser = 0;
+    for p in chain.iter().rev() {
+        let Some(id) = find(p) else { break };
+        encloser = id;
+        let n = &nodes[id as usize];
+        if n.rrset(rdata::DNAME).is_some() {
+            return Some(format!("NS '{}' is below a DNAME '{}' (illegal)", bare(t), bare(p)));
+        }
+        if id != 0 && n.rrset(rdata::NS).is_some() {
+            return None;
+        }
+    }
+    let id = match find(t) {
+        Some(id) => id,
+        None => {
+            // Wildcard under the closest encloser.
+            let e = nodes[encloser as usize].name.wire();
+            let mut w = vec![1, b'*'];
+            w.extend_from_slice(e);
+            match find(&w) {
+                Some(id) => id,
+                None => return Some(format!("NS '{}' has no address records (A or AAAA)", bare(t))),
+            }
+        }
+    };
+    let n = &nodes[id as usize];
+    if id != 0 && n.rrset(rdata::NS).is_some() {
+        return None;
+    }
+    if n.rrset(rdata::A).is_some() {
+        return None;
+    }
+    if n.rrset(rdata::CNAME).is_some() {
+        return Some(format!("NS '{}' is a CNAME (illegal)", bare(t)));
+    }
+    if n.rrset(rdata::AAAA).is_some() {
+        return None;
+    }
+    Some(format!("NS '{}' has no address records (A or AAAA)", bare(t)))
 }
 
 /// The serial field of SOA RDATA.

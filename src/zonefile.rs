@@ -60,7 +60,11 @@ pub struct Parsed {
 
 impl Parsed {
     pub fn location(&self, r: &Record) -> String {
-        let p = self.files.get(r.file as usize).map(|p| p.display().to_string()).unwrap_or_default();
+        let p = self
+            .files
+            .get(r.file as usize)
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
         format!("{p}:{}", r.line)
     }
 }
@@ -142,7 +146,11 @@ impl<'o> State<'o> {
             return;
         }
         let path = self.files.get(file as usize).cloned().unwrap_or_default();
-        self.out.errors.push(Diag { path, line, message });
+        self.out.errors.push(Diag {
+            path,
+            line,
+            message,
+        });
     }
 
     fn warn(&mut self, file: u16, line: u32, message: String) {
@@ -150,14 +158,22 @@ impl<'o> State<'o> {
             return;
         }
         let path = self.files.get(file as usize).cloned().unwrap_or_default();
-        self.out.warnings.push(Diag { path, line, message });
+        self.out.warnings.push(Diag {
+            path,
+            line,
+            message,
+        });
     }
 
     /// Reads `path` as a file of its own (the top file, or an `$INCLUDE`).
     fn include(&mut self, path: &Path, from: Option<(u16, u32)>, origin: Name, depth: usize) {
         if depth > MAX_INCLUDE_DEPTH {
             if let Some((f, l)) = from {
-                self.error(f, l, format!("$INCLUDE nested too deeply (more than {MAX_INCLUDE_DEPTH} levels)"));
+                self.error(
+                    f,
+                    l,
+                    format!("$INCLUDE nested too deeply (more than {MAX_INCLUDE_DEPTH} levels)"),
+                );
             }
             return;
         }
@@ -175,14 +191,23 @@ impl<'o> State<'o> {
                 self.stack.pop();
             }
             Err(e) => match from {
-                Some((f, l)) => self.error(f, l, format!("failed to read included file {}: {e}", path.display())),
+                Some((f, l)) => self.error(
+                    f,
+                    l,
+                    format!("failed to read included file {}: {e}", path.display()),
+                ),
                 None => self.error(idx, 0, format!("failed to read zone file: {e}")),
             },
         }
     }
 
     fn parse_buffer(&mut self, text: &[u8], file: u16, origin: Name, depth: usize) {
-        let mut ctx = FileCtx { file, origin, last_owner: None, depth };
+        let mut ctx = FileCtx {
+            file,
+            origin,
+            last_owner: None,
+            depth,
+        };
         let mut lex = Lexer::new(text);
         let mut toks: Vec<RawTok> = Vec::with_capacity(16);
         loop {
@@ -199,9 +224,21 @@ impl<'o> State<'o> {
         }
     }
 
-    fn record(&mut self, text: &[u8], raw: &[RawTok], line: u32, indented: bool, ctx: &mut FileCtx) {
-        let toks: Vec<Tok<'_>> =
-            raw.iter().map(|t| Tok { text: &text[t.start as usize..t.end as usize], quoted: t.quoted }).collect();
+    fn record(
+        &mut self,
+        text: &[u8],
+        raw: &[RawTok],
+        line: u32,
+        indented: bool,
+        ctx: &mut FileCtx,
+    ) {
+        let toks: Vec<Tok<'_>> = raw
+            .iter()
+            .map(|t| Tok {
+                text: &text[t.start as usize..t.end as usize],
+                quoted: t.quoted,
+            })
+            .collect();
         let first = toks[0];
         if !indented && !first.quoted && first.text.first() == Some(&b'$') {
             self.directive(&toks, raw, line, ctx);
@@ -221,7 +258,11 @@ impl<'o> State<'o> {
             match self.name(first.text, &ctx.origin) {
                 Ok(n) => n,
                 Err(e) => {
-                    self.error(ctx.file, line, format!("bad owner name '{}': {e}", lossy(first.text)));
+                    self.error(
+                        ctx.file,
+                        line,
+                        format!("bad owner name '{}': {e}", lossy(first.text)),
+                    );
                     return;
                 }
             }
@@ -234,24 +275,42 @@ impl<'o> State<'o> {
         self.finish_record(owner, head, &toks[i..], ctx, line);
     }
 
-    fn finish_record(&mut self, owner: Name, head: Head, rtoks: &[Tok<'_>], ctx: &FileCtx, line: u32) {
-        let Head { ttl, class, rtype, .. } = head;
+    fn finish_record(
+        &mut self,
+        owner: Name,
+        head: Head,
+        rtoks: &[Tok<'_>],
+        ctx: &FileCtx,
+        line: u32,
+    ) {
+        let Head {
+            ttl, class, rtype, ..
+        } = head;
         if let Some(c) = class {
             if c != self.opts.class {
                 let mut s = String::new();
                 rdata::class_to_text(c, &mut s);
-                self.error(ctx.file, line, format!("class '{s}' does not match the zone's class"));
+                self.error(
+                    ctx.file,
+                    line,
+                    format!("class '{s}' does not match the zone's class"),
+                );
                 return;
             }
         }
-        if matches!(rtype, rdata::OPT | rdata::IXFR | rdata::AXFR | rdata::MAILA | rdata::MAILB | rdata::ANY)
-            || rtype == 249
-            || rtype == 250
-        {
+        if rdata::is_meta(rtype) {
             self.error(
                 ctx.file,
                 line,
-                format!("type '{}' is a meta type and cannot appear in a zone", rdata::type_name(rtype)),
+                format!("type '{}': invalid use of a meta type", rdata::type_name(rtype)),
+            );
+            return;
+        }
+        if rtype == rdata::NS && owner.wire().starts_with(b"\x01*") {
+            self.error(
+                ctx.file,
+                line,
+                format!("{owner}: invalid NS owner name (wildcard)"),
             );
             return;
         }
@@ -276,21 +335,41 @@ impl<'o> State<'o> {
                     if rtype == rdata::SOA && rdata.len() >= 4 {
                         let m = &rdata[rdata.len() - 4..];
                         let min = u32::from_be_bytes([m[0], m[1], m[2], m[3]]);
-                        self.warn(ctx.file, line, "no TTL specified; using SOA MINTTL instead".to_string());
+                        self.warn(
+                            ctx.file,
+                            line,
+                            "no TTL specified; using SOA MINTTL instead".to_string(),
+                        );
                         self.last_ttl = Some(min);
                         min
                     } else {
-                        self.error(ctx.file, line, "no TTL specified; zone rejected".to_string());
+                        self.error(
+                            ctx.file,
+                            line,
+                            "no TTL specified; zone rejected".to_string(),
+                        );
                         return;
                     }
                 }
             },
         };
         if ttl > 0x7fff_ffff {
-            self.warn(ctx.file, line, format!("TTL {ttl} > MAXTTL, setting TTL to 0"));
+            self.warn(
+                ctx.file,
+                line,
+                format!("TTL {ttl} > MAXTTL, setting TTL to 0"),
+            );
         }
         let ttl = if ttl > 0x7fff_ffff { 0 } else { ttl };
-        self.out.records.push(Record { owner, ttl, class: self.opts.class, rtype, rdata, file: ctx.file, line });
+        self.out.records.push(Record {
+            owner,
+            ttl,
+            class: self.opts.class,
+            rtype,
+            rdata,
+            file: ctx.file,
+            line,
+        });
     }
 
     fn name(&mut self, text: &[u8], origin: &Name) -> Result<Name, name::NameError> {
@@ -305,7 +384,11 @@ impl<'o> State<'o> {
         let mut i = 0;
         loop {
             let Some(t) = toks.get(i) else {
-                self.error(file, line, "unexpected end of line (expected a type)".to_string());
+                self.error(
+                    file,
+                    line,
+                    "unexpected end of line (expected a type)".to_string(),
+                );
                 return None;
             };
             if !t.quoted && ttl.is_none() && t.text.first().is_some_and(u8::is_ascii_digit) {
@@ -328,7 +411,14 @@ impl<'o> State<'o> {
                 }
             }
             match rdata::type_from_text(t.text) {
-                Some(rtype) if !t.quoted => return Some(Head { ttl, class, rtype, consumed: i + 1 }),
+                Some(rtype) if !t.quoted => {
+                    return Some(Head {
+                        ttl,
+                        class,
+                        rtype,
+                        consumed: i + 1,
+                    })
+                }
                 _ => {
                     self.error(file, line, format!("unknown RR type '{}'", lossy(t.text)));
                     return None;
@@ -347,10 +437,18 @@ impl<'o> State<'o> {
                 };
                 match self.name(t.text, &ctx.origin) {
                     Ok(n) => ctx.origin = n,
-                    Err(e) => self.error(ctx.file, line, format!("bad $ORIGIN '{}': {e}", lossy(t.text))),
+                    Err(e) => self.error(
+                        ctx.file,
+                        line,
+                        format!("bad $ORIGIN '{}': {e}", lossy(t.text)),
+                    ),
                 }
                 if toks.len() > 2 {
-                    self.error(ctx.file, line, format!("extra input text '{}'", lossy(toks[2].text)));
+                    self.error(
+                        ctx.file,
+                        line,
+                        format!("extra input text '{}'", lossy(toks[2].text)),
+                    );
                 }
             }
             b"$TTL" => {
@@ -361,7 +459,11 @@ impl<'o> State<'o> {
                 match rdata::parse_ttl(t.text) {
                     Some(v) => {
                         let v = if v > 0x7fff_ffff {
-                            self.warn(ctx.file, line, format!("$TTL {v} > MAXTTL, setting $TTL to 0"));
+                            self.warn(
+                                ctx.file,
+                                line,
+                                format!("$TTL {v} > MAXTTL, setting $TTL to 0"),
+                            );
                             0
                         } else {
                             v
@@ -371,7 +473,11 @@ impl<'o> State<'o> {
                     None => self.error(ctx.file, line, format!("bad $TTL '{}'", lossy(t.text))),
                 }
                 if toks.len() > 2 {
-                    self.error(ctx.file, line, format!("extra input text '{}'", lossy(toks[2].text)));
+                    self.error(
+                        ctx.file,
+                        line,
+                        format!("extra input text '{}'", lossy(toks[2].text)),
+                    );
                 }
             }
             b"$INCLUDE" => {
@@ -388,7 +494,11 @@ impl<'o> State<'o> {
                     Some(o) => match self.name(o.text, &ctx.origin) {
                         Ok(n) => n,
                         Err(e) => {
-                            self.error(ctx.file, line, format!("bad $INCLUDE origin '{}': {e}", lossy(o.text)));
+                            self.error(
+                                ctx.file,
+                                line,
+                                format!("bad $INCLUDE origin '{}': {e}", lossy(o.text)),
+                            );
                             return;
                         }
                     },
@@ -396,13 +506,21 @@ impl<'o> State<'o> {
                 };
                 let path = self.resolve_include(ctx.file, &String::from_utf8_lossy(&fname));
                 if self.stack.contains(&path) {
-                    self.error(ctx.file, line, format!("$INCLUDE loop: {} includes itself", path.display()));
+                    self.error(
+                        ctx.file,
+                        line,
+                        format!("$INCLUDE loop: {} includes itself", path.display()),
+                    );
                     return;
                 }
                 self.include(&path, Some((ctx.file, line)), origin, ctx.depth + 1);
             }
             b"$GENERATE" => self.generate(toks, raw, line, ctx),
-            _ => self.error(ctx.file, line, format!("unknown directive '{}'", lossy(toks[0].text))),
+            _ => self.error(
+                ctx.file,
+                line,
+                format!("unknown directive '{}'", lossy(toks[0].text)),
+            ),
         }
     }
 
@@ -430,11 +548,19 @@ impl<'o> State<'o> {
             return;
         }
         let Some((start, stop, step)) = parse_range(toks[1].text) else {
-            self.error(file, line, format!("$GENERATE: bad range '{}'", lossy(toks[1].text)));
+            self.error(
+                file,
+                line,
+                format!("$GENERATE: bad range '{}'", lossy(toks[1].text)),
+            );
             return;
         };
         if (stop - start) / step > MAX_GENERATE {
-            self.error(file, line, format!("$GENERATE: range '{}' too large", lossy(toks[1].text)));
+            self.error(
+                file,
+                line,
+                format!("$GENERATE: range '{}' too large", lossy(toks[1].text)),
+            );
             return;
         }
         let lhs = toks[2];
@@ -468,11 +594,21 @@ impl<'o> State<'o> {
             let owner = match self.name(&owner_text, &ctx.origin) {
                 Ok(n) => n,
                 Err(e) => {
-                    self.error(file, line, format!("$GENERATE: bad owner name '{}': {e}", lossy(&owner_text)));
+                    self.error(
+                        file,
+                        line,
+                        format!("$GENERATE: bad owner name '{}': {e}", lossy(&owner_text)),
+                    );
                     return;
                 }
             };
-            let rtoks: Vec<Tok<'_>> = rhs_texts.iter().map(|(s, q)| Tok { text: s, quoted: *q }).collect();
+            let rtoks: Vec<Tok<'_>> = rhs_texts
+                .iter()
+                .map(|(s, q)| Tok {
+                    text: s,
+                    quoted: *q,
+                })
+                .collect();
             let errs = self.out.errors.len();
             self.finish_record(owner, Head { ..head }, &rtoks, ctx, line);
             if self.out.errors.len() > errs {
@@ -537,12 +673,24 @@ pub fn expand_template(t: &[u8], value: u64) -> Result<Vec<u8>, String> {
             continue;
         }
         if t.get(i + 1) == Some(&b'{') {
-            let end = t[i..].iter().position(|&c| c == b'}').ok_or("unterminated ${")? + i;
+            let end = t[i..]
+                .iter()
+                .position(|&c| c == b'}')
+                .ok_or("unterminated ${")?
+                + i;
             let spec = std::str::from_utf8(&t[i + 2..end]).map_err(|_| "bad ${} modifier")?;
             let mut parts = spec.split(',');
-            let offset: i64 = parts.next().unwrap_or("0").trim().parse().map_err(|_| format!("bad offset in ${{{spec}}}"))?;
+            let offset: i64 = parts
+                .next()
+                .unwrap_or("0")
+                .trim()
+                .parse()
+                .map_err(|_| format!("bad offset in ${{{spec}}}"))?;
             let width: usize = match parts.next() {
-                Some(w) => w.trim().parse().map_err(|_| format!("bad width in ${{{spec}}}"))?,
+                Some(w) => w
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("bad width in ${{{spec}}}"))?,
                 None => 0,
             };
             let base = parts.next().unwrap_or("d").trim();
@@ -574,7 +722,11 @@ pub fn expand_template(t: &[u8], value: u64) -> Result<Vec<u8>, String> {
 
 /// Nibble form used for ip6.arpa: least significant nibble first, dot separated.
 fn nibbles(v: u64, width: usize, upper: bool) -> String {
-    let hex = if upper { format!("{v:X}") } else { format!("{v:x}") };
+    let hex = if upper {
+        format!("{v:X}")
+    } else {
+        format!("{v:x}")
+    };
     let mut digits: Vec<char> = hex.chars().rev().collect();
     while digits.len() < width {
         digits.push('0');
@@ -638,9 +790,15 @@ impl<'a> Lexer<'a> {
         loop {
             let Some(&c) = b.get(self.pos) else {
                 if depth > 0 {
-                    return LexResult::Error(paren_line, "unbalanced parentheses (missing ')')".to_string());
+                    return LexResult::Error(
+                        paren_line,
+                        "unbalanced parentheses (missing ')')".to_string(),
+                    );
                 }
-                return LexResult::Record { line: start_line, indented };
+                return LexResult::Record {
+                    line: start_line,
+                    indented,
+                };
             };
             match c {
                 b' ' | b'\t' | b'\r' => self.pos += 1,
@@ -648,7 +806,10 @@ impl<'a> Lexer<'a> {
                     self.pos += 1;
                     self.line += 1;
                     if depth == 0 {
-                        return LexResult::Record { line: start_line, indented };
+                        return LexResult::Record {
+                            line: start_line,
+                            indented,
+                        };
                     }
                 }
                 b';' => {
@@ -667,7 +828,10 @@ impl<'a> Lexer<'a> {
                     self.pos += 1;
                     if depth == 0 {
                         self.skip_line();
-                        return LexResult::Error(self.line.saturating_sub(1).max(start_line), "unbalanced parentheses (extra ')')".to_string());
+                        return LexResult::Error(
+                            self.line.saturating_sub(1).max(start_line),
+                            "unbalanced parentheses (extra ')')".to_string(),
+                        );
                     }
                     depth -= 1;
                 }
@@ -687,7 +851,11 @@ impl<'a> Lexer<'a> {
                             Some(_) => i += 1,
                         }
                     }
-                    toks.push(RawTok { start: s as u32, end: i as u32, quoted: true });
+                    toks.push(RawTok {
+                        start: s as u32,
+                        end: i as u32,
+                        quoted: true,
+                    });
                     self.pos = i + 1;
                 }
                 _ => {
@@ -707,7 +875,11 @@ impl<'a> Lexer<'a> {
                         }
                     }
                     let i = i.min(b.len());
-                    toks.push(RawTok { start: s as u32, end: i as u32, quoted: false });
+                    toks.push(RawTok {
+                        start: s as u32,
+                        end: i as u32,
+                        quoted: false,
+                    });
                     self.pos = i;
                 }
             }
@@ -731,7 +903,11 @@ mod tests {
     use super::*;
 
     fn parse(text: &str, origin: &str) -> Parsed {
-        parse_str(text.as_bytes(), Path::new("t.zone"), &Options::new(Name::from_ascii(origin).unwrap()))
+        parse_str(
+            text.as_bytes(),
+            Path::new("t.zone"),
+            &Options::new(Name::from_ascii(origin).unwrap()),
+        )
     }
 
     fn lines(p: &Parsed) -> Vec<String> {
@@ -768,9 +944,18 @@ mod tests {
 
     #[test]
     fn every_error_with_its_line() {
-        let p = parse("$TTL 60\n@ SOA a b 1 2 3 4 5\nx AX 1.2.3.4\ny A 1.2.3.999\nz A 1.2.3.4\n", "ex.");
+        let p = parse(
+            "$TTL 60\n@ SOA a b 1 2 3 4 5\nx AX 1.2.3.4\ny A 1.2.3.999\nz A 1.2.3.4\n",
+            "ex.",
+        );
         let msgs: Vec<String> = p.errors.iter().map(|d| d.to_string()).collect();
-        assert_eq!(msgs, vec!["t.zone:3: unknown RR type 'AX'", "t.zone:4: A: bad IPv4 address '1.2.3.999'"]);
+        assert_eq!(
+            msgs,
+            vec![
+                "t.zone:3: unknown RR type 'AX'",
+                "t.zone:4: A: bad IPv4 address '1.2.3.999'"
+            ]
+        );
         assert_eq!(p.records.len(), 2);
     }
 
@@ -780,24 +965,39 @@ mod tests {
         assert!(p.errors.is_empty(), "{:?}", p.errors);
         assert_eq!(
             lines(&p),
-            vec!["a.sub.ex. 30 A 1.1.1.1", "a.sub.ex. 40 TXT \"x y\"", "b.other. 3600 A 2.2.2.2"]
+            vec![
+                "a.sub.ex. 30 A 1.1.1.1",
+                "a.sub.ex. 40 TXT \"x y\"",
+                "b.other. 3600 A 2.2.2.2"
+            ]
         );
     }
 
     #[test]
     fn rfc1035_ttl_without_dollar_ttl() {
-        let p = parse("@ 100 SOA a b 1 2 3 4 5\nx A 1.1.1.1\ny 7 A 1.1.1.2\nz A 1.1.1.3\n", "ex.");
+        let p = parse(
+            "@ 100 SOA a b 1 2 3 4 5\nx A 1.1.1.1\ny 7 A 1.1.1.2\nz A 1.1.1.3\n",
+            "ex.",
+        );
         let ttls: Vec<u32> = p.records.iter().map(|r| r.ttl).collect();
         assert_eq!(ttls, vec![100, 100, 7, 7]);
     }
 
     #[test]
     fn generate() {
-        let p = parse("$TTL 5\n$GENERATE 1-3/2 host$ A 10.0.0.${10,3}\n$GENERATE 10-11 ${0,4,x} PTR h$.\n", "ex.");
+        let p = parse(
+            "$TTL 5\n$GENERATE 1-3/2 host$ A 10.0.0.${10,3}\n$GENERATE 10-11 ${0,4,x} PTR h$.\n",
+            "ex.",
+        );
         assert!(p.errors.is_empty(), "{:?}", p.errors);
         assert_eq!(
             lines(&p),
-            vec!["host1.ex. 5 A 10.0.0.11", "host3.ex. 5 A 10.0.0.13", "000a.ex. 5 PTR h10.", "000b.ex. 5 PTR h11."]
+            vec![
+                "host1.ex. 5 A 10.0.0.11",
+                "host3.ex. 5 A 10.0.0.13",
+                "000a.ex. 5 PTR h10.",
+                "000b.ex. 5 PTR h11."
+            ]
         );
         assert_eq!(expand_template(b"${0,3,n}", 0x12).unwrap(), b"2.1.0");
         assert_eq!(expand_template(b"a\\$", 1).unwrap(), b"a\\$");
@@ -807,7 +1007,13 @@ mod tests {
     fn lexer_errors_do_not_stop_the_file() {
         let p = parse("$TTL 5\na TXT \"open\nb A 1.2.3.4\nc A (1.2.3.4\n", "ex.");
         let msgs: Vec<String> = p.errors.iter().map(|d| d.to_string()).collect();
-        assert_eq!(msgs, vec!["t.zone:2: unbalanced quotes", "t.zone:4: unbalanced parentheses (missing ')')"]);
+        assert_eq!(
+            msgs,
+            vec![
+                "t.zone:2: unbalanced quotes",
+                "t.zone:4: unbalanced parentheses (missing ')')"
+            ]
+        );
         assert_eq!(lines(&p), vec!["b.ex. 5 A 1.2.3.4"]);
     }
 
@@ -817,7 +1023,9 @@ mod tests {
         for _ in 0..200 {
             let mut v = Vec::new();
             for _ in 0..200 {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 let alphabet = b"\\\"();$ \n\tA1.@x";
                 v.push(alphabet[(seed >> 33) as usize % alphabet.len()]);
             }
@@ -830,12 +1038,29 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("cdns-inc-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("inc.db"), "$ORIGIN deep.ex.\nx A 1.1.1.1\n").unwrap();
-        std::fs::write(dir.join("main.zone"), "$TTL 5\n$INCLUDE inc.db sub\ny A 2.2.2.2\n$INCLUDE inc.db\n").unwrap();
-        let p = parse_file(&dir.join("main.zone"), &Options::new(Name::from_ascii("ex.").unwrap()));
+        std::fs::write(
+            dir.join("main.zone"),
+            "$TTL 5\n$INCLUDE inc.db sub\ny A 2.2.2.2\n$INCLUDE inc.db\n",
+        )
+        .unwrap();
+        let p = parse_file(
+            &dir.join("main.zone"),
+            &Options::new(Name::from_ascii("ex.").unwrap()),
+        );
         assert!(p.errors.is_empty(), "{:?}", p.errors);
-        assert_eq!(lines(&p), vec!["x.deep.ex. 5 A 1.1.1.1", "y.ex. 5 A 2.2.2.2", "x.deep.ex. 5 A 1.1.1.1"]);
+        assert_eq!(
+            lines(&p),
+            vec![
+                "x.deep.ex. 5 A 1.1.1.1",
+                "y.ex. 5 A 2.2.2.2",
+                "x.deep.ex. 5 A 1.1.1.1"
+            ]
+        );
         std::fs::write(dir.join("loop.zone"), "$INCLUDE loop.zone\n").unwrap();
-        let p = parse_file(&dir.join("loop.zone"), &Options::new(Name::from_ascii("ex.").unwrap()));
+        let p = parse_file(
+            &dir.join("loop.zone"),
+            &Options::new(Name::from_ascii("ex.").unwrap()),
+        );
         assert!(p.errors[0].message.contains("loop"), "{:?}", p.errors);
         std::fs::remove_dir_all(&dir).ok();
     }
