@@ -19,7 +19,12 @@ pub struct LoadError {
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "failed to load zone {} from {}", self.origin, self.path.display())?;
+        write!(
+            f,
+            "failed to load zone {} from {}",
+            self.origin,
+            self.path.display()
+        )?;
         for e in &self.errors {
             write!(f, "\n  {e}")?;
         }
@@ -44,7 +49,12 @@ pub fn load_zone(path: &Path, origin: &Name) -> Result<Loaded, LoadError> {
     let mut warnings = Vec::new();
     match zone::build(origin, parsed, &mut warnings) {
         Ok(zone) => Ok(Loaded { zone, warnings }),
-        Err(e) => Err(LoadError { origin: origin.clone(), path: path.to_path_buf(), errors: e.errors, suppressed: e.suppressed }),
+        Err(e) => Err(LoadError {
+            origin: origin.clone(),
+            path: path.to_path_buf(),
+            errors: e.errors,
+            suppressed: e.suppressed,
+        }),
     }
 }
 
@@ -67,7 +77,10 @@ pub fn zone_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let p = entry.path();
-        let hidden = p.file_name().and_then(|f| f.to_str()).is_some_and(|f| f.starts_with('.'));
+        let hidden = p
+            .file_name()
+            .and_then(|f| f.to_str())
+            .is_some_and(|f| f.starts_with('.'));
         if !hidden && p.extension().is_some_and(|e| e == "zone") && p.is_file() {
             out.push(p);
         }
@@ -83,8 +96,14 @@ mod tests {
     #[test]
     fn origins_from_file_names() {
         let o = |s: &str| origin_from_path(Path::new(s)).map(|n| n.to_string());
-        assert_eq!(o("zones/lihui.hadoop.zone").as_deref(), Some("lihui.hadoop."));
-        assert_eq!(o("1.168.192.in-addr.arpa.zone").as_deref(), Some("1.168.192.in-addr.arpa."));
+        assert_eq!(
+            o("zones/lihui.hadoop.zone").as_deref(),
+            Some("lihui.hadoop.")
+        );
+        assert_eq!(
+            o("1.168.192.in-addr.arpa.zone").as_deref(),
+            Some("1.168.192.in-addr.arpa.")
+        );
         assert_eq!(o("x.db"), None);
         assert_eq!(o(".zone"), None);
     }

@@ -49,8 +49,10 @@ pub enum F {
     Salt,
     /// Base32hex with a length byte (NSEC3 next hashed owner name).
     B32,
-    /// NSEC-style type bitmap up to the end of the RDATA.
+    /// NSEC-style type bitmap up to the end of the RDATA, possibly empty (NSEC3, CSYNC).
     Bitmap,
+    /// A type bitmap that must list at least one type (NSEC).
+    NsecBitmap,
     /// NXT-style bitmap (types 1-127) up to the end of the RDATA.
     NxtBitmap,
     /// RRSIG/SIG time: `YYYYMMDDHHMMSS` or seconds.
@@ -71,6 +73,12 @@ pub enum F {
     DigestType,
     /// DS digest: hex to the end, length checked against the digest type before it.
     Digest,
+    /// SSHFP fingerprint: hex to the end (may be empty), length checked against the type.
+    Fingerprint,
+    /// RKEY flags: a u16 that must be zero.
+    RkeyFlags,
+    /// A string that must be quoted, no length byte, to the end (URI target).
+    QText,
     /// ZONEMD digest: hex to the end, length checked against the hash algorithm before it.
     ZoneDigest,
     /// KEY/DNSKEY public key: base64 to the end, absent when the flags say "no key".
@@ -153,6 +161,7 @@ pub const ANY: u16 = 255;
 
 const DS_FIELDS: &[F] = &[U16, Alg, DigestType, Digest];
 const KEY_FIELDS: &[F] = &[KeyFlags, Proto, Alg, KeyData];
+const DNSKEY_FIELDS: &[F] = &[KeyFlags, Proto, Alg, B64];
 const SIG_FIELDS: &[F] = &[Type, Alg, U8, Period, Time, Time, U16, Dn(false), B64];
 const TLSA_FIELDS: &[F] = &[U8, U8, U8, Hex];
 
@@ -201,11 +210,11 @@ pub static TYPES: &[TypeInfo] = &[
     t!(41, "OPT"),
     t!(42, "APL", &[Apl]),
     t!(43, "DS", DS_FIELDS),
-    t!(44, "SSHFP", &[U8, U8, Hex]),
-    t!(45, "IPSECKEY", &[U8, U8, U8, Gateway(1), B64Opt]),
+    t!(44, "SSHFP", &[U8, U8, Fingerprint]),
+    t!(45, "IPSECKEY", &[U8, U8, U8, Gateway(1), B64]),
     t!(46, "RRSIG", SIG_FIELDS),
-    t!(47, "NSEC", &[Dn(false), Bitmap]),
-    t!(48, "DNSKEY", KEY_FIELDS),
+    t!(47, "NSEC", &[Dn(false), NsecBitmap]),
+    t!(48, "DNSKEY", DNSKEY_FIELDS),
     t!(49, "DHCID", &[B64]),
     t!(50, "NSEC3", &[U8, U8, U16, Salt, B32, Bitmap]),
     t!(51, "NSEC3PARAM", &[U8, U8, U16, Salt]),
@@ -213,10 +222,10 @@ pub static TYPES: &[TypeInfo] = &[
     t!(53, "SMIMEA", TLSA_FIELDS),
     t!(55, "HIP", &[Hip]),
     t!(56, "NINFO", &[Strs]),
-    t!(57, "RKEY", KEY_FIELDS),
+    t!(57, "RKEY", &[RkeyFlags, Proto, Alg, B64]),
     t!(58, "TALINK", &[Dn(false), Dn(false)]),
     t!(59, "CDS", DS_FIELDS),
-    t!(60, "CDNSKEY", KEY_FIELDS),
+    t!(60, "CDNSKEY", DNSKEY_FIELDS),
     t!(61, "OPENPGPKEY", &[B64]),
     t!(62, "CSYNC", &[U32, U16, Bitmap]),
     t!(63, "ZONEMD", &[U32, U8, U8, ZoneDigest]),
@@ -243,7 +252,7 @@ pub static TYPES: &[TypeInfo] = &[
     t!(253, "MAILB"),
     t!(254, "MAILA"),
     t!(255, "ANY"),
-    t!(256, "URI", &[U16, U16, Text]),
+    t!(256, "URI", &[U16, U16, QText]),
     t!(257, "CAA", &[U8, Tag, Text]),
     t!(258, "AVC", &[Strs]),
     t!(259, "DOA", &[U32, U32, U8, Str, DoaData]),
@@ -263,7 +272,7 @@ pub fn info(code: u16) -> Option<&'static TypeInfo> {
 /// True for the types BIND treats as meta types (never data in a zone): OPT, TKEY, TSIG, the
 /// query types and the whole 128-255 range.
 pub fn is_meta(code: u16) -> bool {
-    code == OPT || (128..=255).contains(&code)
+    code == 0 || code == OPT || (128..=255).contains(&code)
 }
 
 /// Parses a type mnemonic or `TYPEnnn`.
@@ -411,6 +420,9 @@ pub fn parse_ttl(t: &[u8]) -> Option<u32> {
     u32::try_from(total).ok()
 }
 
+/// Largest RDATA BIND accepts from a master file (`DNS_RDATA_MAXLENGTH`).
+pub const MAX_RDATA: usize = 65512;
+
 /// Error while reading RDATA: a message naming the offending token.
 pub type RdataError = String;
 
@@ -418,7 +430,8 @@ pub type RdataError = String;
 pub fn parse_rdata(rtype: u16, toks: &[Tok<'_>], origin: &Name, out: &mut Vec<u8>) -> Result<(), RdataError> {
     out.clear();
     if let Some(first) = toks.first() {
-        if !first.quoted && first.text == b"\\#" {
+        // `\#` starts RFC 3597 data only when a length follows; otherwise it is text.
+        if !first.quoted && first.text == b"\\#" && toks.get(1).is_some_and(|t| parse_dec(t.text).is_some()) {
             parse_generic(toks, out)?;
             if let Some(fields) = info(rtype).and_then(|t| t.fields) {
                 if !valid_wire(rtype, fields, out) {
@@ -445,8 +458,8 @@ pub fn parse_rdata(rtype: u16, toks: &[Tok<'_>], origin: &Name, out: &mut Vec<u8
     if let Some(t) = toks.get(r.pos) {
         return Err(format!("extra input text '{}'", lossy(t.text)));
     }
-    if out.len() > 65535 {
-        return Err(format!("RDATA too long ({} bytes; ran out of space)", out.len()));
+    if out.len() > MAX_RDATA {
+        return Err(format!("ran out of space (RDATA of {} bytes, BIND's limit is {MAX_RDATA})", out.len()));
     }
     Ok(())
 }
@@ -579,8 +592,26 @@ fn mnemonic_of<T: Copy + PartialEq>(table: &[(T, &'static str)], v: T) -> Option
 fn ds_digest_len(t: u8) -> Option<usize> {
     match t {
         1 => Some(20),
-        2 | 3 => Some(32),
+        2 => Some(32),
         4 => Some(48),
+        _ => None,
+    }
+}
+
+/// Fingerprint length an SSHFP fingerprint type requires.
+fn sshfp_len(t: u8) -> Option<usize> {
+    match t {
+        1 => Some(20),
+        2 => Some(32),
+        _ => None,
+    }
+}
+
+/// Digest length a ZONEMD hash algorithm requires.
+fn zonemd_len(t: u8) -> Option<usize> {
+    match t {
+        1 => Some(48),
+        2 => Some(64),
         _ => None,
     }
 }
@@ -687,12 +718,18 @@ impl<'a, 'b> Reader<'a, 'b> {
                     self.pos += 1;
                 }
             }
-            Text => {
+            Text | QText => {
                 let t = self.next("a string")?;
+                if f == QText && !t.quoted {
+                    return Err(format!("syntax error near '{}' (expected a quoted string)", lossy(t.text)));
+                }
                 unescape_into(t.text, out).ok_or_else(|| format!("bad escape in '{}'", lossy(t.text)))?;
             }
             Tag => {
                 let t = self.next("a tag")?;
+                if t.quoted {
+                    return Err(format!("unexpected token '\"{}\"' (the tag is not quoted)", lossy(t.text)));
+                }
                 let at = out.len();
                 push_charstring(t.text, out)?;
                 let s = &out[at + 1..];
@@ -708,35 +745,38 @@ impl<'a, 'b> Reader<'a, 'b> {
                 decode_base64_into(&joined, out).ok_or_else(|| format!("bad base64 data '{}'", lossy(&joined)))?;
             }
             KeyData => {
-                // Flags are the first two bytes of KEY-like RDATA.
+                // Flags are the first two bytes of KEY RDATA; "no key" leaves the key out.
                 let flags = u16::from_be_bytes([out[0], out[1]]);
                 if flags & 0xc000 == 0xc000 {
                     return Ok(());
                 }
                 let mut joined = Vec::new();
-                self.rest(&mut joined);
+                if self.rest(&mut joined) == 0 {
+                    return Err("unexpected end of input (expected base64 data)".to_string());
+                }
                 decode_base64_into(&joined, out).ok_or_else(|| format!("bad base64 data '{}'", lossy(&joined)))?;
             }
-            Hex | Digest | ZoneDigest => {
+            Hex | Digest | ZoneDigest | Fingerprint => {
+                let want = match f {
+                    Digest => ds_digest_len(out[3]),
+                    ZoneDigest => zonemd_len(out[5]),
+                    Fingerprint => sshfp_len(out[1]),
+                    _ => None,
+                };
                 let mut joined = Vec::new();
-                if self.rest(&mut joined) == 0 {
+                let optional = matches!(f, Digest | Fingerprint) && want.is_none();
+                if self.rest(&mut joined) == 0 && !optional {
                     return Err("unexpected end of input (expected hex data)".to_string());
                 }
                 let at = out.len();
                 decode_hex_into(&joined, out).ok_or_else(|| format!("bad hex data '{}'", lossy(&joined)))?;
                 let got = out.len() - at;
-                let want = match f {
-                    Digest => ds_digest_len(out[3]),
-                    ZoneDigest => match out[5] {
-                        1 => Some(48),
-                        2 => Some(64),
-                        _ => None,
-                    },
-                    _ => None,
-                };
                 if let Some(w) = want {
-                    if got != w {
-                        return Err(format!("digest is {got} bytes, expected {w}"));
+                    if got < w {
+                        return Err(format!("unexpected end of input (digest is {got} bytes, expected {w})"));
+                    }
+                    if got > w {
+                        return Err(format!("extra input data (digest is {got} bytes, expected {w})"));
                     }
                 }
                 if f == ZoneDigest && got < 12 {
@@ -760,6 +800,9 @@ impl<'a, 'b> Reader<'a, 'b> {
             }
             B32 => {
                 let t = self.next("a base32hex hash")?;
+                if t.text.len() > 63 {
+                    return Err(format!("'{}' out of range (longer than a label)", lossy(t.text)));
+                }
                 let at = out.len();
                 out.push(0);
                 decode_base32hex_into(t.text, out).ok_or_else(|| format!("bad base32hex '{}'", lossy(t.text)))?;
@@ -769,17 +812,23 @@ impl<'a, 'b> Reader<'a, 'b> {
                 }
                 out[at] = l as u8;
             }
-            Bitmap | NxtBitmap => {
+            Bitmap | NsecBitmap | NxtBitmap => {
                 let mut types = Vec::new();
                 while let Some(t) = self.toks.get(self.pos) {
-                    let v = type_from_text(t.text).ok_or_else(|| format!("unknown type '{}'", lossy(t.text)))?;
+                    let v = match parse_dec(t.text) {
+                        Some(n) if f == NxtBitmap => n.min(65536) as u32,
+                        _ => type_from_text(t.text).ok_or_else(|| format!("unknown type '{}'", lossy(t.text)))? as u32,
+                    };
                     if f == NxtBitmap && (v == 0 || v > 127) {
                         return Err(format!("type '{}' cannot appear in an NXT bitmap", lossy(t.text)));
                     }
-                    types.push(v);
+                    types.push(v as u16);
                     self.pos += 1;
                 }
-                if f == Bitmap {
+                if types.is_empty() && f == NsecBitmap {
+                    return Err("FORMERR: empty type bitmap".to_string());
+                }
+                if f != NxtBitmap {
                     encode_bitmap(&mut types, out);
                 } else {
                     encode_nxt_bitmap(&types, out);
@@ -815,6 +864,14 @@ impl<'a, 'b> Reader<'a, 'b> {
                 let v = self.num_or(&[(1u8, "NOTIFY")], 255, "scheme")?;
                 out.push(v as u8);
             }
+            RkeyFlags => {
+                let t = self.next("flags")?;
+                match parse_dec(t.text) {
+                    Some(0) => out.extend_from_slice(&[0, 0]),
+                    Some(_) => return Err(format!("FORMERR near '{}' (RKEY flags must be 0)", lossy(t.text))),
+                    None => return Err(format!("bad number '{}'", lossy(t.text))),
+                }
+            }
             KeyFlags => {
                 let t = self.next("key flags")?;
                 let v = match parse_dec(t.text) {
@@ -849,13 +906,12 @@ impl<'a, 'b> Reader<'a, 'b> {
                 out.push((d as u8) << 7 | ty as u8);
             }
             Gateway(at) => {
-                let amt = at & 0x80 != 0;
-                let kind = out[(at & 0x7f) as usize] & if amt { 0x7f } else { 0xff };
+                let mask = if at & 0x80 != 0 { 0x7f } else { 0xff };
+                let kind = out[(at & 0x7f) as usize] & mask;
                 match kind {
                     0 => match self.toks.get(self.pos) {
                         Some(t) if t.text == b"." => self.pos += 1,
                         Some(t) => return Err(format!("syntax error near '{}' (expected '.')", lossy(t.text))),
-                        None if amt => {}
                         None => return Err("unexpected end of input (expected a gateway)".to_string()),
                     },
                     1 => self.field(Ip4, out)?,
@@ -866,6 +922,9 @@ impl<'a, 'b> Reader<'a, 'b> {
             }
             DoaData => {
                 let t = self.next("DOA data")?;
+                if t.quoted {
+                    return Err(format!("unexpected token '\"{}\"' (DOA data is not quoted)", lossy(t.text)));
+                }
                 if t.text == b"-" && self.pos == self.toks.len() {
                     return Ok(());
                 }
@@ -1073,15 +1132,9 @@ fn encode_hex(data: &[u8], split: bool, out: &mut String) {
 
 const B32HEX: &[u8; 32] = b"0123456789ABCDEFGHIJKLMNOPQRSTUV";
 
-/// Decodes unpadded (or padded) base32hex, case-insensitive.
+/// Decodes unpadded base32hex, case-insensitive.
 pub fn decode_base32hex_into(t: &[u8], out: &mut Vec<u8>) -> Option<()> {
-    let t = {
-        let mut end = t.len();
-        while end > 0 && t[end - 1] == b'=' {
-            end -= 1;
-        }
-        &t[..end]
-    };
+    // NSEC3 hashes are written without padding; BIND rejects `=`.
     // Only whole groups of bits that a real encoder would produce.
     if matches!(t.len() % 8, 1 | 3 | 6) {
         return None;
@@ -1200,7 +1253,7 @@ pub fn parse_time(t: &[u8]) -> Option<u32> {
     }
     let n = |a: usize, b: usize| parse_dec(&t[a..b]).unwrap_or(0) as i64;
     let (y, mo, d, h, mi, s) = (n(0, 4), n(4, 6), n(6, 8), n(8, 10), n(10, 12), n(12, 14));
-    if y < 1970 || !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60 {
+    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60 {
         return None;
     }
     let days = days_from_civil(y, mo, d);
@@ -1269,15 +1322,24 @@ fn write_time(v: u32, out: &mut String) {
     out.push_str(&format!("{y:04}{mo:02}{d:02}{:02}{:02}{:02}", r / 3600, r / 60 % 60, r % 60));
 }
 
+/// EUI-48/EUI-64 as BIND 9.18 reads them (`sscanf("%2x-%2x-...")`): one or two hex digits
+/// per group, anything after the last group ignored.
 fn parse_eui(t: &[u8], n: usize, out: &mut Vec<u8>) -> Option<()> {
-    if t.len() != n * 3 - 1 {
-        return None;
-    }
-    for (i, part) in t.split(|&c| c == b'-').enumerate() {
-        if i >= n || part.len() != 2 {
-            return None;
+    let mut i = 0;
+    for g in 0..n {
+        if g > 0 {
+            if t.get(i) != Some(&b'-') {
+                return None;
+            }
+            i += 1;
         }
-        out.push(hexval(part[0])? << 4 | hexval(part[1])?);
+        let mut v = hexval(*t.get(i)?)?;
+        i += 1;
+        if let Some(d) = t.get(i).and_then(|&c| hexval(c)) {
+            v = v << 4 | d;
+            i += 1;
+        }
+        out.push(v);
     }
     Some(())
 }
@@ -1449,7 +1511,7 @@ fn write_fields(fields: &[F], rd: &[u8], out: &mut String) -> Option<()> {
                     return None;
                 }
             }
-            Text => {
+            Text | QText => {
                 write_charstring(&rd[p..], out);
                 p = rd.len();
             }
@@ -1475,11 +1537,21 @@ fn write_fields(fields: &[F], rd: &[u8], out: &mut String) -> Option<()> {
                 }
                 p = rd.len();
             }
-            Hex | Digest | ZoneDigest => {
-                if p >= rd.len() {
+            Hex | Digest | ZoneDigest | Fingerprint => {
+                let data = &rd[p.min(rd.len())..];
+                let want = match *f {
+                    Digest => ds_digest_len(*rd.get(3)?),
+                    ZoneDigest => zonemd_len(*rd.get(5)?),
+                    Fingerprint => sshfp_len(*rd.get(1)?),
+                    _ => None,
+                };
+                if want.is_some_and(|w| w != data.len())
+                    || (*f == ZoneDigest && data.len() < 12)
+                    || (data.is_empty() && matches!(*f, Hex | ZoneDigest))
+                {
                     return None;
                 }
-                encode_hex(&rd[p..], true, out);
+                encode_hex(data, true, out);
                 p = rd.len();
             }
             Salt => {
@@ -1497,7 +1569,10 @@ fn write_fields(fields: &[F], rd: &[u8], out: &mut String) -> Option<()> {
                 encode_base32hex(rd.get(p + 1..p + 1 + l)?, out);
                 p += 1 + l;
             }
-            Bitmap => {
+            Bitmap | NsecBitmap => {
+                if *f == NsecBitmap && p >= rd.len() {
+                    return None;
+                }
                 write_bitmap(rd.get(p..)?, out)?;
                 p = rd.len();
             }
@@ -1556,7 +1631,7 @@ fn write_fields(fields: &[F], rd: &[u8], out: &mut String) -> Option<()> {
                 }
                 p += 2;
             }
-            KeyFlags => {
+            KeyFlags | RkeyFlags => {
                 push_u64(out, get_u16(rd, p)? as u64);
                 p += 2;
             }

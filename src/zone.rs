@@ -341,6 +341,14 @@ pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<
                 });
             }
         }
+        if id == 0 && n.rrset(rdata::DS).is_some() {
+            let (path, line) = at(id, &files);
+            errors.push(Diag {
+                path,
+                line,
+                message: format!("DS record at top of zone ({})", n.name),
+            });
+        }
         if n.rrset(rdata::DNAME).is_some_and(|r| r.count > 1) {
             let (path, line) = at(id, &files);
             errors.push(Diag {
@@ -573,6 +581,11 @@ struct Builder {
     /// Where each node was first written (for messages).
     first_line: Vec<(u16, u32)>,
     count: usize,
+    /// The node of the previous record: consecutive records of one owner form a "run", as
+    /// BIND's loader batches them before adding them to the zone.
+    run_node: NodeId,
+    /// Indices (into the run node's sets) of the RRsets the current run has added to.
+    run_sets: Vec<usize>,
 }
 
 impl Builder {
@@ -584,6 +597,8 @@ impl Builder {
             index: HashTable::with_capacity(hint + 1),
             first_line: Vec::with_capacity(hint + 1),
             count: 0,
+            run_node: NodeId::MAX,
+            run_sets: Vec::new(),
         };
         b.insert(origin, (0, 0));
         b
@@ -653,12 +668,20 @@ impl Builder {
         if self.first_line[idx] == (0, 0) {
             self.first_line[idx] = at;
         }
+        if self.run_node != id {
+            self.run_node = id;
+            self.run_sets.clear();
+        }
         let sets = &mut self.sets[idx];
         // RRSIGs form one RRset per covered type, as in BIND (each with its own TTL).
         let covered = covered_type(rtype, rd);
-        let same = |s: &RRset| s.rtype == rtype && (covered.is_none() || s.rdatas().next().and_then(|r| covered_type(rtype, r)) == covered);
-        let set = match sets.iter_mut().position(|s| same(s)) {
-            Some(p) => &mut sets[p],
+        let same = |s: &RRset| {
+            s.rtype == rtype
+                && (covered.is_none()
+                    || s.rdatas().next().and_then(|r| covered_type(rtype, r)) == covered)
+        };
+        let pos = match sets.iter().position(same) {
+            Some(p) => p,
             None => {
                 sets.push(RRset {
                     rtype,
@@ -667,24 +690,33 @@ impl Builder {
                     rdata: Box::new([]),
                     fast: None,
                 });
-                sets.last_mut().expect("just pushed")
+                sets.len() - 1
             }
         };
+        let set = &mut sets[pos];
+        if self.run_sets.contains(&pos) {
+            // Within one run BIND keeps the first TTL and warns.
+            if ttl != set.ttl {
+                let path = files.get(at.0 as usize).cloned().unwrap_or_default();
+                warnings.push(Diag {
+                    path,
+                    line: at.1,
+                    message: format!(
+                        "TTL set to prior TTL ({}) for {} {}",
+                        set.ttl,
+                        self.nodes[idx].name,
+                        rdata::type_name(rtype)
+                    ),
+                });
+            }
+        } else {
+            // A later run merges into the RRset, whose TTL becomes the new one (BIND's
+            // rbtdb merge keeps the TTL of the rdataset being added).
+            self.run_sets.push(pos);
+            set.ttl = ttl;
+        }
         if set.rdatas().any(|r| rdata_eq(rtype, r, rd)) {
             return;
-        }
-        if set.count > 0 && ttl != set.ttl {
-            let path = files.get(at.0 as usize).cloned().unwrap_or_default();
-            warnings.push(Diag {
-                path,
-                line: at.1,
-                message: format!(
-                    "TTL set to prior TTL ({}) for {} {}",
-                    set.ttl,
-                    self.nodes[idx].name,
-                    rdata::type_name(rtype)
-                ),
-            });
         }
         if set.count == u16::MAX || set.rdata.len() + rd.len() + 2 > 16 * 1024 * 1024 {
             return;

@@ -86,7 +86,7 @@ impl Options {
 /// Reads the master file at `path` for the zone described by `opts`.
 pub fn parse_file(path: &Path, opts: &Options) -> Parsed {
     let mut st = State::new(opts);
-    st.include(path, None, opts.origin.clone(), 0);
+    st.include(path, None, opts.origin.clone(), None, 0);
     st.finish()
 }
 
@@ -94,7 +94,7 @@ pub fn parse_file(path: &Path, opts: &Options) -> Parsed {
 pub fn parse_str(text: &[u8], path: &Path, opts: &Options) -> Parsed {
     let mut st = State::new(opts);
     st.files.push(path.to_path_buf());
-    st.parse_buffer(text, 0, opts.origin.clone(), 0);
+    st.parse_buffer(text, 0, opts.origin.clone(), None, 0);
     st.finish()
 }
 
@@ -166,7 +166,14 @@ impl<'o> State<'o> {
     }
 
     /// Reads `path` as a file of its own (the top file, or an `$INCLUDE`).
-    fn include(&mut self, path: &Path, from: Option<(u16, u32)>, origin: Name, depth: usize) {
+    fn include(
+        &mut self,
+        path: &Path,
+        from: Option<(u16, u32)>,
+        origin: Name,
+        owner: Option<Name>,
+        depth: usize,
+    ) {
         if depth > MAX_INCLUDE_DEPTH {
             if let Some((f, l)) = from {
                 self.error(
@@ -186,8 +193,8 @@ impl<'o> State<'o> {
         self.files.push(path.to_path_buf());
         match std::fs::read(path) {
             Ok(bytes) => {
-                self.stack.push(path.to_path_buf());
-                self.parse_buffer(&bytes, idx, origin, depth);
+                self.stack.push(canonical(path));
+                self.parse_buffer(&bytes, idx, origin, owner, depth);
                 self.stack.pop();
             }
             Err(e) => match from {
@@ -201,11 +208,20 @@ impl<'o> State<'o> {
         }
     }
 
-    fn parse_buffer(&mut self, text: &[u8], file: u16, origin: Name, depth: usize) {
+    /// Reads one file's text. `owner` is the owner a leading indented record inherits (an
+    /// included file continues with the including file's last owner, as in BIND).
+    fn parse_buffer(
+        &mut self,
+        text: &[u8],
+        file: u16,
+        origin: Name,
+        owner: Option<Name>,
+        depth: usize,
+    ) {
         let mut ctx = FileCtx {
             file,
             origin,
-            last_owner: None,
+            last_owner: owner,
             depth,
         };
         let mut lex = Lexer::new(text);
@@ -340,7 +356,8 @@ impl<'o> State<'o> {
                             line,
                             "no TTL specified; using SOA MINTTL instead".to_string(),
                         );
-                        self.last_ttl = Some(min);
+                        // BIND then uses MINTTL as if it were a $TTL.
+                        self.default_ttl = Some(min);
                         min
                     } else {
                         self.error(
@@ -485,11 +502,8 @@ impl<'o> State<'o> {
                     self.error(ctx.file, line, "$INCLUDE without a file name".to_string());
                     return;
                 };
-                let mut fname = Vec::new();
-                if rdata::unescape_into(t.text, &mut fname).is_none() {
-                    self.error(ctx.file, line, format!("bad file name '{}'", lossy(t.text)));
-                    return;
-                }
+                // BIND uses the file name as written: escapes are not interpreted.
+                let fname = t.text.to_vec();
                 let origin = match toks.get(2) {
                     Some(o) => match self.name(o.text, &ctx.origin) {
                         Ok(n) => n,
@@ -505,7 +519,7 @@ impl<'o> State<'o> {
                     None => ctx.origin.clone(),
                 };
                 let path = self.resolve_include(ctx.file, &String::from_utf8_lossy(&fname));
-                if self.stack.contains(&path) {
+                if self.stack.contains(&canonical(&path)) {
                     self.error(
                         ctx.file,
                         line,
@@ -513,7 +527,16 @@ impl<'o> State<'o> {
                     );
                     return;
                 }
-                self.include(&path, Some((ctx.file, line)), origin, ctx.depth + 1);
+                if let Some(extra) = toks.get(3) {
+                    self.error(
+                        ctx.file,
+                        line,
+                        format!("extra input text '{}'", lossy(extra.text)),
+                    );
+                    return;
+                }
+                let owner = ctx.last_owner.clone();
+                self.include(&path, Some((ctx.file, line)), origin, owner, ctx.depth + 1);
             }
             b"$GENERATE" => self.generate(toks, raw, line, ctx),
             _ => self.error(
@@ -627,6 +650,11 @@ struct Head {
     consumed: usize,
 }
 
+/// A path made absolute and free of `..` where possible, to recognise `$INCLUDE` loops.
+fn canonical(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
 fn lossy(t: &[u8]) -> std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(t)
 }
@@ -697,22 +725,27 @@ pub fn expand_template(t: &[u8], value: u64) -> Result<Vec<u8>, String> {
             if parts.next().is_some() {
                 return Err(format!("bad modifier ${{{spec}}}"));
             }
+            // BIND computes in a C int: leaving its range is an error, negative values
+            // print as unsigned in the non-decimal bases.
             let v = value as i64 + offset;
-            if v < 0 {
-                return Err(format!("negative value from ${{{spec}}}"));
+            if v > i32::MAX as i64 || v < i32::MIN as i64 {
+                return Err(format!("${{{spec}}}: out of range"));
             }
-            let v = v as u64;
+            let u = v as i32 as u32;
             let s = match base {
                 "d" => format!("{v:0width$}"),
-                "o" => format!("{v:0width$o}"),
-                "x" => format!("{v:0width$x}"),
-                "X" => format!("{v:0width$X}"),
-                "n" | "N" => nibbles(v, width, base == "N"),
+                "o" => format!("{u:0width$o}"),
+                "x" => format!("{u:0width$x}"),
+                "X" => format!("{u:0width$X}"),
+                "n" | "N" => nibbles(u, width, base == "N"),
                 _ => return Err(format!("bad base in ${{{spec}}}")),
             };
             out.extend_from_slice(s.as_bytes());
             i = end + 1;
             continue;
+        }
+        if value > i32::MAX as u64 {
+            return Err("$: out of range".to_string());
         }
         out.extend_from_slice(value.to_string().as_bytes());
         i += 1;
@@ -720,25 +753,23 @@ pub fn expand_template(t: &[u8], value: u64) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// Nibble form used for ip6.arpa: least significant nibble first, dot separated.
-fn nibbles(v: u64, width: usize, upper: bool) -> String {
-    let hex = if upper {
-        format!("{v:X}")
-    } else {
-        format!("{v:x}")
-    };
-    let mut digits: Vec<char> = hex.chars().rev().collect();
-    while digits.len() < width {
-        digits.push('0');
-    }
+/// Nibble form used for ip6.arpa: least significant nibble first, dot separated. As in
+/// BIND, `width` counts output characters, dots included (so it can end with a dot).
+fn nibbles(mut v: u32, mut width: usize, upper: bool) -> String {
+    let digits: &[u8; 16] = if upper { b"0123456789ABCDEF" } else { b"0123456789abcdef" };
     let mut s = String::new();
-    for (k, d) in digits.iter().enumerate() {
-        if k > 0 {
+    loop {
+        s.push(digits[(v & 15) as usize] as char);
+        v >>= 4;
+        width = width.saturating_sub(1);
+        if width > 0 || v != 0 {
             s.push('.');
+            width = width.saturating_sub(1);
         }
-        s.push(*d);
+        if v == 0 && width == 0 {
+            return s;
+        }
     }
-    s
 }
 
 // ------------------------------------------------------------------------------------------
@@ -999,7 +1030,10 @@ mod tests {
                 "000b.ex. 5 PTR h11."
             ]
         );
-        assert_eq!(expand_template(b"${0,3,n}", 0x12).unwrap(), b"2.1.0");
+        assert_eq!(expand_template(b"${0,3,n}", 0x12).unwrap(), b"2.1");
+        assert_eq!(expand_template(b"${0,6,n}", 0x12).unwrap(), b"2.1.0.");
+        assert_eq!(expand_template(b"${-2000,0,n}", 1024).unwrap(), b"0.3.c.f.f.f.f.f");
+        assert!(expand_template(b"${2147483647}", 1).is_err());
         assert_eq!(expand_template(b"a\\$", 1).unwrap(), b"a\\$");
     }
 

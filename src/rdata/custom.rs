@@ -156,7 +156,7 @@ fn loc_meters(t: &[u8], allow_neg: bool) -> Option<i64> {
 /// Size/precision in BIND's mantissa-exponent byte (truncating).
 fn loc_precision(t: &[u8]) -> Result<u8, RdataError> {
     let cm = loc_meters(t, false).ok_or_else(|| syntax(t))?;
-    if cm > 9_000_000_000 {
+    if cm / 100 > 90_000_000 {
         return Err(range(t));
     }
     let m = cm / 100;
@@ -441,6 +441,7 @@ enum Enc {
     B64,
     Ip6s,
     Text,
+    DohPath,
 }
 
 const SVC_KEYS: &[(&str, u16, Enc)] = &[
@@ -451,7 +452,39 @@ const SVC_KEYS: &[(&str, u16, Enc)] = &[
     ("ipv4hint", 4, Enc::Ip4s),
     ("ech", 5, Enc::B64),
     ("ipv6hint", 6, Enc::Ip6s),
+    ("dohpath", 7, Enc::DohPath),
+    ("ohttp", 8, Enc::Empty),
 ];
+
+/// Keys BIND 9.18 reads by name but prints as `keyNNNNN`.
+fn svc_key_printed_by_name(key: u16) -> bool {
+    key <= 6
+}
+
+/// A DoH URI template (RFC 9461): starts with `/` and has a `dns` variable.
+fn dohpath_ok(v: &[u8]) -> bool {
+    if v.first() != Some(&b'/') || std::str::from_utf8(v).is_err() {
+        return false;
+    }
+    let mut rest = v;
+    while let Some(open) = rest.iter().position(|&c| c == b'{') {
+        let Some(close) = rest[open..].iter().position(|&c| c == b'}') else {
+            return false;
+        };
+        let mut expr = &rest[open + 1..open + close];
+        if expr.first().is_some_and(|c| b"+#./;?&".contains(c)) {
+            expr = &expr[1..];
+        }
+        for var in expr.split(|&c| c == b',') {
+            let name = var.split(|&c| c == b':' || c == b'*').next().unwrap_or(&[]);
+            if name == b"dns" {
+                return true;
+            }
+        }
+        rest = &rest[open + close + 1..];
+    }
+    false
+}
 
 fn svc_enc(key: u16) -> Enc {
     SVC_KEYS.iter().find(|k| k.1 == key).map_or(Enc::Text, |k| k.2)
@@ -497,7 +530,7 @@ fn svc_value(key: u16, val: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
     let mut raw = Vec::new();
     unescape_into(val, &mut raw).ok_or("bad escape")?;
     match enc {
-        Enc::Text => out.extend_from_slice(&raw),
+        Enc::Text | Enc::DohPath => out.extend_from_slice(&raw),
         Enc::Alpn => {
             for item in split_commas(&raw).ok_or("bad escape")? {
                 if item.is_empty() || item.len() > 255 {
@@ -572,6 +605,7 @@ fn svc_valid(key: u16, v: &[u8]) -> bool {
         }
         Enc::Keylist => !v.is_empty() && v.len() % 2 == 0 && v.chunks(2).zip(v.chunks(2).skip(1)).all(|(a, b)| a < b),
         Enc::Empty => v.is_empty(),
+        Enc::DohPath => dohpath_ok(v),
         Enc::Text | Enc::B64 => true,
     }
 }
@@ -585,12 +619,6 @@ pub fn parse_svcb(toks: &[Tok<'_>], origin: &Name, out: &mut Vec<u8>) -> Result<
     out.extend_from_slice(&(prio as u16).to_be_bytes());
     let t = toks.get(1).ok_or("unexpected end of input (expected a target name)")?;
     name::parse_append(t.text, Some(origin.wire()), out).map_err(|e| format!("bad name '{}': {e}", lossy(t.text)))?;
-    if prio == 0 {
-        if let Some(t) = toks.get(2) {
-            return Err(format!("extra input text '{}' (alias form takes no parameters)", lossy(t.text)));
-        }
-        return Ok(());
-    }
     let mut params: Vec<(u16, Vec<u8>)> = Vec::new();
     let mut i = 2;
     while i < toks.len() {
@@ -651,7 +679,7 @@ fn check_svc_params(params: &[(u16, Vec<u8>)]) -> Result<(), &'static str> {
 }
 
 fn svc_key_name(key: u16, out: &mut String) {
-    match SVC_KEYS.iter().find(|k| k.1 == key) {
+    match SVC_KEYS.iter().find(|k| k.1 == key && svc_key_printed_by_name(key)) {
         Some(k) => out.push_str(k.0),
         None => {
             out.push_str("key");
@@ -679,9 +707,6 @@ pub fn write_svcb(rd: &[u8], out: &mut String) -> Option<usize> {
         params.push((key, v.to_vec()));
         p += 4 + len;
     }
-    if get_u16(rd, 0)? == 0 && !params.is_empty() {
-        return None;
-    }
     check_svc_params(&params).ok()?;
     for (key, v) in params {
         out.push(' ');
@@ -689,12 +714,12 @@ pub fn write_svcb(rd: &[u8], out: &mut String) -> Option<usize> {
         if v.is_empty() {
             continue;
         }
-        let enc = svc_enc(key);
+        let enc = if svc_key_printed_by_name(key) { svc_enc(key) } else { Enc::Text };
         if enc != Enc::Empty {
             out.push('=');
         }
         match enc {
-            Enc::Text => {
+            Enc::Text | Enc::DohPath => {
                 out.push('"');
                 for &c in &v {
                     svc_char(c, false, out);
