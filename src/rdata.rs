@@ -764,7 +764,7 @@ impl<'a, 'b> Reader<'a, 'b> {
                     _ => None,
                 };
                 let mut joined = Vec::new();
-                let optional = matches!(f, Digest | Fingerprint) && want.is_none();
+                let optional = f == Fingerprint && want.is_none();
                 if self.rest(&mut joined) == 0 && !optional {
                     return Err("unexpected end of input (expected hex data)".to_string());
                 }
@@ -1547,7 +1547,7 @@ fn write_fields(fields: &[F], rd: &[u8], out: &mut String) -> Option<()> {
                 };
                 if want.is_some_and(|w| w != data.len())
                     || (*f == ZoneDigest && data.len() < 12)
-                    || (data.is_empty() && matches!(*f, Hex | ZoneDigest))
+                    || (data.is_empty() && *f != Fingerprint)
                 {
                     return None;
                 }
@@ -1589,7 +1589,12 @@ fn write_fields(fields: &[F], rd: &[u8], out: &mut String) -> Option<()> {
                                 out.push(' ');
                             }
                             first = false;
-                            type_to_text((j * 8 + k) as u16, out);
+                            // BIND prints types it has no name for as bare numbers here.
+                            let t = (j * 8 + k) as u16;
+                            match info(t) {
+                                Some(i) => out.push_str(i.name),
+                                None => push_u64(out, t as u64),
+                            }
                         }
                     }
                 }

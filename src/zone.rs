@@ -277,6 +277,7 @@ pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<
     let mut b = Builder::new(origin.clone(), records.len());
     // Apex NS targets with where they were written, for the address checks.
     let mut apex_ns: Vec<(Box<[u8]>, (u16, u32))> = Vec::new();
+    let mut prev_owner: Option<Vec<u8>> = None;
     for r in records {
         if !r.owner.is_subdomain_of(&origin) {
             let path = files.get(r.file as usize).cloned().unwrap_or_default();
@@ -291,6 +292,11 @@ pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<
             apex_ns.push((r.rdata.clone(), (r.file, r.line)));
         }
         let id = b.node_for(&r.owner);
+        // BIND batches records while the owner is written the same way (byte for byte).
+        if prev_owner.as_deref() != Some(r.owner.wire()) {
+            b.new_run();
+            prev_owner = Some(r.owner.wire().to_vec());
+        }
         b.add(
             id,
             r.rtype,
@@ -581,11 +587,9 @@ struct Builder {
     /// Where each node was first written (for messages).
     first_line: Vec<(u16, u32)>,
     count: usize,
-    /// The node of the previous record: consecutive records of one owner form a "run", as
-    /// BIND's loader batches them before adding them to the zone.
-    run_node: NodeId,
-    /// Indices (into the run node's sets) of the RRsets the current run has added to.
-    run_sets: Vec<usize>,
+    /// Consecutive records of one owner form a "run", as BIND's loader batches them before
+    /// adding them to the zone: (node, index into its sets) of the RRsets this run touched.
+    run_sets: Vec<(NodeId, usize)>,
 }
 
 impl Builder {
@@ -597,7 +601,6 @@ impl Builder {
             index: HashTable::with_capacity(hint + 1),
             first_line: Vec::with_capacity(hint + 1),
             count: 0,
-            run_node: NodeId::MAX,
             run_sets: Vec::new(),
         };
         b.insert(origin, (0, 0));
@@ -654,6 +657,12 @@ impl Builder {
     }
 
     #[allow(clippy::too_many_arguments)]
+    /// Starts a new run of records (the owner changed).
+    fn new_run(&mut self) {
+        self.run_sets.clear();
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn add(
         &mut self,
         id: NodeId,
@@ -667,10 +676,6 @@ impl Builder {
         let idx = id as usize;
         if self.first_line[idx] == (0, 0) {
             self.first_line[idx] = at;
-        }
-        if self.run_node != id {
-            self.run_node = id;
-            self.run_sets.clear();
         }
         let sets = &mut self.sets[idx];
         // RRSIGs form one RRset per covered type, as in BIND (each with its own TTL).
@@ -694,7 +699,8 @@ impl Builder {
             }
         };
         let set = &mut sets[pos];
-        if self.run_sets.contains(&pos) {
+        let in_run = self.run_sets.contains(&(id, pos));
+        if in_run {
             // Within one run BIND keeps the first TTL and warns.
             if ttl != set.ttl {
                 let path = files.get(at.0 as usize).cloned().unwrap_or_default();
@@ -712,10 +718,16 @@ impl Builder {
         } else {
             // A later run merges into the RRset, whose TTL becomes the new one (BIND's
             // rbtdb merge keeps the TTL of the rdataset being added).
-            self.run_sets.push(pos);
+            self.run_sets.push((id, pos));
             set.ttl = ttl;
         }
-        if set.rdatas().any(|r| rdata_eq(rtype, r, rd)) {
+        if let Some(off) = find_rdata(set, rtype, rd) {
+            // Duplicates: within a run the later spelling replaces the earlier one (BIND
+            // keeps the last of equal RDATA when it builds the RRset); a later run leaves the
+            // RRset unchanged.
+            if in_run {
+                set.rdata[off..off + rd.len()].copy_from_slice(rd);
+            }
             return;
         }
         if set.count == u16::MAX || set.rdata.len() + rd.len() + 2 > 16 * 1024 * 1024 {
@@ -728,6 +740,19 @@ impl Builder {
         set.count += 1;
         self.count += 1;
     }
+}
+
+/// Offset of RDATA equal to `rd` (as [`rdata_eq`] defines it) inside `set`.
+fn find_rdata(set: &RRset, rtype: u16, rd: &[u8]) -> Option<usize> {
+    let mut off = 0;
+    for r in set.rdatas() {
+        off += 2;
+        if r.len() == rd.len() && rdata_eq(rtype, r, rd) {
+            return Some(off);
+        }
+        off += r.len();
+    }
+    None
 }
 
 /// The type an RRSIG covers (its RRset key besides the owner), `None` for other types.

@@ -453,7 +453,6 @@ const SVC_KEYS: &[(&str, u16, Enc)] = &[
     ("ech", 5, Enc::B64),
     ("ipv6hint", 6, Enc::Ip6s),
     ("dohpath", 7, Enc::DohPath),
-    ("ohttp", 8, Enc::Empty),
 ];
 
 /// Keys BIND 9.18 reads by name but prints as `keyNNNNN`.
@@ -467,6 +466,7 @@ fn dohpath_ok(v: &[u8]) -> bool {
         return false;
     }
     let mut rest = v;
+    let mut found = false;
     while let Some(open) = rest.iter().position(|&c| c == b'{') {
         let Some(close) = rest[open..].iter().position(|&c| c == b'}') else {
             return false;
@@ -476,14 +476,47 @@ fn dohpath_ok(v: &[u8]) -> bool {
             expr = &expr[1..];
         }
         for var in expr.split(|&c| c == b',') {
-            let name = var.split(|&c| c == b':' || c == b'*').next().unwrap_or(&[]);
-            if name == b"dns" {
-                return true;
+            let (name, modifier) = match var.iter().position(|&c| c == b':' || c == b'*') {
+                Some(p) => (&var[..p], &var[p..]),
+                None => (var, &[][..]),
+            };
+            if !template_text_ok(name) {
+                return false;
             }
+            // `:N` prefix length: 1-9999 without leading zeros; `*` explode.
+            match modifier {
+                [] | [b'*'] => {}
+                [b':', d @ ..] => {
+                    if d.is_empty() || d.len() > 4 || d[0] == b'0' || !d.iter().all(u8::is_ascii_digit) {
+                        return false;
+                    }
+                }
+                _ => return false,
+            }
+            found |= name == b"dns";
+        }
+        if !template_text_ok(&rest[..open]) {
+            return false;
         }
         rest = &rest[open + close + 1..];
     }
-    false
+    found && template_text_ok(rest)
+}
+
+/// Percent signs must start `%XX` escapes.
+fn template_text_ok(t: &[u8]) -> bool {
+    let mut i = 0;
+    while i < t.len() {
+        if t[i] == b'%' {
+            if !(t.get(i + 1).is_some_and(u8::is_ascii_hexdigit) && t.get(i + 2).is_some_and(u8::is_ascii_hexdigit)) {
+                return false;
+            }
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    true
 }
 
 fn svc_enc(key: u16) -> Enc {
