@@ -4,6 +4,7 @@
 //! straight into the response buffer. Positive answers the zone pre-encoded at load time are
 //! copied instead of rendered (`preencode`), and give the same bytes.
 
+use crate::name;
 use crate::rdata::{self, ANY, CNAME, DS, NS, SOA};
 use crate::store::ZoneSet;
 use crate::wire::{self, hf, rcode, Edns, Full, Owner, Query, Reject, Writer, HEADER, OPT_LEN};
@@ -15,8 +16,12 @@ pub const MAX_UDP: usize = 1232;
 pub const MIN_UDP: usize = 512;
 /// The payload size we advertise in OPT.
 pub const OUR_PAYLOAD: u16 = 1232;
-/// Most CNAMEs followed for one query.
-pub const MAX_CHAIN: usize = 16;
+/// Most CNAMEs followed for one query: BIND 9.18 restarts a query at most 11 times and answers
+/// SERVFAIL (with the chain so far) when the 12th CNAME would need following.
+pub const MAX_RESTARTS: usize = 11;
+/// RRsets with more records than this get no additional-section processing (BIND 9.18,
+/// `DNS_RDATASET_MAXADDITIONAL`).
+const MAX_ADDITIONAL: u16 = 13;
 /// Largest pre-encoded answer kept per RRset.
 const MAX_FAST: usize = MAX_UDP;
 const CLASS_IN: u16 = 1;
@@ -88,14 +93,16 @@ pub fn respond(
             return Some(n);
         }
     }
-    let mut r = Resp::new(set, q, out, limit);
+    let mut r = Resp::new(set, q, out, limit, transport);
     r.answer(zone);
     Some(r.finish())
 }
 
-/// The pre-encoded path: an exact match whose answer was rendered at load time.
+/// The pre-encoded path: an exact match whose answer was rendered at load time. `None` when
+/// there is no such answer or it does not fit in `limit`. Public for the tests that compare it
+/// with the general path.
 #[inline]
-fn fast_answer(zone: &Zone, q: &Query<'_>, out: &mut [u8], limit: usize) -> Option<usize> {
+pub fn fast_answer(zone: &Zone, q: &Query<'_>, out: &mut [u8], limit: usize) -> Option<usize> {
     let Lookup::Exact(id) = zone.lookup(q.qname) else {
         return None;
     };
@@ -138,7 +145,11 @@ pub fn preencode(zone: &mut Zone) {
         }
         let name = node.name.clone();
         for set in node.rrsets.iter_mut() {
-            if rdata::info(set.rtype).is_some_and(|t| t.additional.is_some()) || set.rtype == CNAME
+            // Types with additional-section processing, CNAMEs (chains) and DS (answered from
+            // the parent zone at an apex) always take the general path.
+            if rdata::info(set.rtype).is_some_and(|t| t.additional.is_some())
+                || set.rtype == CNAME
+                || set.rtype == DS
             {
                 continue;
             }
@@ -239,6 +250,15 @@ const ADDITIONAL: usize = 2;
 /// RRsets remembered for additional processing and duplicate suppression.
 const MAX_TRACK: usize = 32;
 
+/// An RRset whose target names get addresses in the additional section, looked up in `zone`
+/// only (BIND does not look in other zones): authoritative data, or glue for referrals.
+#[derive(Clone, Copy)]
+struct Pending<'a> {
+    set: &'a RRset,
+    zone: &'a Zone,
+    glue_only: bool,
+}
+
 /// A response under construction.
 struct Resp<'a, 'b> {
     set: &'a ZoneSet,
@@ -248,22 +268,33 @@ struct Resp<'a, 'b> {
     aa: bool,
     tc: bool,
     rcode: u8,
+    /// BIND answers UDP queries whose EDNS payload is 512 or less minimally: no authority or
+    /// additional records in positive answers.
+    minimal: bool,
     /// RRsets already in the message (by address), for duplicate suppression.
     added: [*const RRset; MAX_TRACK],
     nadded: usize,
     /// RRsets whose target names need additional-section addresses.
-    needs_additional: [Option<&'a RRset>; MAX_TRACK],
-    nneeds: usize,
+    pending: [Option<Pending<'a>>; MAX_TRACK],
+    npending: usize,
 }
 
 impl<'a, 'b> Resp<'a, 'b> {
-    fn new(set: &'a ZoneSet, q: Query<'a>, out: &'b mut [u8], limit: usize) -> Self {
+    fn new(
+        set: &'a ZoneSet,
+        q: Query<'a>,
+        out: &'b mut [u8],
+        limit: usize,
+        transport: Transport,
+    ) -> Self {
         let reserve = if q.edns.is_some() { OPT_LEN } else { 0 };
         let mut w = Writer::new(out, limit.saturating_sub(reserve).max(q.question.len()));
         // The question always fits: the limit is at least 512 and queries fit in 512 on UDP;
         // on TCP the limit is 65535.
         let _ = w.put(q.question);
         w.remember_name(HEADER);
+        let minimal =
+            transport == Transport::Udp && q.edns.is_some_and(|e| e.payload as usize <= MIN_UDP);
         Resp {
             set,
             q,
@@ -272,10 +303,11 @@ impl<'a, 'b> Resp<'a, 'b> {
             aa: true,
             tc: false,
             rcode: rcode::NOERROR,
+            minimal,
             added: [std::ptr::null(); MAX_TRACK],
             nadded: 0,
-            needs_additional: [None; MAX_TRACK],
-            nneeds: 0,
+            pending: [None; MAX_TRACK],
+            npending: 0,
         }
     }
 
@@ -283,31 +315,63 @@ impl<'a, 'b> Resp<'a, 'b> {
         self.added[..self.nadded].contains(&(set as *const RRset))
     }
 
-    /// Adds a whole RRset to a section; on overflow the RRset is dropped and, for the answer
-    /// and authority sections, the response is marked truncated.
+    /// Adds an RRset to a section. When it does not fit in the answer or authority section the
+    /// response is truncated: the records that fit stay (BIND without EDNS; `finish` empties
+    /// the sections when EDNS is on). An additional-section RRset that does not fit is left out.
     fn add(&mut self, section: usize, owner: Owner<'_>, set: &'a RRset, ttl: Option<u32>) -> bool {
         if self.tc || self.is_added(set) {
             return false;
         }
         let mark = self.w.len;
-        if put_rrset(&mut self.w, owner, set, ttl).is_err() {
-            self.w.truncate(mark);
-            if section != ADDITIONAL {
-                self.tc = true;
+        let ttl = ttl.unwrap_or(set.ttl);
+        let mut n = 0u16;
+        for rd in set.rdatas() {
+            let at = self.w.len;
+            if self.w.put_rr(owner, set.rtype, CLASS_IN, ttl, rd).is_err() {
+                self.w.truncate(at);
+                if section == ADDITIONAL {
+                    self.w.truncate(mark);
+                } else {
+                    self.tc = true;
+                    self.counts[section] += n;
+                }
+                return false;
             }
-            return false;
+            n += 1;
         }
-        self.counts[section] += set.count;
+        self.counts[section] += n;
         if self.nadded < MAX_TRACK {
             self.added[self.nadded] = set;
             self.nadded += 1;
         }
-        if section != ADDITIONAL
-            && rdata::info(set.rtype).is_some_and(|t| t.additional.is_some())
-            && self.nneeds < MAX_TRACK
+        true
+    }
+
+    /// Asks for addresses of the targets of `set` (NS, MX, SRV) from `zone`. BIND skips
+    /// RRsets of more than 13 records (`DNS_RDATASET_MAXADDITIONAL`).
+    fn want_additional(&mut self, set: &'a RRset, zone: &'a Zone, glue_only: bool) {
+        if set.count > MAX_ADDITIONAL
+            || self.npending == MAX_TRACK
+            || rdata::info(set.rtype).is_none_or(|t| t.additional.is_none())
         {
-            self.needs_additional[self.nneeds] = Some(set);
-            self.nneeds += 1;
+            return;
+        }
+        self.pending[self.npending] = Some(Pending {
+            set,
+            zone,
+            glue_only,
+        });
+        self.npending += 1;
+    }
+
+    /// Adds an answer-section RRset of a positive answer; its targets get additional addresses
+    /// unless the query is for ANY or the response is minimal.
+    fn add_answer(&mut self, zone: &'a Zone, owner: Owner<'_>, set: &'a RRset) -> bool {
+        if !self.add(ANSWER, owner, set, None) {
+            return false;
+        }
+        if self.q.qtype != ANY && !self.minimal {
+            self.want_additional(set, zone, false);
         }
         true
     }
@@ -316,15 +380,20 @@ impl<'a, 'b> Resp<'a, 'b> {
     fn answer(&mut self, first: &'a Zone) {
         let qtype = self.q.qtype;
         let mut cur: &'a [u8] = self.q.qname;
-        let mut owner_is_question = true;
         let mut zone = first;
-        for hop in 0..=MAX_CHAIN {
-            if hop > 0 {
-                match self.set.find(cur) {
-                    Some(z) => zone = z,
-                    // The chain leaves our zones: the answer is the chain so far.
-                    None => return,
-                }
+        // DS records live in the parent: at the apex of a zone whose parent zone we also serve,
+        // answer from the parent (BIND looks DS up with DNS_GETDB_NOEXACT).
+        if qtype == DS && cur.len() == first.origin.len() {
+            if let Some(parent) = name::parent(cur).and_then(|p| self.set.find(p)) {
+                zone = parent;
+            }
+        }
+        let mut owner_is_question = true;
+        for hop in 0..=MAX_RESTARTS {
+            // BIND follows a CNAME only while the target stays in the zone the query started
+            // in; elsewhere the answer is the chain so far.
+            if hop > 0 && !self.set.find(cur).is_some_and(|z| std::ptr::eq(z, zone)) {
+                return;
             }
             let owner = if owner_is_question {
                 Owner::Pointer(HEADER as u16)
@@ -337,7 +406,7 @@ impl<'a, 'b> Resp<'a, 'b> {
                     if qtype == DS && cutnode.name.wire().eq_ignore_ascii_case(cur) {
                         cutnode
                     } else {
-                        self.referral(cutnode, hop == 0);
+                        self.referral(zone, cutnode, hop == 0);
                         return;
                     }
                 }
@@ -352,6 +421,11 @@ impl<'a, 'b> Resp<'a, 'b> {
                 }
             };
             match self.at_node(zone, node, owner) {
+                Some(_) if hop == MAX_RESTARTS => {
+                    // Too many CNAMEs: BIND gives up with SERVFAIL, keeping the chain.
+                    self.rcode = rcode::SERVFAIL;
+                    return;
+                }
                 Some(target) => {
                     cur = target;
                     owner_is_question = false;
@@ -370,19 +444,23 @@ impl<'a, 'b> Resp<'a, 'b> {
                 return None;
             }
             for set in node.rrsets.iter() {
-                self.add(ANSWER, owner, set, None);
+                self.add_answer(zone, owner, set);
             }
             self.positive(zone);
             return None;
         }
         if let Some(set) = node.rrset(qtype) {
-            self.add(ANSWER, owner, set, None);
-            self.positive(zone);
+            self.add_answer(zone, owner, set);
+            // DS at a delegation point: BIND adds no NS to the authority section.
+            if !node.has(flag::CUT) {
+                self.positive(zone);
+            }
             return None;
         }
         if let Some(c) = node.rrset(CNAME) {
             if self.is_added(c) {
-                // A loop: the chain came back to a name already answered.
+                // A loop: BIND restarts until its limit, then answers SERVFAIL with the chain.
+                self.rcode = rcode::SERVFAIL;
                 return None;
             }
             if !self.add(ANSWER, owner, c, None) {
@@ -397,55 +475,62 @@ impl<'a, 'b> Resp<'a, 'b> {
     /// Authority for positive answers: BIND's default (`minimal-responses no-auth-recursive`)
     /// adds the zone's NS RRset only when recursion was not desired.
     fn positive(&mut self, zone: &'a Zone) {
-        if !self.q.rd() {
-            if let Some(ns) = zone.apex().rrset(NS) {
-                self.add(AUTHORITY, Owner::Name(zone.apex().name.wire()), ns, None);
+        if self.q.rd() || self.minimal {
+            return;
+        }
+        if let Some(ns) = zone.apex().rrset(NS) {
+            if self.add(AUTHORITY, Owner::Name(zone.apex().name.wire()), ns, None)
+                && self.q.qtype != ANY
+            {
+                self.want_additional(ns, zone, false);
             }
         }
     }
 
     /// NXDOMAIN and NODATA: the SOA with TTL min(SOA TTL, MINIMUM) (RFC 2308 section 3).
+    /// NXDOMAIN answers to SOA queries carry TTL 0, so that finding a name's zone with a stub
+    /// resolver caches nothing (BIND's `zero-no-soa-ttl yes`).
     fn negative(&mut self, zone: &'a Zone) {
         if let Some(soa) = zone.apex().rrset(SOA) {
+            let ttl = if self.rcode == rcode::NXDOMAIN && self.q.qtype == SOA {
+                0
+            } else {
+                zone.negative_ttl()
+            };
             self.add(
                 AUTHORITY,
                 Owner::Name(zone.apex().name.wire()),
                 soa,
-                Some(zone.negative_ttl()),
+                Some(ttl),
             );
         }
     }
 
     /// A referral: the cut's NS RRset in authority, glue in additional, AA clear.
-    fn referral(&mut self, cut: &'a Node, first_hop: bool) {
+    fn referral(&mut self, zone: &'a Zone, cut: &'a Node, first_hop: bool) {
         if first_hop {
             self.aa = false;
         }
         if let Some(ns) = cut.rrset(NS) {
-            self.add(AUTHORITY, Owner::Name(cut.name.wire()), ns, None);
+            if self.add(AUTHORITY, Owner::Name(cut.name.wire()), ns, None) {
+                self.want_additional(ns, zone, true);
+            }
         }
     }
 
-    /// Addresses for the targets of NS, MX and SRV records in the answer and authority.
+    /// Addresses for the targets of NS, MX and SRV records in the answer and authority, from
+    /// the zone that holds those records: its authoritative data (wildcards included), or for
+    /// referrals its glue. Every A RRset goes before every AAAA RRset, as BIND renders them, so
+    /// a full message keeps the IPv4 addresses.
     fn additional(&mut self) {
-        for i in 0..self.nneeds {
-            let Some(set) = self.needs_additional[i] else {
-                continue;
-            };
-            for rd in set.rdatas() {
-                let Some(target) = rdata::additional_name(set.rtype, rd) else {
+        for t in [rdata::A, rdata::AAAA] {
+            for i in 0..self.npending {
+                let Some(p) = self.pending[i] else {
                     continue;
                 };
-                let Some(zone) = self.set.find(target) else {
-                    continue;
-                };
-                let Some(id) = zone.find(target) else {
-                    continue;
-                };
-                let node = zone.node(id);
-                for t in [rdata::A, rdata::AAAA] {
-                    if let Some(addr) = node.rrset(t) {
-                        self.add(ADDITIONAL, Owner::Name(node.name.wire()), addr, None);
+                for rd in p.set.rdatas() {
+                    if let Some((owner, addr)) = additional_rrset(p, rd, t) {
+                        self.add(ADDITIONAL, Owner::Name(owner), addr, None);
                     }
                 }
             }
@@ -453,10 +538,14 @@ impl<'a, 'b> Resp<'a, 'b> {
     }
 
     fn finish(mut self) -> usize {
+        let edns = self.q.edns;
         if !self.tc {
             self.additional();
+        } else if edns.is_some() {
+            // BIND sends a truncated EDNS response with the question only.
+            self.w.truncate(self.q.question.len());
+            self.counts = [0; 3];
         }
-        let edns = self.q.edns;
         if let Some(e) = edns {
             let lim = self.w.limit() + OPT_LEN;
             self.w.set_limit(lim);
@@ -479,4 +568,31 @@ impl<'a, 'b> Resp<'a, 'b> {
         header(self.w.bytes_mut(), self.q.id, flags, counts);
         n
     }
+}
+
+/// The `rtype` (A or AAAA) RRset for the target name in `rd` of a pending RRset, with the
+/// owner to write it under.
+fn additional_rrset<'a>(p: Pending<'a>, rd: &'a [u8], rtype: u16) -> Option<(&'a [u8], &'a RRset)> {
+    let target = rdata::additional_name(p.set.rtype, rd)?;
+    if !name::is_subdomain(target, p.zone.origin.wire()) {
+        return None;
+    }
+    let (node, owner) = match (p.zone.lookup(target), p.glue_only) {
+        (Lookup::Exact(id), false) => {
+            let n = p.zone.node(id);
+            (n, n.name.wire())
+        }
+        (
+            Lookup::NoName {
+                wildcard: Some(w), ..
+            },
+            false,
+        ) => (p.zone.node(w), target),
+        (Lookup::Delegation(_), true) => {
+            let n = p.zone.node(p.zone.find(target)?);
+            (n, n.name.wire())
+        }
+        _ => return None,
+    };
+    Some((owner, node.rrset(rtype)?))
 }
