@@ -71,11 +71,19 @@ fn bind_all(cfg: &ServeConfig) -> anyhow::Result<Vec<Bound>> {
     let mut out = Vec::new();
     for &want in &cfg.listen {
         // Bind the first UDP socket (resolving port 0), then the rest and TCP on that port.
-        let first = udp_socket(want).map_err(|e| bind_error("udp", want, e))?;
+        // A port the kernel picks gets one socket shared by the workers, without SO_REUSEPORT:
+        // otherwise a client that sets SO_REUSEPORT (dig does) could be handed the same port.
+        let ephemeral = want.port() == 0;
+        let first = udp_socket(want, !ephemeral).map_err(|e| bind_error("udp", want, e))?;
         let addr = first.local_addr().map_err(|e| bind_error("udp", want, e))?;
         let mut udp = vec![first];
         for _ in 1..cfg.threads {
-            udp.push(udp_socket(addr).map_err(|e| bind_error("udp", addr, e))?);
+            let s = if ephemeral {
+                udp[0].try_clone().map_err(|e| bind_error("udp", addr, e))?
+            } else {
+                udp_socket(addr, true).map_err(|e| bind_error("udp", addr, e))?
+            };
+            udp.push(s);
         }
         let tcp = tcp_listener(addr).map_err(|e| bind_error("tcp", addr, e))?;
         tracing::info!("listening on {addr} (udp, {} threads; tcp)", cfg.threads);
@@ -103,12 +111,12 @@ fn bind_error(proto: &str, addr: SocketAddr, e: io::Error) -> anyhow::Error {
     }
 }
 
-fn udp_socket(addr: SocketAddr) -> io::Result<UdpSocket> {
+fn udp_socket(addr: SocketAddr, reuse_port: bool) -> io::Result<UdpSocket> {
     let s = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
     if addr.is_ipv6() {
         s.set_only_v6(true)?;
     }
-    s.set_reuse_port(true)?;
+    s.set_reuse_port(reuse_port)?;
     s.set_read_timeout(Some(WAKE))?;
     // Room for bursts: 4 MiB each way (the kernel caps it at rmem_max / wmem_max).
     let _ = s.set_recv_buffer_size(4 << 20);
