@@ -157,6 +157,7 @@ def parse_dnsperf(path):
     g("lost", r"Queries lost:\s+(\d+)")
     g("qps", r"Queries per second:\s+([\d.]+)")
     g("avg_s", r"Average Latency \(s\):\s+([\d.]+)")
+    g("runtime_s", r"Run time \(s\):\s+([\d.]+)")
     g("resp_bytes", r"Average packet size:\s+request \d+, response (\d+)")
     rc = dict((k, int(v)) for k, v in re.findall(r"([A-Z]+) (\d+) \([\d.]+%\)",
                                                  (re.search(r"Response codes:\s+(.*)", t) or [None, ""])[1] or ""))
@@ -235,6 +236,8 @@ def table(tsv, out, cmd):
                 continue
             peers = [med[p][k] for p in PEERS if p in med and k in med[p]]
             cell = fmt.format(v)
+            if k == "qps_max" and data.get(s, {}).get("qps_max_lower_bound"):
+                cell = "≥" + cell
             if peers:
                 best = max(peers) if better == "high" else min(peers)
                 if best > 0:
@@ -247,7 +250,9 @@ def table(tsv, out, cmd):
     notes = meta.get("_", {})
     text = "\n".join(lines) + "\n"
     text += ("\n(x×) = ratio to the best of BIND/NSD/Knot in that column (qps: higher is better; "
-             "everything else: lower is better). [n=N] = median of N interleaved measurements.\n")
+             "everything else: lower is better). [n=N] = median of N interleaved measurements. "
+             "≥ = the server had CPU to spare in the unthrottled probe (dnsperf or other load on the "
+             "machine was the limit), so its real maximum is higher.\n")
     for s in order:
         if s != "_" and meta.get(s, {}).get("note"):
             text += f"- {meta[s].get('label', s)}: {meta[s]['note']}\n"

@@ -18,6 +18,14 @@
 #   --work DIR         work directory (default: a new mktemp dir, removed at the end)
 #   --keep             keep the work directory (configs, logs, dnsperf outputs)
 #   --port-base P      first port (default 5400; server k uses P+10k)
+#   --probes N         unthrottled max-qps probes per server, best kept (default 2, quick 1)
+#   --nice N           run servers and dnsperf at this nice level (e.g. -10 on a machine shared with
+#                      builds, so they are preempted less; CPU/query is unaffected). Default 0.
+#   --rt               run servers and dnsperf with SCHED_FIFO priority 10 (chrt -f 10), so that
+#                      other work on the machine (builds) delays them less; the kernel's RT
+#                      throttling still leaves 5% of each CPU to everything else. Default off.
+#   --label TEXT       name of the clusterdns row (default "clusterdns VERSION", plus the git
+#                      revision with --build)
 #
 # What it measures (servers pinned to CPU 0 with taskset, dnsperf and this script to CPU 1):
 #   1. max qps at <0.1% loss, 10k-node cluster zone + reverse zone, 70% A / 20% PTR / 10% NXDOMAIN:
@@ -43,7 +51,7 @@ CMDLINE="contrib/bench/run.sh $*"
 
 QUICK=0 OUT=$HERE/results.md BIN=${CLUSTERDNS_BIN:-} BUILD=0
 SERVERS="clusterdns bind nsd knot" RATE=50000 ROUNDS="" SECS="" SSECS="" SSTEPS=""
-GEN=auto WORK="" KEEP=0 PORT_BASE=5400
+GEN=auto WORK="" KEEP=0 PORT_BASE=5400 PROBES="" NICE=0 CLABEL="" RT=""
 while (( $# )); do
   case $1 in
     --quick) QUICK=1; shift ;;
@@ -60,15 +68,21 @@ while (( $# )); do
     --work) WORK=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
     --port-base) PORT_BASE=$2; shift 2 ;;
+    --probes) PROBES=$2; shift 2 ;;
+    --nice) NICE=$2; shift 2 ;;
+    --label) CLABEL=$2; shift 2 ;;
+    --rt) RT="chrt -f 10"; shift ;;
     -h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 if (( QUICK )); then
-  : "${ROUNDS:=1}" "${SECS:=4}" "${SSECS:=2}" "${SSTEPS:=3}"; SETTLE=1; LOAD_LIMIT=120; QUIET_WAIT=5
+  : "${ROUNDS:=1}" "${SECS:=4}" "${SSECS:=2}" "${SSTEPS:=3}" "${PROBES:=1}"; SETTLE=1; LOAD_LIMIT=120; QUIET_WAIT=5
 else
-  : "${ROUNDS:=3}" "${SECS:=10}" "${SSECS:=5}" "${SSTEPS:=5}"; SETTLE=3; LOAD_LIMIT=300; QUIET_WAIT=20
+  : "${ROUNDS:=3}" "${SECS:=10}" "${SSECS:=5}" "${SSTEPS:=5}" "${PROBES:=2}"; SETTLE=3; LOAD_LIMIT=300; QUIET_WAIT=20
 fi
+(( QUICK )) || QUIET_WAIT=10
+[[ -n $RT ]] && QUIET_WAIT=3   # with SCHED_FIFO other load matters less; do not wait long for it
 CLIENTS=8 OUTSTANDING=500
 
 # this script, dig, dnsperf and the helpers run on CPU 1; servers are started on CPU 0
@@ -143,7 +157,10 @@ LAST=h1000000.big.test
 clusterdns_start() {
   CMD="$BIN serve --zones $3 --listen 127.0.0.1:$2 --threads 1 --no-watch"
   LABEL="clusterdns $($BIN --version 2>/dev/null | awk '{print $2}')"
-  local rev; rev=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null) && LABEL+=" ($rev)"
+  if (( BUILD )); then
+    local rev; rev=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null) && LABEL+=" ($rev$(git -C "$REPO" diff --quiet HEAD -- src Cargo.toml Cargo.lock 2>/dev/null || echo '+local edits'))"
+  fi
+  [[ -n $CLABEL ]] && LABEL=$CLABEL
 }
 bind_start() {
   local w=$1 p=$2 zd=$3 f
@@ -222,7 +239,7 @@ launch() {
   W=$WORK/$name.$tag; mkdir -p "$W/db"
   "${name}_start" "$W" "$PORT" "$zd"
   T0=$(date +%s%N)
-  ( cd "$W" && exec taskset -c 0 bash -c "exec $CMD" ) >"$W/server.out" 2>&1 &
+  ( cd "$W" && exec nice -n "$NICE" $RT taskset -c 0 bash -c "exec $CMD" ) >"$W/server.out" 2>&1 &
   SPID=$!
   STARTED+=("$SPID")
 }
@@ -231,7 +248,7 @@ launch() {
 declare -A DP
 dnsperf_run() {
   local port=$1 q=$2 secs=$3 f=$4; shift 4
-  timeout $((secs + 20)) taskset -c 1 dnsperf -s 127.0.0.1 -p "$port" -d "$q" -l "$secs" \
+  timeout $((secs + 20)) nice -n "$NICE" $RT taskset -c 1 dnsperf -s 127.0.0.1 -p "$port" -d "$q" -l "$secs" \
     -c "$CLIENTS" -q "$OUTSTANDING" -t 2 "$@" > "$f" 2>&1
   DP=()
   local kv
@@ -275,7 +292,8 @@ for s in $SERVERS; do
     { echo "$s not installed (apt-get install -y bind9 nsd knot)" >&2; exit 2; }
 done
 rec _ meta_rate "$RATE"
-rec _ meta_settings "rounds $ROUNDS, fixed-rate runs ${SECS} s, max-qps steps ${SSECS} s x $SSTEPS, dnsperf -c $CLIENTS -q $OUTSTANDING -t 2, $(nproc --all) CPUs (servers on CPU 0, dnsperf on CPU 1), $(dnsperf -h 2>&1 | grep -m1 -o 'Version [0-9.]*' || echo dnsperf)"
+NICE_S=""; [[ $NICE != 0 ]] && NICE_S="nice $NICE, "
+rec _ meta_settings "${RT:+$RT, }${NICE_S}rounds $ROUNDS, fixed-rate runs ${SECS} s, max-qps steps ${SSECS} s x $SSTEPS, dnsperf -c $CLIENTS -q $OUTSTANDING -t 2, $(nproc --all) CPUs (servers on CPU 0, dnsperf on CPU 1), $(dnsperf -h 2>&1 | grep -m1 -o 'Version [0-9.]*' || echo dnsperf)"
 
 # ---- phase 1: 10k zones, all servers up at once (idle ones use no CPU), each pinned to CPU 0
 declare -A PID10 PORT10 BROKEN
@@ -304,12 +322,24 @@ for s in "${LIST[@]}"; do
   [[ -n ${BROKEN[$s]:-} ]] && continue
   port=${PORT10[$s]}
   dnsperf_run "$port" "$Q10K" 2 "$WORK/$s.warmup.txt"
-  wait_quiet
-  c0=$($TOOL cpu "${PID10[$s]}"); ts0=$(date +%s%N)
-  dnsperf_run "$port" "$Q10K" "$SSECS" "$WORK/$s.probe.txt"
-  c1=$($TOOL cpu "${PID10[$s]}"); ts1=$(date +%s%N)
-  cap=${DP[qps]%.*} loss=${DP[loss_pct]}
-  busy=$(python3 -c "print(round(($c1 - $c0) * 1e11 / ($ts1 - $ts0)))")
+  # PROBES unthrottled runs; keep the best one that lost < 0.1% (else the best one)
+  cap=-1 loss=NA busy=0 okbest=0
+  unset BEST; declare -A BEST
+  for pr in $(seq 1 "$PROBES"); do
+    wait_quiet
+    c0=$($TOOL cpu "${PID10[$s]}")
+    dnsperf_run "$port" "$Q10K" "$SSECS" "$WORK/$s.probe$pr.txt"
+    c1=$($TOOL cpu "${PID10[$s]}")
+    # server CPU % over dnsperf's sending time (the server is idle once the queries stop)
+    b=$(python3 -c "print(round(($c1 - $c0) * 100 / max(0.1, float('${DP[runtime_s]}'.replace('NA', '$SSECS')))))")
+    q=${DP[qps]%.*}; [[ $q =~ ^[0-9]+$ ]] || q=0
+    ok=$(python3 -c "print(1 if '${DP[loss_pct]}' != 'NA' and float('${DP[loss_pct]}') < 0.1 else 0)")
+    (( PROBES > 1 )) && log "    probe $pr: $q qps, loss ${DP[loss_pct]}%, server CPU $b%"
+    if (( cap < 0 )) || (( ok && (q > cap || ! okbest) )) || (( ! ok && ! okbest && q > cap )); then
+      cap=$q loss=${DP[loss_pct]} busy=$b okbest=$ok; BEST=(); for k in "${!DP[@]}"; do BEST[$k]=${DP[$k]}; done
+    fi
+  done
+  for k in "${!BEST[@]}"; do DP[$k]=${BEST[$k]}; done
   rec "$s" probe_cpu_pct "$busy"
   rec "$s" resp_bytes "${DP[resp_bytes]}"
   rec "$s" rcodes "${DP[noerror]}/${DP[nxdomain]}/${DP[other_rcodes]}"
@@ -318,6 +348,8 @@ for s in "${LIST[@]}"; do
   best=0
   if [[ $loss != NA ]] && python3 -c "import sys; sys.exit(0 if $loss < 0.1 else 1)"; then
     best=$cap
+    # the server had CPU to spare: dnsperf (or the machine) was the limit, the result is a lower bound
+    (( busy < 85 )) && rec "$s" qps_max_lower_bound 1
   else
     lo=$((cap / 2)) hi=$cap
     for step in $(seq 1 "$SSTEPS"); do
@@ -332,6 +364,15 @@ for s in "${LIST[@]}"; do
       fi
       log "    -Q $mid: $got qps, loss ${DP[loss_pct]}% -> $r"
     done
+    # nothing passed between C/2 and C: try C/2 and C/4 themselves
+    for mid in $((cap / 2)) $((cap / 4)); do
+      (( best > 0 )) && break
+      dnsperf_run "$port" "$Q10K" "$SSECS" "$WORK/$s.search-low$mid.txt" -Q "$mid"
+      got=${DP[qps]%.*}
+      if [[ ${DP[loss_pct]} != NA ]] && python3 -c "import sys; sys.exit(0 if ${DP[loss_pct]} < 0.1 and $got >= 0.97 * $mid else 1)"; then best=$got; r=pass; else r=fail; fi
+      log "    -Q $mid: $got qps, loss ${DP[loss_pct]}% -> $r"
+    done
+    (( best > 0 )) || { best=NA; rec "$s" meta_note "lost >= 0.1% of the queries even at a quarter of its unthrottled rate"; }
   fi
   log "  $s: max qps <0.1% loss = $best"
   rec "$s" qps_max "$best"
