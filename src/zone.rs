@@ -10,7 +10,7 @@ use std::hash::Hasher;
 
 use crate::name::{self, Name};
 use crate::rdata;
-use crate::zonefile::{Diag, Parsed};
+use crate::zonefile::{Diag, Parsed, Record};
 
 /// Node flags.
 pub mod flag {
@@ -277,7 +277,8 @@ pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<
     let mut b = Builder::new(origin.clone(), records.len());
     // Apex NS targets with where they were written, for the address checks.
     let mut apex_ns: Vec<(Box<[u8]>, (u16, u32))> = Vec::new();
-    let mut prev_owner: Option<Vec<u8>> = None;
+    // The previous record's owner as written, to split runs without allocating.
+    let mut prev_owner: Vec<u8> = Vec::new();
     for r in records {
         if !r.owner.is_subdomain_of(&origin) {
             let path = files.get(r.file as usize).cloned().unwrap_or_default();
@@ -291,21 +292,23 @@ pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<
         if r.rtype == rdata::NS && r.owner.wire().eq_ignore_ascii_case(origin.wire()) {
             apex_ns.push((r.rdata.clone(), (r.file, r.line)));
         }
-        let id = b.node_for(&r.owner);
         // BIND batches records while the owner is written the same way (byte for byte).
-        if prev_owner.as_deref() != Some(r.owner.wire()) {
+        if prev_owner.as_slice() != r.owner.wire() {
             b.new_run();
-            prev_owner = Some(r.owner.wire().to_vec());
+            prev_owner.clear();
+            prev_owner.extend_from_slice(r.owner.wire());
         }
-        b.add(
-            id,
-            r.rtype,
-            r.ttl,
-            &r.rdata,
-            (r.file, r.line),
-            &files,
-            warnings,
-        );
+        let Record {
+            owner,
+            ttl,
+            rtype,
+            rdata: rd,
+            file,
+            line,
+            ..
+        } = r;
+        let id = b.node_for(owner);
+        b.add(id, rtype, ttl, &rd, (file, line), &files, warnings);
     }
     let Builder {
         mut nodes,
@@ -316,7 +319,16 @@ pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<
         ..
     } = b;
     for (n, s) in nodes.iter_mut().zip(sets) {
-        n.rrsets = s.into_boxed_slice();
+        n.rrsets = s
+            .into_iter()
+            .map(|b| RRset {
+                rtype: b.rtype,
+                ttl: b.ttl,
+                count: b.count,
+                rdata: b.data.into_boxed_slice(),
+                fast: None,
+            })
+            .collect();
     }
     let at = |id: usize, files: &[PathBuf]| -> (PathBuf, u32) {
         let (f, l) = first_line[id];
@@ -479,7 +491,9 @@ fn check_apex_ns(
 ) {
     let find = |w: &[u8]| {
         index
-            .find(hash_name(w), |&i| nodes[i as usize].name.wire().eq_ignore_ascii_case(w))
+            .find(hash_name(w), |&i| {
+                nodes[i as usize].name.wire().eq_ignore_ascii_case(w)
+            })
             .copied()
     };
     let bare = |w: &[u8]| {
@@ -531,7 +545,11 @@ fn ns_target_problem(
         encloser = id;
         let n = &nodes[id as usize];
         if n.rrset(rdata::DNAME).is_some() {
-            return Some(format!("NS '{}' is below a DNAME '{}' (illegal)", bare(t), bare(p)));
+            return Some(format!(
+                "NS '{}' is below a DNAME '{}' (illegal)",
+                bare(t),
+                bare(p)
+            ));
         }
         if id != 0 && n.rrset(rdata::NS).is_some() {
             return None;
@@ -546,7 +564,12 @@ fn ns_target_problem(
             w.extend_from_slice(e);
             match find(&w) {
                 Some(id) => id,
-                None => return Some(format!("NS '{}' has no address records (A or AAAA)", bare(t))),
+                None => {
+                    return Some(format!(
+                        "NS '{}' has no address records (A or AAAA)",
+                        bare(t)
+                    ))
+                }
             }
         }
     };
@@ -563,7 +586,10 @@ fn ns_target_problem(
     if n.rrset(rdata::AAAA).is_some() {
         return None;
     }
-    Some(format!("NS '{}' has no address records (A or AAAA)", bare(t)))
+    Some(format!(
+        "NS '{}' has no address records (A or AAAA)",
+        bare(t)
+    ))
 }
 
 /// The serial field of SOA RDATA.
@@ -577,12 +603,26 @@ pub fn soa_serial(rd: &[u8]) -> u32 {
         .unwrap_or(0)
 }
 
+/// An RRset under construction: RDATA in [`RRset`]'s layout, in a growable buffer.
+struct BuildSet {
+    rtype: u16,
+    ttl: u32,
+    count: u16,
+    data: Vec<u8>,
+}
+
+impl BuildSet {
+    fn rdatas(&self) -> RdataIter<'_> {
+        RdataIter { b: &self.data }
+    }
+}
+
 /// Mutable state while a zone is assembled; becomes an immutable [`Zone`].
 struct Builder {
     origin: Name,
     nodes: Vec<Node>,
     /// Per node, the RRsets under construction (moved into nodes at the end).
-    sets: Vec<Vec<RRset>>,
+    sets: Vec<Vec<BuildSet>>,
     index: HashTable<NodeId>,
     /// Where each node was first written (for messages).
     first_line: Vec<(u16, u32)>,
@@ -608,8 +648,12 @@ impl Builder {
     }
 
     fn insert(&mut self, name: Name, at: (u16, u32)) -> NodeId {
-        let id = self.nodes.len() as NodeId;
         let h = hash_name(name.wire());
+        self.insert_hashed(name, h, at)
+    }
+
+    fn insert_hashed(&mut self, name: Name, h: u64, at: (u16, u32)) -> NodeId {
+        let id = self.nodes.len() as NodeId;
         let nodes = &self.nodes;
         self.index
             .insert_unique(h, id, |&i| hash_name(nodes[i as usize].name.wire()));
@@ -636,8 +680,13 @@ impl Builder {
     }
 
     /// The node for `owner`, created with its missing ancestors (empty non-terminals).
-    fn node_for(&mut self, owner: &Name) -> NodeId {
-        if let Some(id) = self.find(owner.wire()) {
+    fn node_for(&mut self, owner: Name) -> NodeId {
+        let h = hash_name(owner.wire());
+        let found = self
+            .index
+            .find(h, |&i| self.nodes[i as usize].name.wire().eq_ignore_ascii_case(owner.wire()))
+            .copied();
+        if let Some(id) = found {
             return id;
         }
         // Create missing ancestors first, so parents precede children.
@@ -650,13 +699,13 @@ impl Builder {
             missing.push(p);
             cur = name::parent(p);
         }
-        for p in missing.into_iter().rev() {
-            self.insert(Name::from_wire_unchecked(p), (0, 0));
+        let missing: Vec<Name> = missing.into_iter().rev().map(Name::from_wire_unchecked).collect();
+        for p in missing {
+            self.insert(p, (0, 0));
         }
-        self.insert(owner.clone(), (0, 0))
+        self.insert_hashed(owner, h, (0, 0))
     }
 
-    #[allow(clippy::too_many_arguments)]
     /// Starts a new run of records (the owner changed).
     fn new_run(&mut self) {
         self.run_sets.clear();
@@ -680,7 +729,7 @@ impl Builder {
         let sets = &mut self.sets[idx];
         // RRSIGs form one RRset per covered type, as in BIND (each with its own TTL).
         let covered = covered_type(rtype, rd);
-        let same = |s: &RRset| {
+        let same = |s: &BuildSet| {
             s.rtype == rtype
                 && (covered.is_none()
                     || s.rdatas().next().and_then(|r| covered_type(rtype, r)) == covered)
@@ -688,12 +737,15 @@ impl Builder {
         let pos = match sets.iter().position(same) {
             Some(p) => p,
             None => {
-                sets.push(RRset {
+                if sets.is_empty() {
+                    // Most names have one RRset: no spare capacity to shrink later.
+                    sets.reserve_exact(1);
+                }
+                sets.push(BuildSet {
                     rtype,
                     ttl,
                     count: 0,
-                    rdata: Box::new([]),
-                    fast: None,
+                    data: Vec::new(),
                 });
                 sets.len() - 1
             }
@@ -726,24 +778,26 @@ impl Builder {
             // keeps the last of equal RDATA when it builds the RRset); a later run leaves the
             // RRset unchanged.
             if in_run {
-                set.rdata[off..off + rd.len()].copy_from_slice(rd);
+                set.data[off..off + rd.len()].copy_from_slice(rd);
             }
             return;
         }
-        if set.count == u16::MAX || set.rdata.len() + rd.len() + 2 > 16 * 1024 * 1024 {
+        if set.count == u16::MAX || set.data.len() + rd.len() + 2 > 16 * 1024 * 1024 {
             return;
         }
-        let mut v = std::mem::take(&mut set.rdata).into_vec();
-        v.extend_from_slice(&(rd.len() as u16).to_be_bytes());
-        v.extend_from_slice(rd);
-        set.rdata = v.into_boxed_slice();
+        if set.data.is_empty() {
+            // Exact size for the common single-record RRset (nothing to shrink later).
+            set.data.reserve_exact(2 + rd.len());
+        }
+        set.data.extend_from_slice(&(rd.len() as u16).to_be_bytes());
+        set.data.extend_from_slice(rd);
         set.count += 1;
         self.count += 1;
     }
 }
 
 /// Offset of RDATA equal to `rd` (as [`rdata_eq`] defines it) inside `set`.
-fn find_rdata(set: &RRset, rtype: u16, rd: &[u8]) -> Option<usize> {
+fn find_rdata(set: &BuildSet, rtype: u16, rd: &[u8]) -> Option<usize> {
     let mut off = 0;
     for r in set.rdatas() {
         off += 2;
