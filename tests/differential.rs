@@ -603,8 +603,9 @@ fn fast_and_general_paths_agree() {
     const TXT: u16 = 16;
     const AAAA: u16 = 28;
     let (set, names) = load_set(true);
-    // preencode must have produced blobs for the common positive answers.
-    for t in [A, AAAA, PTR, TXT] {
+    // preencode must have produced blobs for answers with compressible names (PTR); A, AAAA
+    // and TXT are context-free and answered from the stored RDATA (checked by `fast_taken`).
+    for t in [PTR] {
         let blobs = set
             .zones()
             .iter()
