@@ -16,7 +16,12 @@ pub struct ZoneSet {
     index: HashTable<u32>,
     /// Most labels in any origin: longer query-name suffixes cannot match.
     max_origin_len: usize,
+    /// Zone indexes, longest origin first (for `find_linear`).
+    by_len: Vec<u32>,
 }
+
+/// Up to this many zones, `find` compares origins directly instead of hashing suffixes.
+const LINEAR_MAX: usize = 8;
 
 impl ZoneSet {
     pub fn new(zones: Vec<Arc<Zone>>) -> ZoneSet {
@@ -36,10 +41,13 @@ impl ZoneSet {
             index.insert_unique(h, id, |&i| hash_name(kept[i as usize].origin.wire()));
             kept.push(z);
         }
+        let mut by_len: Vec<u32> = (0..kept.len() as u32).collect();
+        by_len.sort_by_key(|&i| std::cmp::Reverse(kept[i as usize].origin.len()));
         ZoneSet {
             zones: kept,
             index,
             max_origin_len,
+            by_len,
         }
     }
 
@@ -62,7 +70,41 @@ impl ZoneSet {
     }
 
     /// The most specific zone containing `qname` (wire, any case).
+    #[inline]
     pub fn find(&self, qname: &[u8]) -> Option<&Zone> {
+        if self.zones.len() <= LINEAR_MAX {
+            return self.find_linear(qname);
+        }
+        self.find_hashed(qname)
+    }
+
+    /// A few zones (the usual cluster: a forward and a reverse zone or two): compare the
+    /// query name's tail with each origin, longest origin first, without hashing.
+    fn find_linear(&self, qname: &[u8]) -> Option<&Zone> {
+        // Label starts of the query name, as a bitset over byte offsets.
+        let mut starts = [0u64; 4];
+        let mut pos = 0usize;
+        while let Some(&l) = qname.get(pos) {
+            starts[pos >> 6] |= 1 << (pos & 63);
+            if l == 0 {
+                break;
+            }
+            pos += 1 + l as usize;
+        }
+        for &i in &self.by_len {
+            let z = &self.zones[i as usize];
+            let o = z.origin.wire();
+            let Some(at) = qname.len().checked_sub(o.len()) else {
+                continue;
+            };
+            if starts[at >> 6] & (1 << (at & 63)) != 0 && qname[at..].eq_ignore_ascii_case(o) {
+                return Some(z);
+            }
+        }
+        None
+    }
+
+    fn find_hashed(&self, qname: &[u8]) -> Option<&Zone> {
         let mut cur = qname;
         loop {
             if cur.len() <= self.max_origin_len {
@@ -76,6 +118,43 @@ impl ZoneSet {
                 }
             }
             cur = name::parent(cur)?;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zonefile::{parse_str, Options};
+    use std::path::Path;
+
+    fn zone(origin: &str) -> Arc<Zone> {
+        let o = Name::from_ascii(origin).unwrap();
+        let text = "$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns\nns A 1.1.1.1\n";
+        let p = parse_str(text.as_bytes(), Path::new("t"), &Options::new(o.clone()));
+        Arc::new(crate::zone::build(&o, p, &mut Vec::new()).unwrap())
+    }
+
+    #[test]
+    fn most_specific_zone_both_ways() {
+        let names = [
+            "b.a.", "a.", "x.b.a.", "ab.", "c.", "d.", "e.", "f.", "g.", "h.",
+        ];
+        for n in [3, names.len()] {
+            let set = ZoneSet::new(names[..n].iter().map(|o| zone(o)).collect());
+            let f = |q: &str| {
+                set.find(Name::from_ascii(q).unwrap().wire())
+                    .map(|z| z.origin.to_string())
+            };
+            assert_eq!(f("q.X.B.A.").as_deref(), Some("x.b.a."), "{n} zones");
+            assert_eq!(f("x.b.a.").as_deref(), Some("x.b.a."));
+            assert_eq!(f("y.b.a.").as_deref(), Some("b.a."));
+            assert_eq!(f("ba.").as_deref(), None);
+            assert_eq!(f("zb.a.").as_deref(), Some("a."));
+            assert_eq!(
+                f("b.ab.").as_deref(),
+                if n > 3 { Some("ab.") } else { None }
+            );
         }
     }
 }
