@@ -1,38 +1,67 @@
 //! Live reload: watches the zone directory (and the directories of `$INCLUDE`d files) with
-//! notify, or polls with `--poll-interval`; debounces bursts of events; reloads on SIGHUP; and
-//! hands every rebuild to the `Reloader` off the query path.
+//! notify, or polls with `--poll-interval`; debounces bursts of events (waiting for in-place
+//! writers to close the file); reloads on SIGHUP; and hands every rebuild to the `Reloader` off
+//! the query path.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use notify::{RecursiveMode, Watcher};
+use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
+use notify::{EventKind, RecursiveMode, Watcher};
+use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
 use crate::cli::ServeConfig;
-use crate::reload::Reloader;
-use crate::server::log_report;
+use crate::reload::{self, Reloader, Request};
 
-/// The longest a burst of events can postpone a reload.
+/// The longest a steady stream of events can postpone a reload.
 const MAX_DEFER: Duration = Duration::from_millis(100);
+/// The longest we wait for a writer that modified a zone file in place to close it.
+const MAX_WRITE_WAIT: Duration = Duration::from_secs(1);
 
-/// Starts the reload task (SIGHUP always; file events unless `--no-watch`).
+/// What the notify callback hands over.
+enum Msg {
+    Event(notify::Event),
+    /// The kernel dropped events (queue overflow) or the watcher failed: rescan everything.
+    Rescan,
+}
+
+/// Starts the reload task: SIGHUP always; file events unless `--no-watch`. The SIGHUP handler
+/// is installed before this returns, and the last line it logs says how reloads happen.
 pub fn spawn(
     reloader: Reloader,
     cfg: &ServeConfig,
     shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<Option<JoinHandle<()>>> {
-    let (tx, rx) = mpsc::unbounded_channel::<()>();
+    let hup = signal(SignalKind::hangup())
+        .map_err(|e| tracing::warn!("failed to install the SIGHUP handler: {e}"))
+        .ok();
+    let (tx, rx) = mpsc::unbounded_channel::<Msg>();
+    let zdir = std::fs::canonicalize(&cfg.zones).unwrap_or_else(|_| cfg.zones.clone());
     let mut watcher: Option<notify::RecommendedWatcher> = None;
-    if cfg.watch && cfg.poll_interval.is_none() {
-        let tx = tx.clone();
+    let poll = cfg.poll_interval.filter(|_| cfg.watch);
+    if !cfg.watch {
+        tracing::info!(
+            "not watching {} (--no-watch); send SIGHUP to reload",
+            cfg.zones.display()
+        );
+    } else if let Some(p) = poll {
+        tracing::info!(
+            "polling {} every {:.1} s; SIGHUP rescans",
+            cfg.zones.display(),
+            p.as_secs_f64()
+        );
+    } else {
         let mut w = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-            if let Ok(ev) = res {
-                if !matches!(ev.kind, notify::EventKind::Access(_)) {
-                    let _ = tx.send(());
-                }
-            }
+            let msg = match res {
+                Ok(ev) if ev.need_rescan() => Msg::Rescan,
+                Ok(ev) => Msg::Event(ev),
+                Err(_) => Msg::Rescan,
+            };
+            let _ = tx.send(msg);
         })
         .map_err(|e| {
             anyhow::anyhow!(
@@ -40,98 +69,111 @@ pub fn spawn(
                 cfg.zones.display()
             )
         })?;
-        w.watch(&cfg.zones, RecursiveMode::NonRecursive)
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "failed to watch {}: {e} (try --poll-interval 1)",
-                    cfg.zones.display()
-                )
-            })?;
-        tracing::info!("watching {} for changes", cfg.zones.display());
+        w.watch(&zdir, RecursiveMode::NonRecursive).map_err(|e| {
+            anyhow::anyhow!(
+                "failed to watch {}: {e} (try --poll-interval 1)",
+                cfg.zones.display()
+            )
+        })?;
         watcher = Some(w);
-    } else if let Some(p) = cfg.poll_interval.filter(|_| cfg.watch) {
-        tracing::info!(
-            "polling {} every {:.1} s",
-            cfg.zones.display(),
-            p.as_secs_f64()
-        );
     }
-    let task = Task {
+    let mut task = Task {
         reloader,
         watcher,
-        watched: BTreeSet::new(),
+        zdir,
+        includes: BTreeSet::new(),
+        include_dirs: BTreeSet::new(),
         debounce: cfg.debounce,
-        poll: cfg.poll_interval.filter(|_| cfg.watch),
+        pending: Request::default(),
+        writing: BTreeSet::new(),
     };
-    Ok(Some(tokio::spawn(task.run(rx, shutdown))))
+    task.watch_includes();
+    if task.watcher.is_some() {
+        tracing::info!(
+            "watching {} for changes; SIGHUP rescans",
+            cfg.zones.display()
+        );
+    }
+    Ok(Some(tokio::spawn(task.run(rx, hup, poll, shutdown))))
 }
 
 struct Task {
     reloader: Reloader,
     watcher: Option<notify::RecommendedWatcher>,
-    /// Extra directories watched for included files.
-    watched: BTreeSet<PathBuf>,
+    /// The zone directory, canonical.
+    zdir: PathBuf,
+    /// `watch_key`s of every file the zones were read from.
+    includes: BTreeSet<PathBuf>,
+    /// Directories outside the zone directory watched for included files.
+    include_dirs: BTreeSet<PathBuf>,
     debounce: Duration,
-    poll: Option<Duration>,
+    /// What the next reload must re-read.
+    pending: Request,
+    /// Files modified in place and not yet closed by their writer.
+    writing: BTreeSet<PathBuf>,
 }
 
 impl Task {
     async fn run(
         mut self,
-        mut events: mpsc::UnboundedReceiver<()>,
+        mut events: mpsc::UnboundedReceiver<Msg>,
+        mut hup: Option<Signal>,
+        poll: Option<Duration>,
         mut shutdown: watch::Receiver<bool>,
     ) {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut hup = signal(SignalKind::hangup()).ok();
-        let mut poll = self.poll.map(|p| {
-            let mut i = tokio::time::interval(p);
+        let mut poll = poll.map(|p| {
+            let mut i = tokio::time::interval_at(Instant::now() + p, p);
             i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             i
         });
-        self.watch_includes();
         loop {
-            let why = tokio::select! {
+            let trigger = tokio::select! {
                 _ = shutdown.changed() => return,
-                Some(()) = events.recv() => {
-                    // Debounce: wait for a quiet period, but never longer than MAX_DEFER.
-                    let deadline = tokio::time::Instant::now() + MAX_DEFER;
-                    loop {
-                        let quiet = tokio::time::sleep(self.debounce);
-                        tokio::select! {
-                            Some(()) = events.recv() => {
-                                if tokio::time::Instant::now() >= deadline { break; }
-                            }
-                            _ = quiet => break,
-                        }
+                Some(msg) = events.recv() => {
+                    if !self.absorb(msg) {
+                        continue;
                     }
+                    self.debounce(&mut events).await;
                     "change"
                 }
-                Some(()) = async { match hup.as_mut() { Some(h) => h.recv().await, None => std::future::pending().await } } => "SIGHUP",
+                Some(()) = async { match hup.as_mut() { Some(h) => h.recv().await, None => std::future::pending().await } } => {
+                    self.pending.force = true;
+                    "SIGHUP"
+                }
                 _ = async { match poll.as_mut() { Some(p) => { p.tick().await; } None => std::future::pending::<()>().await } } => "poll",
             };
-            // Drain events that arrived meanwhile: this reload covers them.
-            while events.try_recv().is_ok() {}
+            // Events that arrived meanwhile are covered by this reload (it reads the files as
+            // they are now); events arriving during it start another one.
+            while let Ok(msg) = events.try_recv() {
+                self.absorb(msg);
+            }
+            self.writing.clear();
+            let req = std::mem::take(&mut self.pending);
             let r = self.reloader;
             let res = tokio::task::spawn_blocking(move || {
                 let mut r = r;
-                let report = r.reload();
-                (r, report)
+                let report = r.reload_with(&req);
+                (r, report, req.force)
             })
             .await;
-            let Ok((r, report)) = res else {
+            let Ok((r, report, forced)) = res else {
                 tracing::error!("reload task failed; live reload stopped");
                 return;
             };
             self.reloader = r;
             match report {
                 Ok(rep) => {
-                    if why == "SIGHUP" && rep.changes.is_empty() {
+                    if forced && rep.changes.is_empty() && rep.recovered.is_empty() {
                         tracing::info!(
-                            "SIGHUP: rescanned {}, nothing changed",
-                            self.reloader.dir().display()
+                            "reload ({trigger}): reread {} zone file(s) in {}, nothing changed; serving {} zone(s), {} records; {:.1} ms",
+                            rep.reread,
+                            self.reloader.dir().display(),
+                            rep.zones,
+                            rep.records,
+                            rep.elapsed.as_secs_f64() * 1000.0
                         );
                     }
-                    log_report(&rep, false);
+                    reload::log_reload(&rep, trigger);
                 }
                 Err(e) => {
                     tracing::error!("failed to rescan {}: {e}", self.reloader.dir().display())
@@ -141,29 +183,120 @@ impl Task {
         }
     }
 
-    /// Watches the directories of included files that live outside the zone directory.
+    /// Waits until the burst is over: a quiet period of `debounce` with no file still being
+    /// written, but no longer than `MAX_DEFER` (or `MAX_WRITE_WAIT` while a writer has a zone
+    /// file open).
+    async fn debounce(&mut self, events: &mut mpsc::UnboundedReceiver<Msg>) {
+        let start = Instant::now();
+        loop {
+            let cap = if self.writing.is_empty() {
+                MAX_DEFER
+            } else {
+                MAX_WRITE_WAIT
+            };
+            let Some(left) = cap.checked_sub(start.elapsed()).filter(|d| !d.is_zero()) else {
+                return;
+            };
+            tokio::select! {
+                msg = events.recv() => match msg {
+                    Some(msg) => { self.absorb(msg); }
+                    None => return,
+                },
+                _ = tokio::time::sleep(self.debounce.min(left)) => {
+                    if self.writing.is_empty() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Records what one notify message means for the next reload; true if it matters.
+    fn absorb(&mut self, msg: Msg) -> bool {
+        let ev = match msg {
+            Msg::Rescan => {
+                self.pending.force = true;
+                return true;
+            }
+            Msg::Event(ev) => ev,
+        };
+        if matches!(
+            ev.kind,
+            EventKind::Access(AccessKind::Open(_) | AccessKind::Read | AccessKind::Any)
+        ) {
+            return false;
+        }
+        let mut relevant = false;
+        for (i, p) in ev.paths.iter().enumerate() {
+            let key = reload::watch_key(p);
+            let in_zdir = key.parent() == Some(self.zdir.as_path());
+            if !self.is_tracked(&key) {
+                // Anything else in the zone directory (a symlink farm swapped, as Kubernetes
+                // does for ConfigMaps) may change what a zone file resolves to: rescan, and let
+                // the stamps tell.
+                relevant |= in_zdir;
+                continue;
+            }
+            relevant = true;
+            match ev.kind {
+                EventKind::Modify(ModifyKind::Data(_)) => {
+                    self.writing.insert(key.clone());
+                }
+                EventKind::Access(AccessKind::Close(AccessMode::Write)) | EventKind::Remove(_) => {
+                    self.writing.remove(&key);
+                }
+                // A file renamed away is no longer written under its old name.
+                EventKind::Modify(ModifyKind::Name(RenameMode::From))
+                | EventKind::Modify(ModifyKind::Name(RenameMode::Both))
+                    if i == 0 =>
+                {
+                    self.writing.remove(&key);
+                }
+                _ => {}
+            }
+            self.pending.dirty.insert(key);
+        }
+        relevant
+    }
+
+    /// A zone file of the zone directory, or a file some zone was read from.
+    fn is_tracked(&self, key: &Path) -> bool {
+        if self.includes.contains(key) {
+            return true;
+        }
+        key.parent() == Some(self.zdir.as_path())
+            && key.file_name().and_then(|f| f.to_str()).is_some_and(|f| {
+                !f.starts_with('.') && f.ends_with(".zone") && f.len() > ".zone".len()
+            })
+    }
+
+    /// Keeps the watched directories in step with the files the zones include: watches the
+    /// directories of included files outside the zone directory and drops those no longer used.
     fn watch_includes(&mut self) {
+        self.includes = self.reloader.watch_keys();
         let Some(w) = self.watcher.as_mut() else {
             return;
         };
-        let dir = self.reloader.dir().to_path_buf();
-        let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-        let zdir = canon(&dir);
-        for f in self.reloader.watched_files() {
-            let Some(parent) = f.parent() else { continue };
-            let parent = if parent.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                parent
-            };
-            let p = canon(parent);
-            if p == zdir || self.watched.contains(&p) {
+        let want: BTreeSet<PathBuf> = self
+            .includes
+            .iter()
+            .filter_map(|k| k.parent())
+            .filter(|p| *p != self.zdir.as_path())
+            .map(Path::to_path_buf)
+            .collect();
+        for p in self.include_dirs.difference(&want) {
+            let _ = w.unwatch(p);
+            tracing::info!("no longer watching {} for included files", p.display());
+        }
+        self.include_dirs.retain(|p| want.contains(p));
+        for p in want {
+            if self.include_dirs.contains(&p) {
                 continue;
             }
             match w.watch(&p, RecursiveMode::NonRecursive) {
                 Ok(()) => {
                     tracing::info!("watching {} for included files", p.display());
-                    self.watched.insert(p);
+                    self.include_dirs.insert(p);
                 }
                 Err(e) => tracing::warn!("cannot watch {} for included files: {e}", p.display()),
             }
