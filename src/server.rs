@@ -50,13 +50,19 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
             }
         );
     }
-    let sockets = bind_all(&cfg)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("clusterdns-tcp")
         .enable_all()
         .build()
         .map_err(|e| anyhow::anyhow!("failed to start the runtime: {e}"))?;
+    {
+        // Take over SIGHUP before saying "listening": from then on a SIGHUP means "rescan",
+        // never the default "terminate" (tokio keeps the handler installed once registered).
+        let _rt = rt.enter();
+        let _ = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());
+    }
+    let sockets = bind_all(&cfg)?;
     rt.block_on(run(cfg, store, reloader, sockets))
 }
 
