@@ -122,13 +122,28 @@ pub struct TypeInfo {
 
 macro_rules! t {
     ($code:expr, $name:expr) => {
-        TypeInfo { code: $code, name: $name, fields: None, additional: None }
+        TypeInfo {
+            code: $code,
+            name: $name,
+            fields: None,
+            additional: None,
+        }
     };
     ($code:expr, $name:expr, $fields:expr) => {
-        TypeInfo { code: $code, name: $name, fields: Some($fields), additional: None }
+        TypeInfo {
+            code: $code,
+            name: $name,
+            fields: Some($fields),
+            additional: None,
+        }
     };
     ($code:expr, $name:expr, $fields:expr, add $a:expr) => {
-        TypeInfo { code: $code, name: $name, fields: Some($fields), additional: Some($a) }
+        TypeInfo {
+            code: $code,
+            name: $name,
+            fields: Some($fields),
+            additional: Some($a),
+        }
     };
 }
 
@@ -172,7 +187,11 @@ pub static TYPES: &[TypeInfo] = &[
     t!(3, "MD", &[Dn(true)]),
     t!(4, "MF", &[Dn(true)]),
     t!(5, "CNAME", &[Dn(true)]),
-    t!(6, "SOA", &[Dn(true), Dn(true), U32, Period, Period, Period, Period]),
+    t!(
+        6,
+        "SOA",
+        &[Dn(true), Dn(true), U32, Period, Period, Period, Period]
+    ),
     t!(7, "MB", &[Dn(true)]),
     t!(8, "MG", &[Dn(true)]),
     t!(9, "MR", &[Dn(true)]),
@@ -266,7 +285,10 @@ pub static TYPES: &[TypeInfo] = &[
 /// Looks up a type by code.
 pub fn info(code: u16) -> Option<&'static TypeInfo> {
     // The table is small and sorted by code: binary search.
-    TYPES.binary_search_by_key(&code, |t| t.code).ok().map(|i| &TYPES[i])
+    TYPES
+        .binary_search_by_key(&code, |t| t.code)
+        .ok()
+        .map(|i| &TYPES[i])
 }
 
 /// True for the types BIND treats as meta types (never data in a zone): OPT, TKEY, TSIG, the
@@ -293,7 +315,10 @@ pub fn type_from_text(text: &[u8]) -> Option<u16> {
     if text.len() > 10 || text.is_empty() {
         return None;
     }
-    TYPES.iter().find(|t| t.name.as_bytes().eq_ignore_ascii_case(text)).map(|t| t.code)
+    TYPES
+        .iter()
+        .find(|t| t.name.as_bytes().eq_ignore_ascii_case(text))
+        .map(|t| t.code)
 }
 
 /// Appends a type's mnemonic (or `TYPEnnn`).
@@ -316,6 +341,12 @@ pub fn type_name(code: u16) -> String {
 
 /// Parses a class mnemonic or `CLASSnnn`.
 pub fn class_from_text(text: &[u8]) -> Option<u16> {
+    if text.len() < 2 || text.len() > 10 {
+        return None;
+    }
+    if text == b"IN" || text == b"in" {
+        return Some(1);
+    }
     if text.len() > 5 && text[..5].eq_ignore_ascii_case(b"CLASS") {
         return parse_dec(&text[5..]).and_then(|v| u16::try_from(v).ok());
     }
@@ -427,11 +458,19 @@ pub const MAX_RDATA: usize = 65512;
 pub type RdataError = String;
 
 /// Reads RDATA of `rtype` from `toks` into `out` (wire format). `origin` completes names.
-pub fn parse_rdata(rtype: u16, toks: &[Tok<'_>], origin: &Name, out: &mut Vec<u8>) -> Result<(), RdataError> {
+pub fn parse_rdata(
+    rtype: u16,
+    toks: &[Tok<'_>],
+    origin: &Name,
+    out: &mut Vec<u8>,
+) -> Result<(), RdataError> {
     out.clear();
     if let Some(first) = toks.first() {
         // `\#` starts RFC 3597 data only when a length follows; otherwise it is text.
-        if !first.quoted && first.text == b"\\#" && toks.get(1).is_some_and(|t| parse_dec(t.text).is_some()) {
+        if !first.quoted
+            && first.text == b"\\#"
+            && toks.get(1).is_some_and(|t| parse_dec(t.text).is_some())
+        {
             parse_generic(toks, out)?;
             if let Some(fields) = info(rtype).and_then(|t| t.fields) {
                 if !valid_wire(rtype, fields, out) {
@@ -451,7 +490,11 @@ pub fn parse_rdata(rtype: u16, toks: &[Tok<'_>], origin: &Name, out: &mut Vec<u8
             None => "unexpected end of input (expected \\# and the RDATA length)".to_string(),
         });
     };
-    let mut r = Reader { toks, pos: 0, origin };
+    let mut r = Reader {
+        toks,
+        pos: 0,
+        origin,
+    };
     for f in fields {
         r.field(*f, out)?;
     }
@@ -459,7 +502,10 @@ pub fn parse_rdata(rtype: u16, toks: &[Tok<'_>], origin: &Name, out: &mut Vec<u8
         return Err(format!("extra input text '{}'", lossy(t.text)));
     }
     if out.len() > MAX_RDATA {
-        return Err(format!("ran out of space (RDATA of {} bytes, BIND's limit is {MAX_RDATA})", out.len()));
+        return Err(format!(
+            "ran out of space (RDATA of {} bytes, BIND's limit is {MAX_RDATA})",
+            out.len()
+        ));
     }
     Ok(())
 }
@@ -475,7 +521,9 @@ fn valid_wire(rtype: u16, fields: &[F], rd: &[u8]) -> bool {
 }
 
 fn parse_generic(toks: &[Tok<'_>], out: &mut Vec<u8>) -> Result<(), RdataError> {
-    let len_tok = toks.get(1).ok_or_else(|| "unexpected end of input (expected the \\# length)".to_string())?;
+    let len_tok = toks
+        .get(1)
+        .ok_or_else(|| "unexpected end of input (expected the \\# length)".to_string())?;
     let len = parse_dec(len_tok.text)
         .filter(|&l| l <= 65535)
         .ok_or_else(|| format!("bad \\# length '{}'", lossy(len_tok.text)))? as usize;
@@ -496,7 +544,10 @@ fn parse_generic(toks: &[Tok<'_>], out: &mut Vec<u8>) -> Result<(), RdataError> 
         return Err("\\# data has an odd number of hex digits".to_string());
     }
     if out.len() != len {
-        return Err(format!("\\# length {len} does not match {} bytes of data", out.len()));
+        return Err(format!(
+            "\\# length {len} does not match {} bytes of data",
+            out.len()
+        ));
     }
     Ok(())
 }
@@ -556,7 +607,14 @@ const CERTTYPES: &[(u16, &str)] = &[
     (254, "OID"),
 ];
 
-const PROTOS: &[(u8, &str)] = &[(0, "NONE"), (1, "TLS"), (2, "EMAIL"), (3, "DNSSEC"), (4, "IPSEC"), (255, "ALL")];
+const PROTOS: &[(u8, &str)] = &[
+    (0, "NONE"),
+    (1, "TLS"),
+    (2, "EMAIL"),
+    (3, "DNSSEC"),
+    (4, "IPSEC"),
+    (255, "ALL"),
+];
 
 const DIGESTS: &[(u8, &str)] = &[(1, "SHA-1"), (2, "SHA-256"), (3, "GOST"), (4, "SHA-384")];
 
@@ -581,7 +639,10 @@ const KEYFLAGS: &[(u16, &str)] = &[
 ];
 
 fn mnemonic<T: Copy>(table: &[(T, &str)], text: &[u8]) -> Option<T> {
-    table.iter().find(|(_, n)| n.as_bytes().eq_ignore_ascii_case(text)).map(|(v, _)| *v)
+    table
+        .iter()
+        .find(|(_, n)| n.as_bytes().eq_ignore_ascii_case(text))
+        .map(|(v, _)| *v)
 }
 
 fn mnemonic_of<T: Copy + PartialEq>(table: &[(T, &'static str)], v: T) -> Option<&'static str> {
@@ -624,7 +685,11 @@ struct Reader<'a, 'b> {
 
 impl<'a, 'b> Reader<'a, 'b> {
     fn next(&mut self, what: &str) -> Result<Tok<'a>, RdataError> {
-        let t = self.toks.get(self.pos).copied().ok_or_else(|| format!("unexpected end of input (expected {what})"))?;
+        let t = self
+            .toks
+            .get(self.pos)
+            .copied()
+            .ok_or_else(|| format!("unexpected end of input (expected {what})"))?;
         self.pos += 1;
         Ok(t)
     }
@@ -639,12 +704,23 @@ impl<'a, 'b> Reader<'a, 'b> {
     }
 
     /// Number or mnemonic from `table`.
-    fn num_or<T: Copy + Into<u64>>(&mut self, table: &[(T, &str)], max: u64, what: &str) -> Result<u64, RdataError> {
+    fn num_or<T: Copy + Into<u64>>(
+        &mut self,
+        table: &[(T, &str)],
+        max: u64,
+        what: &str,
+    ) -> Result<u64, RdataError> {
         let t = self.next(what)?;
         if let Some(v) = parse_dec(t.text) {
-            return if v <= max { Ok(v) } else { Err(format!("{what} '{}' out of range", lossy(t.text))) };
+            return if v <= max {
+                Ok(v)
+            } else {
+                Err(format!("{what} '{}' out of range", lossy(t.text)))
+            };
         }
-        mnemonic(table, t.text).map(Into::into).ok_or_else(|| format!("unknown {what} '{}'", lossy(t.text)))
+        mnemonic(table, t.text)
+            .map(Into::into)
+            .ok_or_else(|| format!("unknown {what} '{}'", lossy(t.text)))
     }
 
     /// Concatenates the remaining tokens (base64/hex spread over several tokens).
@@ -673,7 +749,8 @@ impl<'a, 'b> Reader<'a, 'b> {
             }
             Period => {
                 let t = self.next("a number")?;
-                let v = parse_ttl(t.text).ok_or_else(|| format!("bad number '{}'", lossy(t.text)))?;
+                let v =
+                    parse_ttl(t.text).ok_or_else(|| format!("bad number '{}'", lossy(t.text)))?;
                 out.extend_from_slice(&v.to_be_bytes());
             }
             Dn(_) => {
@@ -683,12 +760,14 @@ impl<'a, 'b> Reader<'a, 'b> {
             }
             Ip4 => {
                 let t = self.next("an IPv4 address")?;
-                let a = parse_ipv4(t.text).ok_or_else(|| format!("bad IPv4 address '{}'", lossy(t.text)))?;
+                let a = parse_ipv4(t.text)
+                    .ok_or_else(|| format!("bad IPv4 address '{}'", lossy(t.text)))?;
                 out.extend_from_slice(&a);
             }
             Ip6 => {
                 let t = self.next("an IPv6 address")?;
-                let a = parse_ipv6(t.text).ok_or_else(|| format!("bad IPv6 address '{}'", lossy(t.text)))?;
+                let a = parse_ipv6(t.text)
+                    .ok_or_else(|| format!("bad IPv6 address '{}'", lossy(t.text)))?;
                 out.extend_from_slice(&a);
             }
             Str => {
@@ -707,7 +786,10 @@ impl<'a, 'b> Reader<'a, 'b> {
                 push_charstring(t.text, out)?;
                 let s = &out[at + 1..];
                 if s.len() < 4 || !s.iter().all(u8::is_ascii_digit) {
-                    return Err(format!("bad X25 address '{}' (at least 4 digits)", lossy(t.text)));
+                    return Err(format!(
+                        "bad X25 address '{}' (at least 4 digits)",
+                        lossy(t.text)
+                    ));
                 }
             }
             Strs => {
@@ -721,14 +803,21 @@ impl<'a, 'b> Reader<'a, 'b> {
             Text | QText => {
                 let t = self.next("a string")?;
                 if f == QText && !t.quoted {
-                    return Err(format!("syntax error near '{}' (expected a quoted string)", lossy(t.text)));
+                    return Err(format!(
+                        "syntax error near '{}' (expected a quoted string)",
+                        lossy(t.text)
+                    ));
                 }
-                unescape_into(t.text, out).ok_or_else(|| format!("bad escape in '{}'", lossy(t.text)))?;
+                unescape_into(t.text, out)
+                    .ok_or_else(|| format!("bad escape in '{}'", lossy(t.text)))?;
             }
             Tag => {
                 let t = self.next("a tag")?;
                 if t.quoted {
-                    return Err(format!("unexpected token '\"{}\"' (the tag is not quoted)", lossy(t.text)));
+                    return Err(format!(
+                        "unexpected token '\"{}\"' (the tag is not quoted)",
+                        lossy(t.text)
+                    ));
                 }
                 let at = out.len();
                 push_charstring(t.text, out)?;
@@ -742,7 +831,8 @@ impl<'a, 'b> Reader<'a, 'b> {
                 if self.rest(&mut joined) == 0 && f != B64Opt {
                     return Err("unexpected end of input (expected base64 data)".to_string());
                 }
-                decode_base64_into(&joined, out).ok_or_else(|| format!("bad base64 data '{}'", lossy(&joined)))?;
+                decode_base64_into(&joined, out)
+                    .ok_or_else(|| format!("bad base64 data '{}'", lossy(&joined)))?;
             }
             KeyData => {
                 // Flags are the first two bytes of KEY RDATA; "no key" leaves the key out.
@@ -754,7 +844,8 @@ impl<'a, 'b> Reader<'a, 'b> {
                 if self.rest(&mut joined) == 0 {
                     return Err("unexpected end of input (expected base64 data)".to_string());
                 }
-                decode_base64_into(&joined, out).ok_or_else(|| format!("bad base64 data '{}'", lossy(&joined)))?;
+                decode_base64_into(&joined, out)
+                    .ok_or_else(|| format!("bad base64 data '{}'", lossy(&joined)))?;
             }
             Hex | Digest | ZoneDigest | Fingerprint => {
                 let want = match f {
@@ -769,14 +860,19 @@ impl<'a, 'b> Reader<'a, 'b> {
                     return Err("unexpected end of input (expected hex data)".to_string());
                 }
                 let at = out.len();
-                decode_hex_into(&joined, out).ok_or_else(|| format!("bad hex data '{}'", lossy(&joined)))?;
+                decode_hex_into(&joined, out)
+                    .ok_or_else(|| format!("bad hex data '{}'", lossy(&joined)))?;
                 let got = out.len() - at;
                 if let Some(w) = want {
                     if got < w {
-                        return Err(format!("unexpected end of input (digest is {got} bytes, expected {w})"));
+                        return Err(format!(
+                            "unexpected end of input (digest is {got} bytes, expected {w})"
+                        ));
                     }
                     if got > w {
-                        return Err(format!("extra input data (digest is {got} bytes, expected {w})"));
+                        return Err(format!(
+                            "extra input data (digest is {got} bytes, expected {w})"
+                        ));
                     }
                 }
                 if f == ZoneDigest && got < 12 {
@@ -790,7 +886,8 @@ impl<'a, 'b> Reader<'a, 'b> {
                 } else {
                     let at = out.len();
                     out.push(0);
-                    decode_hex_into(t.text, out).ok_or_else(|| format!("bad salt '{}'", lossy(t.text)))?;
+                    decode_hex_into(t.text, out)
+                        .ok_or_else(|| format!("bad salt '{}'", lossy(t.text)))?;
                     let l = out.len() - at - 1;
                     if l > 255 {
                         return Err(format!("salt '{}' too long", lossy(t.text)));
@@ -801,11 +898,15 @@ impl<'a, 'b> Reader<'a, 'b> {
             B32 => {
                 let t = self.next("a base32hex hash")?;
                 if t.text.len() > 63 {
-                    return Err(format!("'{}' out of range (longer than a label)", lossy(t.text)));
+                    return Err(format!(
+                        "'{}' out of range (longer than a label)",
+                        lossy(t.text)
+                    ));
                 }
                 let at = out.len();
                 out.push(0);
-                decode_base32hex_into(t.text, out).ok_or_else(|| format!("bad base32hex '{}'", lossy(t.text)))?;
+                decode_base32hex_into(t.text, out)
+                    .ok_or_else(|| format!("bad base32hex '{}'", lossy(t.text)))?;
                 let l = out.len() - at - 1;
                 if l == 0 || l > 255 {
                     return Err(format!("bad hash length in '{}'", lossy(t.text)));
@@ -817,10 +918,15 @@ impl<'a, 'b> Reader<'a, 'b> {
                 while let Some(t) = self.toks.get(self.pos) {
                     let v = match parse_dec(t.text) {
                         Some(n) if f == NxtBitmap => n.min(65536) as u32,
-                        _ => type_from_text(t.text).ok_or_else(|| format!("unknown type '{}'", lossy(t.text)))? as u32,
+                        _ => type_from_text(t.text)
+                            .ok_or_else(|| format!("unknown type '{}'", lossy(t.text)))?
+                            as u32,
                     };
                     if f == NxtBitmap && (v == 0 || v > 127) {
-                        return Err(format!("type '{}' cannot appear in an NXT bitmap", lossy(t.text)));
+                        return Err(format!(
+                            "type '{}' cannot appear in an NXT bitmap",
+                            lossy(t.text)
+                        ));
                     }
                     types.push(v as u16);
                     self.pos += 1;
@@ -836,12 +942,14 @@ impl<'a, 'b> Reader<'a, 'b> {
             }
             Time => {
                 let t = self.next("a time")?;
-                let v = parse_time(t.text).ok_or_else(|| format!("bad time '{}'", lossy(t.text)))?;
+                let v =
+                    parse_time(t.text).ok_or_else(|| format!("bad time '{}'", lossy(t.text)))?;
                 out.extend_from_slice(&v.to_be_bytes());
             }
             Type => {
                 let t = self.next("a type")?;
-                let v = type_from_text(t.text).ok_or_else(|| format!("unknown type '{}'", lossy(t.text)))?;
+                let v = type_from_text(t.text)
+                    .ok_or_else(|| format!("unknown type '{}'", lossy(t.text)))?;
                 out.extend_from_slice(&v.to_be_bytes());
             }
             Alg | AlgName => {
@@ -868,7 +976,12 @@ impl<'a, 'b> Reader<'a, 'b> {
                 let t = self.next("flags")?;
                 match parse_dec(t.text) {
                     Some(0) => out.extend_from_slice(&[0, 0]),
-                    Some(_) => return Err(format!("FORMERR near '{}' (RKEY flags must be 0)", lossy(t.text))),
+                    Some(_) => {
+                        return Err(format!(
+                            "FORMERR near '{}' (RKEY flags must be 0)",
+                            lossy(t.text)
+                        ))
+                    }
                     None => return Err(format!("bad number '{}'", lossy(t.text))),
                 }
             }
@@ -880,7 +993,8 @@ impl<'a, 'b> Reader<'a, 'b> {
                     None => {
                         let mut v = 0u16;
                         for part in t.text.split(|&c| c == b'|') {
-                            v |= mnemonic(KEYFLAGS, part).ok_or_else(|| format!("bad key flags '{}'", lossy(t.text)))?;
+                            v |= mnemonic(KEYFLAGS, part)
+                                .ok_or_else(|| format!("bad key flags '{}'", lossy(t.text)))?;
                         }
                         v
                     }
@@ -890,15 +1004,18 @@ impl<'a, 'b> Reader<'a, 'b> {
             Eui48 | Eui64 => {
                 let t = self.next("an EUI address")?;
                 let n = if f == Eui48 { 6 } else { 8 };
-                parse_eui(t.text, n, out).ok_or_else(|| format!("bad EUI address '{}'", lossy(t.text)))?;
+                parse_eui(t.text, n, out)
+                    .ok_or_else(|| format!("bad EUI address '{}'", lossy(t.text)))?;
             }
             Locator64 => {
                 let t = self.next("a locator")?;
-                parse_locator64(t.text, out).ok_or_else(|| format!("bad locator '{}'", lossy(t.text)))?;
+                parse_locator64(t.text, out)
+                    .ok_or_else(|| format!("bad locator '{}'", lossy(t.text)))?;
             }
             Nsap => {
                 let t = self.next("an NSAP address")?;
-                parse_nsap(t.text, out).ok_or_else(|| format!("bad NSAP address '{}'", lossy(t.text)))?;
+                parse_nsap(t.text, out)
+                    .ok_or_else(|| format!("bad NSAP address '{}'", lossy(t.text)))?;
             }
             AmtType => {
                 let d = self.num(1, "discovery-optional bit")?;
@@ -911,8 +1028,15 @@ impl<'a, 'b> Reader<'a, 'b> {
                 match kind {
                     0 => match self.toks.get(self.pos) {
                         Some(t) if t.text == b"." => self.pos += 1,
-                        Some(t) => return Err(format!("syntax error near '{}' (expected '.')", lossy(t.text))),
-                        None => return Err("unexpected end of input (expected a gateway)".to_string()),
+                        Some(t) => {
+                            return Err(format!(
+                                "syntax error near '{}' (expected '.')",
+                                lossy(t.text)
+                            ))
+                        }
+                        None => {
+                            return Err("unexpected end of input (expected a gateway)".to_string())
+                        }
                     },
                     1 => self.field(Ip4, out)?,
                     2 => self.field(Ip6, out)?,
@@ -923,7 +1047,10 @@ impl<'a, 'b> Reader<'a, 'b> {
             DoaData => {
                 let t = self.next("DOA data")?;
                 if t.quoted {
-                    return Err(format!("unexpected token '\"{}\"' (DOA data is not quoted)", lossy(t.text)));
+                    return Err(format!(
+                        "unexpected token '\"{}\"' (DOA data is not quoted)",
+                        lossy(t.text)
+                    ));
                 }
                 if t.text == b"-" && self.pos == self.toks.len() {
                     return Ok(());
@@ -931,7 +1058,8 @@ impl<'a, 'b> Reader<'a, 'b> {
                 self.pos -= 1;
                 let mut joined = Vec::new();
                 self.rest(&mut joined);
-                decode_base64_into(&joined, out).ok_or_else(|| format!("bad base64 data '{}'", lossy(&joined)))?;
+                decode_base64_into(&joined, out)
+                    .ok_or_else(|| format!("bad base64 data '{}'", lossy(&joined)))?;
             }
             Loc => custom::parse_loc(self.take_all(), out)?,
             Apl => custom::parse_apl(self.take_all(), out)?,
@@ -1038,7 +1166,8 @@ pub fn unescape_into(text: &[u8], out: &mut Vec<u8>) -> Option<()> {
             if !ds.iter().all(u8::is_ascii_digit) {
                 return None;
             }
-            let v = (ds[0] - b'0') as u32 * 100 + (ds[1] - b'0') as u32 * 10 + (ds[2] - b'0') as u32;
+            let v =
+                (ds[0] - b'0') as u32 * 100 + (ds[1] - b'0') as u32 * 10 + (ds[2] - b'0') as u32;
             if v > 255 {
                 return None;
             }
@@ -1095,7 +1224,11 @@ pub fn decode_base64_into(t: &[u8], out: &mut Vec<u8>) -> Option<()> {
 /// Encodes base64 with padding.
 pub fn encode_base64(data: &[u8], out: &mut String) {
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let v = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
         for i in 0..4 {
             if i <= chunk.len() {
@@ -1319,7 +1452,12 @@ fn write_time(v: u32, out: &mut String) {
     }
     let (y, mo, d) = civil_from_days(t.div_euclid(86400));
     let r = t.rem_euclid(86400);
-    out.push_str(&format!("{y:04}{mo:02}{d:02}{:02}{:02}{:02}", r / 3600, r / 60 % 60, r % 60));
+    out.push_str(&format!(
+        "{y:04}{mo:02}{d:02}{:02}{:02}{:02}",
+        r / 3600,
+        r / 60 % 60,
+        r % 60
+    ));
 }
 
 /// EUI-48/EUI-64 as BIND 9.18 reads them (`sscanf("%2x-%2x-...")`): one or two hex digits
@@ -1678,7 +1816,8 @@ fn write_fields(fields: &[F], rd: &[u8], out: &mut String) -> Option<()> {
                 p += 1;
             }
             Gateway(at) => {
-                let kind = *rd.get((at & 0x7f) as usize)? & if at & 0x80 != 0 { 0x7f } else { 0xff };
+                let kind =
+                    *rd.get((at & 0x7f) as usize)? & if at & 0x80 != 0 { 0x7f } else { 0xff };
                 match kind {
                     0 => out.push('.'),
                     1 => {
@@ -1748,7 +1887,12 @@ mod tests {
     use super::*;
 
     fn toks(s: &str) -> Vec<Tok<'_>> {
-        s.split_whitespace().map(|t| Tok { text: t.as_bytes(), quoted: false }).collect()
+        s.split_whitespace()
+            .map(|t| Tok {
+                text: t.as_bytes(),
+                quoted: false,
+            })
+            .collect()
     }
 
     #[track_caller]
@@ -1768,7 +1912,11 @@ mod tests {
         rt("AAAA", "2001:db8::1", "2001:db8::1");
         rt("NS", "lhmaster", "lhmaster.example.");
         rt("MX", "10 mail", "10 mail.example.");
-        rt("SOA", "ns root 1 1H 30M 1W 1D", "ns.example. root.example. 1 3600 1800 604800 86400");
+        rt(
+            "SOA",
+            "ns root 1 1H 30M 1W 1D",
+            "ns.example. root.example. 1 3600 1800 604800 86400",
+        );
         rt("SRV", "0 10 2181 node1", "0 10 2181 node1.example.");
         rt("TYPE999", "\\# 3 abcdef", "\\# 3 ABCDEF");
         rt("HINFO", "PC Linux", "\"PC\" \"Linux\"");
@@ -1776,7 +1924,10 @@ mod tests {
 
     #[test]
     fn ttl_units() {
-        assert_eq!(parse_ttl(b"1W2D3H4M5S"), Some(604800 + 2 * 86400 + 3 * 3600 + 4 * 60 + 5));
+        assert_eq!(
+            parse_ttl(b"1W2D3H4M5S"),
+            Some(604800 + 2 * 86400 + 3 * 3600 + 4 * 60 + 5)
+        );
         assert_eq!(parse_ttl(b"1d"), Some(86400));
         assert_eq!(parse_ttl(b"1d2"), None);
         assert_eq!(parse_ttl(b"x"), None);
@@ -1787,10 +1938,16 @@ mod tests {
     fn bad_rdata() {
         let origin = Name::root();
         let mut w = Vec::new();
-        assert!(parse_rdata(A, &toks("1.2.3"), &origin, &mut w).unwrap_err().contains("'1.2.3'"));
+        assert!(parse_rdata(A, &toks("1.2.3"), &origin, &mut w)
+            .unwrap_err()
+            .contains("'1.2.3'"));
         assert!(parse_rdata(A, &toks("1.2.3.256"), &origin, &mut w).is_err());
-        assert!(parse_rdata(MX, &toks("10"), &origin, &mut w).unwrap_err().contains("end of input"));
-        assert!(parse_rdata(A, &toks("1.2.3.4 5"), &origin, &mut w).unwrap_err().contains("extra"));
+        assert!(parse_rdata(MX, &toks("10"), &origin, &mut w)
+            .unwrap_err()
+            .contains("end of input"));
+        assert!(parse_rdata(A, &toks("1.2.3.4 5"), &origin, &mut w)
+            .unwrap_err()
+            .contains("extra"));
         assert!(parse_rdata(A, &toks("\\# 4 0102"), &origin, &mut w).is_err());
     }
 

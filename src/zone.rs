@@ -276,7 +276,7 @@ pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<
     let origin = origin.to_lowercase();
     let mut b = Builder::new(origin.clone(), records.len());
     // Apex NS targets with where they were written, for the address checks.
-    let mut apex_ns: Vec<(Box<[u8]>, (u16, u32))> = Vec::new();
+    let mut apex_ns: Vec<ApexNs> = Vec::new();
     // The previous record's owner as written, to split runs without allocating.
     let mut prev_owner: Vec<u8> = Vec::new();
     for r in records {
@@ -334,14 +334,28 @@ pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<
         let (f, l) = first_line[id];
         (files.get(f as usize).cloned().unwrap_or_default(), l)
     };
-    // Per-name rules.
-    for (id, n) in nodes.iter().enumerate() {
-        let has_cname = n.rrset(rdata::CNAME).is_some();
-        if has_cname {
-            let other = n
-                .rrsets
-                .iter()
-                .any(|r| !matches!(r.rtype, rdata::CNAME | rdata::RRSIG | rdata::NSEC | 25 | 30));
+    // Per-name rules, in one pass that also sets the CUT and CNAME flags.
+    for (id, n) in nodes.iter_mut().enumerate() {
+        let (mut cname, mut other, mut special) = (None, false, false);
+        for r in n.rrsets.iter() {
+            match r.rtype {
+                rdata::CNAME => cname = Some(r.count),
+                rdata::RRSIG | rdata::NSEC | rdata::KEY | rdata::NXT => {}
+                rdata::NS => {
+                    other = true;
+                    if id != 0 {
+                        n.flags |= flag::CUT;
+                    }
+                }
+                rdata::DNAME | rdata::SOA | rdata::DS => {
+                    other = true;
+                    special = true;
+                }
+                _ => other = true,
+            }
+        }
+        if let Some(count) = cname {
+            n.flags |= flag::CNAME;
             if other {
                 let (path, line) = at(id, &files);
                 errors.push(Diag {
@@ -350,7 +364,7 @@ pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<
                     message: format!("{}: CNAME and other data", n.name),
                 });
             }
-            if n.rrset(rdata::CNAME).is_some_and(|r| r.count > 1) {
+            if count > 1 {
                 let (path, line) = at(id, &files);
                 errors.push(Diag {
                     path,
@@ -358,6 +372,9 @@ pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<
                     message: format!("{}: multiple RRs of singleton type (CNAME)", n.name),
                 });
             }
+        }
+        if !special {
+            continue;
         }
         if id == 0 && n.rrset(rdata::DS).is_some() {
             let (path, line) = at(id, &files);
@@ -414,12 +431,7 @@ pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<
     if !errors.is_empty() {
         return Err(ZoneErrors { errors, suppressed });
     }
-    // Flags: cuts, names below cuts, wildcard parents.
-    for n in nodes.iter_mut().skip(1) {
-        if n.rrset(rdata::NS).is_some() {
-            n.flags |= flag::CUT;
-        }
-    }
+    // Flags (CUT and CNAME are set above): names below cuts, wildcard parents.
     let origin_len = origin.len();
     let mut below = vec![false; nodes.len()];
     let mut wild_parent = Vec::new();
@@ -451,9 +463,6 @@ pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<
         if b {
             n.flags |= flag::BELOW_CUT;
         }
-        if n.rrset(rdata::CNAME).is_some() {
-            n.flags |= flag::CNAME;
-        }
     }
     for p in wild_parent {
         let h = hash_name(&p);
@@ -478,6 +487,9 @@ pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<
     })
 }
 
+/// An apex NS target and the (file, line) it was written at.
+type ApexNs = (Box<[u8]>, (u16, u32));
+
 /// `named-checkzone`'s check of the apex NS records: a target inside the zone must have an
 /// address record, must not be a CNAME and must not sit below a DNAME (BIND's
 /// `zone_check_ns`, which looks the target up as `dns_db_find` would).
@@ -485,7 +497,7 @@ fn check_apex_ns(
     origin: &Name,
     nodes: &[Node],
     index: &HashTable<NodeId>,
-    apex_ns: &[(Box<[u8]>, (u16, u32))],
+    apex_ns: &[ApexNs],
     files: &[PathBuf],
     errors: &mut Vec<Diag>,
 ) {
@@ -684,7 +696,12 @@ impl Builder {
         let h = hash_name(owner.wire());
         let found = self
             .index
-            .find(h, |&i| self.nodes[i as usize].name.wire().eq_ignore_ascii_case(owner.wire()))
+            .find(h, |&i| {
+                self.nodes[i as usize]
+                    .name
+                    .wire()
+                    .eq_ignore_ascii_case(owner.wire())
+            })
             .copied();
         if let Some(id) = found {
             return id;
@@ -699,7 +716,11 @@ impl Builder {
             missing.push(p);
             cur = name::parent(p);
         }
-        let missing: Vec<Name> = missing.into_iter().rev().map(Name::from_wire_unchecked).collect();
+        let missing: Vec<Name> = missing
+            .into_iter()
+            .rev()
+            .map(Name::from_wire_unchecked)
+            .collect();
         for p in missing {
             self.insert(p, (0, 0));
         }

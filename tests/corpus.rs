@@ -33,9 +33,19 @@ fn manifest(zones: &Path) -> Vec<Case> {
     let text = std::fs::read_to_string(zones.join("MANIFEST.tsv")).expect("read MANIFEST.tsv");
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap_or("").split('\t').collect();
-    let col = |name: &str| header.iter().position(|h| *h == name).expect("manifest column");
-    let (id, path, origin, workdir, verdict) =
-        (col("id"), col("path"), col("origin"), col("workdir"), col("verdict"));
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .expect("manifest column")
+    };
+    let (id, path, origin, workdir, verdict) = (
+        col("id"),
+        col("path"),
+        col("origin"),
+        col("workdir"),
+        col("verdict"),
+    );
     lines
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
@@ -179,8 +189,11 @@ fn normalize(text: &str, origin: &str) -> (Vec<String>, usize) {
     let mut bad = 0;
     let mut cur_origin = origin.to_string();
     let mut last_owner: Option<String> = None;
-    let (mut default_ttl, mut last_ttl, mut last_cls): (Option<String>, Option<String>, Option<String>) =
-        (None, None, None);
+    let (mut default_ttl, mut last_ttl, mut last_cls): (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    ) = (None, None, None);
     for raw in logical_lines(text) {
         let line = raw.trim_end_matches(['\r', '\n']);
         let s = line.trim();
@@ -240,7 +253,14 @@ fn normalize(text: &str, origin: &str) -> (Vec<String>, usize) {
             rtype.to_uppercase(),
             rdata,
         ];
-        recs.push(parts.iter().filter(|p| !p.is_empty()).cloned().collect::<Vec<_>>().join(" "));
+        recs.push(
+            parts
+                .iter()
+                .filter(|p| !p.is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
     }
     recs.sort();
     (recs, bad)
@@ -252,8 +272,14 @@ fn expected_dump(zones: &Path, id: &str) -> Option<String> {
         return Some(String::from_utf8_lossy(&b).into_owned());
     }
     let gz = zones.join("expected").join(format!("{id}.zone.gz"));
-    let out = std::process::Command::new("gzip").arg("-dc").arg(&gz).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    let out = std::process::Command::new("gzip")
+        .arg("-dc")
+        .arg(&gz)
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// Runs one case in its working directory; `Err` explains a disagreement, `Ok(false)` means
@@ -261,10 +287,15 @@ fn expected_dump(zones: &Path, id: &str) -> Option<String> {
 fn run_case(zones: &Path, c: &Case) -> Result<bool, String> {
     let workdir = zones.join(&c.workdir);
     let abspath = zones.join(&c.path);
-    let rel = abspath.strip_prefix(&workdir).map(Path::to_path_buf).unwrap_or(abspath.clone());
-    let origin = Name::from_ascii(&c.origin).map_err(|e| format!("bad origin {}: {e}", c.origin))?;
+    let rel = abspath
+        .strip_prefix(&workdir)
+        .map(Path::to_path_buf)
+        .unwrap_or(abspath.clone());
+    let origin =
+        Name::from_ascii(&c.origin).map_err(|e| format!("bad origin {}: {e}", c.origin))?;
     // $INCLUDE paths resolve against the working directory, as for BIND.
-    std::env::set_current_dir(&workdir).map_err(|e| format!("cannot enter {}: {e}", workdir.display()))?;
+    std::env::set_current_dir(&workdir)
+        .map_err(|e| format!("cannot enter {}: {e}", workdir.display()))?;
     let loaded = loader::load_zone(&rel, &origin);
     let got = if loaded.is_ok() { "ok" } else { "reject" };
     if got != c.verdict {
@@ -275,7 +306,9 @@ fn run_case(zones: &Path, c: &Case) -> Result<bool, String> {
         return Err(format!("verdict: oracle={} got={got} {why}", c.verdict));
     }
     let Ok(l) = loaded else { return Ok(true) };
-    let Some(expected) = expected_dump(zones, &c.id) else { return Ok(false) };
+    let Some(expected) = expected_dump(zones, &c.id) else {
+        return Ok(false);
+    };
     let mut out = Vec::new();
     print_zone(&l.zone, &mut out).map_err(|e| e.to_string())?;
     let (exp, _) = normalize(&expected, &c.origin);
@@ -285,13 +318,17 @@ fn run_case(zones: &Path, c: &Case) -> Result<bool, String> {
     }
     let missing = exp.iter().find(|r| !ours.contains(r));
     let extra = ours.iter().find(|r| !exp.contains(r));
-    Err(format!("records: first missing {missing:?}, first extra {extra:?}"))
+    Err(format!(
+        "records: first missing {missing:?}, first extra {extra:?}"
+    ))
 }
 
 #[test]
 fn agrees_with_bind_on_the_corpus() {
     let Some(dir) = corpus_dir() else {
-        eprintln!("corpus: skipped (no ../shared/corpus next to the repository; set CLUSTERDNS_CORPUS)");
+        eprintln!(
+            "corpus: skipped (no ../shared/corpus next to the repository; set CLUSTERDNS_CORPUS)"
+        );
         return;
     };
     let zones = dir.join("zones");
