@@ -950,3 +950,153 @@ mod tests {
         );
     }
 }
+
+/// `build()`'s checks, each asserting the exact `path:line: message` reported.
+#[cfg(test)]
+mod build_checks {
+    use super::*;
+    use crate::zonefile::{parse_str, Options};
+    use std::path::Path;
+
+    const HEAD: &str = "$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns\nns A 192.0.2.1\n";
+
+    fn try_build(text: &str) -> (Result<Zone, Vec<String>>, Vec<String>) {
+        let o = Name::from_ascii("ex.").unwrap();
+        let p = parse_str(text.as_bytes(), Path::new("z.db"), &Options::new(o.clone()));
+        let mut w = Vec::new();
+        let r = build(&o, p, &mut w).map_err(|e| e.errors.iter().map(|d| d.to_string()).collect());
+        (r, w.iter().map(|d| d.to_string()).collect())
+    }
+
+    #[track_caller]
+    fn rejects(text: &str, want: &[&str]) {
+        match try_build(text).0 {
+            Ok(_) => panic!("accepted: {text:?}"),
+            Err(e) => assert_eq!(e, want, "{text:?}"),
+        }
+    }
+
+    #[track_caller]
+    fn accepts(text: &str) -> Zone {
+        match try_build(text).0 {
+            Ok(z) => z,
+            Err(e) => panic!("rejected {text:?}: {e:?}"),
+        }
+    }
+
+    fn ttl_of(z: &Zone, name: &str, rtype: u16) -> (u32, u16) {
+        let w = Name::from_ascii(name).unwrap();
+        let s = z.rrset_at(w.wire(), rtype).unwrap();
+        (s.ttl, s.count)
+    }
+
+    #[test]
+    fn soa_and_apex_ns() {
+        rejects(
+            "$TTL 60\n@ NS ns.other.\n",
+            &["z.db: zone ex.: has no SOA record"],
+        );
+        rejects(
+            "$TTL 60\n@ SOA ns h 1 2 3 4 5\n",
+            &["z.db: zone ex.: has no NS records"],
+        );
+        rejects(
+            &format!("{HEAD}@ SOA ns h 2 2 3 4 5\n"),
+            &["z.db:2: ex.: multiple RRs of singleton type (SOA)"],
+        );
+        rejects(
+            &format!("{HEAD}sub SOA ns h 1 2 3 4 5\n"),
+            &["z.db:5: sub.ex.: SOA record not at top of zone"],
+        );
+        rejects(
+            &format!("{HEAD}@ DS 1 8 2 {}\n", "00".repeat(32)),
+            &["z.db:2: DS record at top of zone (ex.)"],
+        );
+    }
+
+    #[test]
+    fn apex_ns_targets() {
+        rejects(
+            "$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns\n@ NS ns2\nns2 TXT x\n",
+            &[
+                "z.db:3: NS 'ns.ex' has no address records (A or AAAA)",
+                "z.db:4: NS 'ns2.ex' has no address records (A or AAAA)",
+            ],
+        );
+        rejects(
+            "$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns\nns CNAME x.\n",
+            &["z.db:3: NS 'ns.ex' is a CNAME (illegal)"],
+        );
+        rejects(
+            "$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns.d\nd DNAME x.\nns.d A 1.2.3.4\n",
+            &["z.db:3: NS 'ns.d.ex' is below a DNAME 'd.ex' (illegal)"],
+        );
+        // Out-of-zone targets, glue below a delegation, AAAA-only and wildcard-matched
+        // targets are all fine.
+        accepts("$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns.other.\n");
+        accepts("$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns.sub\nsub NS ns.sub\n");
+        accepts("$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns\nns AAAA ::1\n");
+        accepts("$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns.w\n*.w A 1.2.3.4\n");
+    }
+
+    #[test]
+    fn cname_and_singletons() {
+        rejects(
+            &format!("{HEAD}x CNAME y\nx A 1.2.3.4\n"),
+            &["z.db:5: x.ex.: CNAME and other data"],
+        );
+        rejects(
+            &format!("{HEAD}x CNAME y\nx CNAME z\n"),
+            &["z.db:5: x.ex.: multiple RRs of singleton type (CNAME)"],
+        );
+        rejects(
+            &format!("{HEAD}x DNAME y\nx DNAME z\n"),
+            &["z.db:5: x.ex.: multiple RRs of singleton type (DNAME)"],
+        );
+        // CNAME may sit with its DNSSEC records.
+        accepts(&format!("{HEAD}x CNAME y\nx NSEC z A\n"));
+    }
+
+    #[test]
+    fn out_of_zone_data_is_ignored_with_a_warning() {
+        let (z, w) = try_build(&format!("{HEAD}other. A 1.2.3.4\n"));
+        assert_eq!(z.unwrap().records, 3);
+        assert_eq!(w, ["z.db:5: ignoring out-of-zone data (other.)"]);
+    }
+
+    #[test]
+    fn ttls_of_runs_and_merges() {
+        // Within a run the first TTL wins (with a warning); a later run sets the TTL.
+        let (z, w) = try_build(&format!(
+            "{HEAD}a 10 A 1.1.1.1\na 20 A 1.1.1.2\nb A 1.1.1.3\na 30 A 1.1.1.4\n"
+        ));
+        let z = z.unwrap();
+        assert_eq!(ttl_of(&z, "a.ex.", rdata::A), (30, 3));
+        assert_eq!(w, ["z.db:6: TTL set to prior TTL (10) for a.ex. A"]);
+        // RRSIGs are one RRset per covered type.
+        let z = accepts(&format!(
+            "{HEAD}a 10 RRSIG A 8 2 10 20300101000000 20200101000000 1 ex. AAAA\na 20 RRSIG TXT 8 2 20 20300101000000 20200101000000 1 ex. AAAA\n"
+        ));
+        let n = z.node(z.find(Name::from_ascii("a.ex.").unwrap().wire()).unwrap());
+        let ttls: Vec<u32> = n.rrsets.iter().map(|s| s.ttl).collect();
+        assert_eq!(ttls, [10, 20]);
+    }
+
+    #[test]
+    fn duplicates_keep_the_later_spelling_within_a_run() {
+        let z = accepts(&format!(
+            "{HEAD}m MX 1 A.ex.\nm MX 1 a.ex.\nn MX 1 B.ex.\nN MX 1 b.ex.\n"
+        ));
+        let show = |name: &str| {
+            let s = z
+                .rrset_at(Name::from_ascii(name).unwrap().wire(), rdata::MX)
+                .unwrap();
+            let mut t = String::new();
+            rdata::write_rdata(rdata::MX, s.rdatas().next().unwrap(), &mut t);
+            (s.count, t)
+        };
+        assert_eq!(show("m.ex."), (1, "1 a.ex.".to_string()));
+        // `N` starts a new run (the owner is written differently): the first spelling stays.
+        assert_eq!(show("n.ex."), (1, "1 B.ex.".to_string()));
+    }
+}

@@ -898,10 +898,12 @@ fn svc_char(c: u8, list: bool, out: &mut String) {
         }
         return;
     }
+    // Value lists (alpn) escape blanks too; other values keep them inside the quotes.
+    let first_plain = if list { 0x21 } else { 0x20 };
     if c == b'"' || c == b'\\' {
         out.push('\\');
         out.push(c as char);
-    } else if (0x21..=0x7e).contains(&c) {
+    } else if (first_plain..=0x7e).contains(&c) {
         out.push(c as char);
     } else {
         name::push_ddd(out, c);
