@@ -8,7 +8,7 @@ use crate::name;
 use crate::rdata::{self, ANY, CNAME, DS, NS, SOA};
 use crate::store::ZoneSet;
 use crate::wire::{self, hf, rcode, Edns, Full, Owner, Query, Reject, Writer, HEADER, OPT_LEN};
-use crate::zone::{flag, Lookup, Node, RRset, Zone};
+use crate::zone::{flag, Lookup, Node, NodeId, RRset, Zone};
 
 /// Largest UDP response we send whatever the client offers (BIND 9.18, NSD, Knot default).
 pub const MAX_UDP: usize = 1232;
@@ -85,16 +85,30 @@ pub fn respond(
         rdata::AXFR | rdata::IXFR => return Some(simple(out, &q, limit, rcode::REFUSED, 0)),
         _ => {}
     }
+    // Look names up in lower case: hashing and comparing against the (usually lower-case)
+    // zone data is then mostly plain byte equality. The question is echoed from the packet.
+    let mut lower = [0u8; name::MAX_NAME];
+    let n = q.qname.len().min(name::MAX_NAME);
+    for (d, c) in lower[..n].iter_mut().zip(q.qname) {
+        *d = c.to_ascii_lowercase();
+    }
+    let q = Query {
+        qname: &lower[..n],
+        ..q
+    };
     let Some(zone) = set.find(q.qname) else {
         return Some(simple(out, &q, limit, rcode::REFUSED, 0));
     };
+    let first = zone.lookup(q.qname);
     if opts.use_fast && q.rd() {
-        if let Some(n) = fast_answer(zone, &q, out, limit) {
-            return Some(n);
+        if let Lookup::Exact(id) = first {
+            if let Some(n) = fast_answer_at(zone, id, &q, out, limit) {
+                return Some(n);
+            }
         }
     }
     let mut r = Resp::new(set, q, out, limit, transport);
-    r.answer(zone);
+    r.answer(zone, first);
     Some(r.finish())
 }
 
@@ -107,6 +121,18 @@ pub fn fast_answer(zone: &Zone, q: &Query<'_>, out: &mut [u8], limit: usize) -> 
     let Lookup::Exact(id) = zone.lookup(q.qname) else {
         return None;
     };
+    fast_answer_at(zone, id, q, out, limit)
+}
+
+/// [`fast_answer`] for a name already looked up.
+#[inline]
+fn fast_answer_at(
+    zone: &Zone,
+    id: NodeId,
+    q: &Query<'_>,
+    out: &mut [u8],
+    limit: usize,
+) -> Option<usize> {
     let node = zone.node(id);
     if node.flags & (flag::CUT | flag::BELOW_CUT | flag::CNAME) != 0 {
         return None;
@@ -421,7 +447,8 @@ impl<'a, 'b> Resp<'a, 'b> {
     }
 
     /// RFC 1034 4.3.2 from step 3 on, for the zone holding the query name.
-    fn answer(&mut self, first: &'a Zone) {
+    fn answer(&mut self, first: &'a Zone, first_lookup: Lookup) {
+        let mut first_lookup = Some(first_lookup);
         let qtype = self.q.qtype;
         let mut cur: &'a [u8] = self.q.qname;
         let mut zone = first;
@@ -444,7 +471,11 @@ impl<'a, 'b> Resp<'a, 'b> {
             } else {
                 Owner::Name(cur)
             };
-            let node = match zone.lookup(cur) {
+            let lookup = match first_lookup.take() {
+                Some(l) if std::ptr::eq(zone, first) => l,
+                _ => zone.lookup(cur),
+            };
+            let node = match lookup {
                 Lookup::Delegation(cut) => {
                     let cutnode = zone.node(cut);
                     if qtype == DS && cutnode.name.wire().eq_ignore_ascii_case(cur) {

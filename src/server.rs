@@ -288,18 +288,22 @@ fn udp_worker(sock: UdpSocket, store: &Store, stop: &AtomicBool) {
     let mut msgs_in: Vec<libc::mmsghdr> = vec![unsafe { std::mem::zeroed() }; BATCH];
     let mut msgs_out: Vec<libc::mmsghdr> = vec![unsafe { std::mem::zeroed() }; BATCH];
     let opts = answer::Options::default();
+    for i in 0..BATCH {
+        iov_in[i] = libc::iovec {
+            iov_base: inbufs[i].as_mut_ptr().cast(),
+            iov_len: UDP_IN,
+        };
+        msgs_in[i].msg_hdr.msg_name = (&mut addrs[i] as *mut libc::sockaddr_storage).cast();
+        msgs_in[i].msg_hdr.msg_iov = &mut iov_in[i];
+        msgs_in[i].msg_hdr.msg_iovlen = 1;
+    }
+    // Headers the last call filled in (the kernel rewrites their lengths and flags).
+    let mut dirty = BATCH;
     while !stop.load(Ordering::Relaxed) {
-        for i in 0..BATCH {
-            iov_in[i] = libc::iovec {
-                iov_base: inbufs[i].as_mut_ptr().cast(),
-                iov_len: UDP_IN,
-            };
-            msgs_in[i].msg_hdr.msg_name = (&mut addrs[i] as *mut libc::sockaddr_storage).cast();
-            msgs_in[i].msg_hdr.msg_namelen = std::mem::size_of::<libc::sockaddr_storage>() as u32;
-            msgs_in[i].msg_hdr.msg_iov = &mut iov_in[i];
-            msgs_in[i].msg_hdr.msg_iovlen = 1;
-            msgs_in[i].msg_hdr.msg_flags = 0;
-            msgs_in[i].msg_len = 0;
+        for m in &mut msgs_in[..dirty] {
+            m.msg_hdr.msg_namelen = std::mem::size_of::<libc::sockaddr_storage>() as u32;
+            m.msg_hdr.msg_flags = 0;
+            m.msg_len = 0;
         }
         // SAFETY: every mmsghdr points at live buffers owned by this frame, sized as declared.
         let n = unsafe {
@@ -312,9 +316,11 @@ fn udp_worker(sock: UdpSocket, store: &Store, stop: &AtomicBool) {
             )
         };
         if n <= 0 {
+            dirty = 0;
             continue; // timeout (to look at the stop flag) or a transient error
         }
         let n = n as usize;
+        dirty = n;
         let snap = store.snapshot();
         let mut nout = 0usize;
         for i in 0..n {

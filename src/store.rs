@@ -97,7 +97,9 @@ impl ZoneSet {
             let Some(at) = qname.len().checked_sub(o.len()) else {
                 continue;
             };
-            if starts[at >> 6] & (1 << (at & 63)) != 0 && qname[at..].eq_ignore_ascii_case(o) {
+            if starts[at >> 6] & (1 << (at & 63)) != 0
+                && (qname[at..] == *o || qname[at..].eq_ignore_ascii_case(o))
+            {
                 return Some(z);
             }
         }
