@@ -451,7 +451,7 @@ pub fn parse_ttl(t: &[u8]) -> Option<u32> {
     u32::try_from(total).ok()
 }
 
-/// Largest RDATA BIND accepts from a master file (`DNS_RDATA_MAXLENGTH`).
+/// RDATA of this size or more makes BIND fail with "ran out of space" (`DNS_RDATA_MAXLENGTH`).
 pub const MAX_RDATA: usize = 65512;
 
 /// Error while reading RDATA: a message naming the offending token.
@@ -501,9 +501,9 @@ pub fn parse_rdata(
     if let Some(t) = toks.get(r.pos) {
         return Err(format!("extra input text '{}'", lossy(t.text)));
     }
-    if out.len() > MAX_RDATA {
+    if out.len() >= MAX_RDATA {
         return Err(format!(
-            "ran out of space (RDATA of {} bytes, BIND's limit is {MAX_RDATA})",
+            "ran out of space (RDATA of {} bytes; BIND needs it under {MAX_RDATA})",
             out.len()
         ));
     }

@@ -150,10 +150,9 @@ impl Zone {
         let h = hash_name(wire);
         self.index
             .find(h, |&id| {
-                self.nodes[id as usize]
-                    .name
-                    .wire()
-                    .eq_ignore_ascii_case(wire)
+                // Names are nearly always stored and asked in lower case: try bytes first.
+                let n = self.nodes[id as usize].name.wire();
+                n == wire || n.eq_ignore_ascii_case(wire)
             })
             .copied()
     }
@@ -428,6 +427,14 @@ pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<
     if errors.is_empty() {
         check_apex_ns(&origin, &nodes, &index, &apex_ns, &files, &mut errors);
     }
+    if errors.is_empty() && !cds_consistent(&nodes[0]) {
+        let (path, line) = at(0, &files);
+        errors.push(Diag {
+            path,
+            line,
+            message: format!("zone {origin}: CDS/CDNSKEY consistency checks failed"),
+        });
+    }
     if !errors.is_empty() {
         return Err(ZoneErrors { errors, suppressed });
     }
@@ -485,6 +492,63 @@ pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<
         nodes,
         index,
     })
+}
+
+/// BIND 9.18's `dns_zone_cdscheck` at the apex: every algorithm used by CDS or CDNSKEY records
+/// needs a DNSKEY of that algorithm, and the "delete" forms must stand alone.
+fn cds_consistent(apex: &Node) -> bool {
+    let dnskeys: Vec<&[u8]> = apex
+        .rrset(48)
+        .map(|s| s.rdatas().collect())
+        .unwrap_or_default();
+    if let Some(cds) = apex.rrset(59) {
+        let mut delete = false;
+        // Per algorithm: 1 = expected, 2 = found.
+        let mut algs = [0u8; 256];
+        for rd in cds.rdatas() {
+            if rd == [0, 0, 0, 0, 0] {
+                delete = true;
+                continue;
+            }
+            if dnskeys.is_empty() || rd.len() < 4 {
+                return false;
+            }
+            let alg = rd[2];
+            if algs[alg as usize] == 0 {
+                algs[alg as usize] = 1;
+            }
+            if dnskeys.iter().any(|k| k.len() > 3 && k[3] == alg) {
+                algs[alg as usize] = 2;
+            }
+        }
+        if algs.iter().any(|&a| if delete { a != 0 } else { a == 1 }) {
+            return false;
+        }
+    }
+    if let Some(cdnskey) = apex.rrset(60) {
+        let mut delete = false;
+        let mut algs = [0u8; 256];
+        for rd in cdnskey.rdatas() {
+            if rd == [0, 0, 3, 0, 0] {
+                delete = true;
+                continue;
+            }
+            if dnskeys.is_empty() || rd.len() < 4 {
+                return false;
+            }
+            let alg = rd[3] as usize;
+            if algs[alg] == 0 {
+                algs[alg] = 1;
+            }
+            if dnskeys.iter().any(|k| k.len() > 3 && k[3] == rd[3]) {
+                algs[alg] = 2;
+            }
+        }
+        if algs.iter().any(|&a| if delete { a != 0 } else { a == 1 }) {
+            return false;
+        }
+    }
+    true
 }
 
 /// An apex NS target and the (file, line) it was written at.
@@ -1055,6 +1119,31 @@ mod build_checks {
         );
         // CNAME may sit with its DNSSEC records.
         accepts(&format!("{HEAD}x CNAME y\nx NSEC z A\n"));
+    }
+
+    #[test]
+    fn cds_and_cdnskey_need_a_dnskey_of_their_algorithm() {
+        let key = "AwEAAQ==";
+        rejects(
+            &format!("{HEAD}@ CDS 1 8 2 {}\n", "00".repeat(32)),
+            &["z.db:2: zone ex.: CDS/CDNSKEY consistency checks failed"],
+        );
+        rejects(
+            &format!("{HEAD}@ DNSKEY 257 3 8 {key}\n@ CDNSKEY 257 3 13 {key}\n"),
+            &["z.db:2: zone ex.: CDS/CDNSKEY consistency checks failed"],
+        );
+        rejects(
+            &format!(
+                "{HEAD}@ DNSKEY 257 3 8 {key}\n@ CDS 0 0 0 00\n@ CDS 1 8 2 {}\n",
+                "00".repeat(32)
+            ),
+            &["z.db:2: zone ex.: CDS/CDNSKEY consistency checks failed"],
+        );
+        accepts(&format!(
+            "{HEAD}@ DNSKEY 257 3 8 {key}\n@ CDNSKEY 257 3 8 {key}\n@ CDS 1 8 2 {}\n",
+            "00".repeat(32)
+        ));
+        accepts(&format!("{HEAD}@ CDS 0 0 0 00\n@ CDNSKEY 0 3 0 AA==\n"));
     }
 
     #[test]
