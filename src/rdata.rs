@@ -55,6 +55,8 @@ pub enum F {
     NsecBitmap,
     /// NXT-style bitmap (types 1-127) up to the end of the RDATA.
     NxtBitmap,
+    /// RRSIG signer name: at most as many labels as the labels field (third byte) says.
+    Signer,
     /// RRSIG/SIG time: `YYYYMMDDHHMMSS` or seconds.
     Time,
     /// A record type mnemonic (u16).
@@ -178,6 +180,7 @@ const DS_FIELDS: &[F] = &[U16, Alg, DigestType, Digest];
 const KEY_FIELDS: &[F] = &[KeyFlags, Proto, Alg, KeyData];
 const DNSKEY_FIELDS: &[F] = &[KeyFlags, Proto, Alg, B64];
 const SIG_FIELDS: &[F] = &[Type, Alg, U8, Period, Time, Time, U16, Dn(false), B64];
+const RRSIG_FIELDS: &[F] = &[Type, Alg, U8, Period, Time, Time, U16, Signer, B64];
 const TLSA_FIELDS: &[F] = &[U8, U8, U8, Hex];
 
 /// Every type BIND 9.18 knows by name. Types without a layout keep their RDATA opaque.
@@ -231,7 +234,7 @@ pub static TYPES: &[TypeInfo] = &[
     t!(43, "DS", DS_FIELDS),
     t!(44, "SSHFP", &[U8, U8, Fingerprint]),
     t!(45, "IPSECKEY", &[U8, U8, U8, Gateway(1), B64]),
-    t!(46, "RRSIG", SIG_FIELDS),
+    t!(46, "RRSIG", RRSIG_FIELDS),
     t!(47, "NSEC", &[Dn(false), NsecBitmap]),
     t!(48, "DNSKEY", DNSKEY_FIELDS),
     t!(49, "DHCID", &[B64]),
@@ -758,6 +761,18 @@ impl<'a, 'b> Reader<'a, 'b> {
                 name::parse_append(t.text, Some(self.origin.wire()), out)
                     .map_err(|e| format!("bad name '{}': {e}", lossy(t.text)))?;
             }
+            Signer => {
+                let t = self.next("a name")?;
+                let at = out.len();
+                name::parse_append(t.text, Some(self.origin.wire()), out)
+                    .map_err(|e| format!("bad name '{}': {e}", lossy(t.text)))?;
+                if name::labels(&out[at..]).count() > out[3] as usize {
+                    return Err(format!(
+                        "'{}' out of range (more labels than the labels field)",
+                        lossy(t.text)
+                    ));
+                }
+            }
             Ip4 => {
                 let t = self.next("an IPv4 address")?;
                 let a = parse_ipv4(t.text)
@@ -908,8 +923,12 @@ impl<'a, 'b> Reader<'a, 'b> {
                 decode_base32hex_into(t.text, out)
                     .ok_or_else(|| format!("bad base32hex '{}'", lossy(t.text)))?;
                 let l = out.len() - at - 1;
-                if l == 0 || l > 255 {
-                    return Err(format!("bad hash length in '{}'", lossy(t.text)));
+                // SHA-1 (hash algorithm 1) hashes are 20 bytes.
+                if l == 0 || l > 255 || (out[0] == 1 && l != 20) {
+                    return Err(format!(
+                        "'{}' out of range (bad hash length)",
+                        lossy(t.text)
+                    ));
                 }
                 out[at] = l as u8;
             }
@@ -1595,7 +1614,7 @@ fn write_fields(fields: &[F], rd: &[u8], out: &mut String) -> Option<()> {
                 push_u64(out, get_u32(rd, p)? as u64);
                 p += 4;
             }
-            Dn(_) => {
+            Dn(_) | Signer => {
                 let l = name::wire_len(rd.get(p..)?)?;
                 name::write_name(&rd[p..p + l], out);
                 p += l;
@@ -2128,7 +2147,17 @@ mod type_table_tests {
             "1 1 10 - 2T7B4G4VSA5SMI47K61MV5BV1A22BOJR A RRSIG",
             "1 1 10 - 2T7B4G4VSA5SMI47K61MV5BV1A22BOJR A RRSIG",
         );
-        rt("NSEC3", "1 0 0 AABB 2t7b4g4v", "1 0 0 AABB 2T7B4G4V");
+        rt("NSEC3", "2 0 0 AABB 2t7b4g4v", "2 0 0 AABB 2T7B4G4V");
+        bad(
+            "NSEC3",
+            "1 0 0 AABB 2t7b4g4v",
+            "'2t7b4g4v' out of range (bad hash length)",
+        );
+        bad(
+            "RRSIG",
+            "A 8 0 300 20300101000000 20200101000000 1 example. AAAA",
+            "'example.' out of range (more labels than the labels field)",
+        );
         rt("NSEC3PARAM", "1 0 10 -", "1 0 10 -");
         rt("CERT", "PKIX 1 RSASHA1 AAAA", "PKIX 1 RSASHA1 AAAA");
         rt(

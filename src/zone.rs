@@ -706,6 +706,8 @@ struct Builder {
     /// Consecutive records of one owner form a "run", as BIND's loader batches them before
     /// adding them to the zone: (node, index into its sets) of the RRsets this run touched.
     run_sets: Vec<(NodeId, usize)>,
+    /// (node, set index, offset) of the RDATA the current run added.
+    run_added: Vec<(NodeId, usize, usize)>,
 }
 
 impl Builder {
@@ -718,6 +720,7 @@ impl Builder {
             first_line: Vec::with_capacity(hint + 1),
             count: 0,
             run_sets: Vec::new(),
+            run_added: Vec::new(),
         };
         b.insert(origin, (0, 0));
         b
@@ -794,6 +797,7 @@ impl Builder {
     /// Starts a new run of records (the owner changed).
     fn new_run(&mut self) {
         self.run_sets.clear();
+        self.run_added.clear();
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -860,9 +864,9 @@ impl Builder {
         }
         if let Some(off) = find_rdata(set, rtype, rd) {
             // Duplicates: within a run the later spelling replaces the earlier one (BIND
-            // keeps the last of equal RDATA when it builds the RRset); a later run leaves the
-            // RRset unchanged.
-            if in_run {
+            // keeps the last of equal RDATA when it builds the RRset); what an earlier run
+            // added stays as it is.
+            if in_run && self.run_added.contains(&(id, pos, off)) {
                 set.data[off..off + rd.len()].copy_from_slice(rd);
             }
             return;
@@ -875,6 +879,7 @@ impl Builder {
             set.data.reserve_exact(2 + rd.len());
         }
         set.data.extend_from_slice(&(rd.len() as u16).to_be_bytes());
+        self.run_added.push((id, pos, set.data.len()));
         set.data.extend_from_slice(rd);
         set.count += 1;
         self.count += 1;
