@@ -312,23 +312,36 @@ pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<
     let Builder {
         mut nodes,
         sets,
+        head,
         index,
         count,
         first_line,
         ..
     } = b;
-    for (n, s) in nodes.iter_mut().zip(sets) {
-        n.rrsets = s
-            .into_iter()
-            .map(|b| RRset {
+    let mut sets = sets;
+    for (n, &first) in nodes.iter_mut().zip(&head) {
+        let mut len = 0;
+        let mut cur = first;
+        while cur != NO_SET {
+            len += 1;
+            cur = sets[cur as usize].next;
+        }
+        let mut v = Vec::with_capacity(len);
+        let mut cur = first;
+        while cur != NO_SET {
+            let b = &mut sets[cur as usize];
+            v.push(RRset {
                 rtype: b.rtype,
                 ttl: b.ttl,
                 count: b.count,
-                rdata: b.data.into_boxed_slice(),
+                rdata: std::mem::take(&mut b.data).into_boxed_slice(),
                 fast: None,
-            })
-            .collect();
+            });
+            cur = b.next;
+        }
+        n.rrsets = v.into_boxed_slice();
     }
+    drop(sets);
     let at = |id: usize, files: &[PathBuf]| -> (PathBuf, u32) {
         let (f, l) = first_line[id];
         (files.get(f as usize).cloned().unwrap_or_default(), l)
@@ -685,7 +698,12 @@ struct BuildSet {
     ttl: u32,
     count: u16,
     data: Vec<u8>,
+    /// The node's next RRset in the builder's list, or [`NO_SET`].
+    next: u32,
 }
+
+/// End of a node's list of RRsets.
+const NO_SET: u32 = u32::MAX;
 
 impl BuildSet {
     fn rdatas(&self) -> RdataIter<'_> {
@@ -697,8 +715,10 @@ impl BuildSet {
 struct Builder {
     origin: Name,
     nodes: Vec<Node>,
-    /// Per node, the RRsets under construction (moved into nodes at the end).
-    sets: Vec<Vec<BuildSet>>,
+    /// The RRsets under construction, all nodes together (moved into nodes at the end).
+    sets: Vec<BuildSet>,
+    /// Per node, its first RRset in `sets` (the others follow `BuildSet::next`).
+    head: Vec<u32>,
     index: HashTable<NodeId>,
     /// Where each node was first written (for messages).
     first_line: Vec<(u16, u32)>,
@@ -716,6 +736,7 @@ impl Builder {
             origin: origin.clone(),
             nodes: Vec::with_capacity(hint + 1),
             sets: Vec::with_capacity(hint + 1),
+            head: Vec::with_capacity(hint + 1),
             index: HashTable::with_capacity(hint + 1),
             first_line: Vec::with_capacity(hint + 1),
             count: 0,
@@ -741,7 +762,7 @@ impl Builder {
             flags: if id == 0 { flag::APEX } else { 0 },
             rrsets: Box::new([]),
         });
-        self.sets.push(Vec::new());
+        self.head.push(NO_SET);
         self.first_line.push(at);
         id
     }
@@ -815,7 +836,6 @@ impl Builder {
         if self.first_line[idx] == (0, 0) {
             self.first_line[idx] = at;
         }
-        let sets = &mut self.sets[idx];
         // RRSIGs form one RRset per covered type, as in BIND (each with its own TTL).
         let covered = covered_type(rtype, rd);
         let same = |s: &BuildSet| {
@@ -823,23 +843,31 @@ impl Builder {
                 && (covered.is_none()
                     || s.rdatas().next().and_then(|r| covered_type(rtype, r)) == covered)
         };
-        let pos = match sets.iter().position(same) {
-            Some(p) => p,
-            None => {
-                if sets.is_empty() {
-                    // Most names have one RRset: no spare capacity to shrink later.
-                    sets.reserve_exact(1);
-                }
-                sets.push(BuildSet {
-                    rtype,
-                    ttl,
-                    count: 0,
-                    data: Vec::new(),
-                });
-                sets.len() - 1
+        let mut cur = self.head[idx];
+        let mut last = NO_SET;
+        while cur != NO_SET && !same(&self.sets[cur as usize]) {
+            last = cur;
+            cur = self.sets[cur as usize].next;
+        }
+        let pos = if cur != NO_SET {
+            cur as usize
+        } else {
+            let new = self.sets.len() as u32;
+            self.sets.push(BuildSet {
+                rtype,
+                ttl,
+                count: 0,
+                data: Vec::new(),
+                next: NO_SET,
+            });
+            if last == NO_SET {
+                self.head[idx] = new;
+            } else {
+                self.sets[last as usize].next = new;
             }
+            new as usize
         };
-        let set = &mut sets[pos];
+        let set = &mut self.sets[pos];
         let in_run = self.run_sets.contains(&(id, pos));
         if in_run {
             // Within one run BIND keeps the first TTL and warns.
