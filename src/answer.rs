@@ -93,18 +93,28 @@ pub fn respond(
     Some(r.finish())
 }
 
-/// The pre-encoded path: an exact match whose answer was rendered at load time.
+/// The pre-encoded path: an exact match whose answer is the RRset alone. RRsets with
+/// compressible names carry the answer rendered at load time; the others (A, AAAA, TXT, ...)
+/// are context-free, so their stored `rdlength | rdata` entries are copied behind a fixed
+/// 10-byte prefix. Both give the bytes the general path writes.
 #[inline]
 fn fast_answer(zone: &Zone, q: &Query<'_>, out: &mut [u8], limit: usize) -> Option<usize> {
     let Lookup::Exact(id) = zone.lookup(q.qname) else {
         return None;
     };
     let node = zone.node(id);
+    if node.flags & (flag::CUT | flag::BELOW_CUT | flag::CNAME) != 0 {
+        return None;
+    }
     let set = node.rrset(q.qtype)?;
-    let blob = set.fast.as_deref()?;
+    let blob = set.fast.as_deref();
+    if blob.is_none() && !is_plain(set.rtype) {
+        return None;
+    }
+    let body = blob.map_or(set.rdata.len() + 10 * set.count as usize, <[u8]>::len);
     let qlen = q.question.len() - HEADER;
     let opt = if q.edns.is_some() { OPT_LEN } else { 0 };
-    let total = HEADER + qlen + blob.len() + opt;
+    let total = HEADER + qlen + body + opt;
     if total > limit || total > out.len() {
         return None;
     }
@@ -117,8 +127,37 @@ fn fast_answer(zone: &Zone, q: &Query<'_>, out: &mut [u8], limit: usize) -> Opti
     out[10..12].copy_from_slice(&(q.edns.is_some() as u16).to_be_bytes());
     out[HEADER..HEADER + qlen].copy_from_slice(&q.question[HEADER..]);
     let mut at = HEADER + qlen;
-    out[at..at + blob.len()].copy_from_slice(blob);
-    at += blob.len();
+    match blob {
+        Some(b) => {
+            out[at..at + b.len()].copy_from_slice(b);
+            at += b.len();
+        }
+        None => {
+            let t = set.rtype.to_be_bytes();
+            let ttl = set.ttl.to_be_bytes();
+            let prefix = [
+                0xc0,
+                HEADER as u8,
+                t[0],
+                t[1],
+                0,
+                1,
+                ttl[0],
+                ttl[1],
+                ttl[2],
+                ttl[3],
+            ];
+            let mut rest: &[u8] = &set.rdata;
+            while rest.len() >= 2 {
+                let n = 2 + u16::from_be_bytes([rest[0], rest[1]]) as usize;
+                let Some(entry) = rest.get(..n) else { break };
+                out[at..at + 10].copy_from_slice(&prefix);
+                out[at + 10..at + 10 + n].copy_from_slice(entry);
+                at += 10 + n;
+                rest = &rest[n..];
+            }
+        }
+    }
     if let Some(e) = q.edns {
         let d = if e.dnssec_ok { 0x80 } else { 0 };
         let p = OUR_PAYLOAD.to_be_bytes();
@@ -126,6 +165,13 @@ fn fast_answer(zone: &Zone, q: &Query<'_>, out: &mut [u8], limit: usize) -> Opti
         at += OPT_LEN;
     }
     Some(at)
+}
+
+/// Types whose answer RRs are the stored RDATA behind a fixed prefix: no name to compress and
+/// no additional-section processing.
+fn is_plain(rtype: u16) -> bool {
+    rdata::compressible_fields(rtype).is_none()
+        && rdata::info(rtype).is_none_or(|t| t.additional.is_none())
 }
 
 /// Renders, at load time, the answer section each RRset gives when it is the whole answer:

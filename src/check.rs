@@ -21,13 +21,19 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow
     let mut files = Vec::new();
     for p in &args.paths {
         if p.is_dir() {
-            files.extend(loader::zone_files(p).map_err(|e| anyhow::anyhow!("failed to read directory {}: {e}", p.display()))?);
+            files.extend(
+                loader::zone_files(p).map_err(|e| {
+                    anyhow::anyhow!("failed to read directory {}: {e}", p.display())
+                })?,
+            );
         } else {
             files.push(p.clone());
         }
     }
     if files.is_empty() {
-        anyhow::bail!("no zone files given (expected a directory of NAME.zone files or zone file paths)");
+        anyhow::bail!(
+            "no zone files given (expected a directory of NAME.zone files or zone file paths)"
+        );
     }
     let mut ok = true;
     for f in files {
@@ -35,7 +41,11 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow
             (Some(o), _) => o.clone(),
             (None, Some(o)) => o,
             (None, None) => {
-                writeln!(err, "{}: cannot tell the zone's origin from the file name; use --origin", f.display())?;
+                writeln!(
+                    err,
+                    "{}: cannot tell the zone's origin from the file name; use --origin",
+                    f.display()
+                )?;
                 ok = false;
                 continue;
             }
@@ -45,7 +55,11 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow
                 for w in &l.warnings {
                     writeln!(err, "{w} (warning)")?;
                 }
-                writeln!(err, "zone {}: loaded serial {}, {} records", l.zone.origin, l.zone.serial, l.zone.records)?;
+                writeln!(
+                    err,
+                    "zone {}: loaded serial {}, {} records",
+                    l.zone.origin, l.zone.serial, l.zone.records
+                )?;
                 if args.print {
                     print_zone(&l.zone, out)?;
                 }

@@ -5,8 +5,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::name::Name;
-use crate::zone::{self, Zone};
-use crate::zonefile::{self, Diag, Options};
+use crate::zone::{Zone, ZoneBuilder};
+use crate::zonefile::{self, Diag, Options, Record};
 
 /// Why a zone could not be loaded: every error found, in file order.
 #[derive(Debug)]
@@ -19,7 +19,12 @@ pub struct LoadError {
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "failed to load zone {} from {}", self.origin, self.path.display())?;
+        write!(
+            f,
+            "failed to load zone {} from {}",
+            self.origin,
+            self.path.display()
+        )?;
         for e in &self.errors {
             write!(f, "\n  {e}")?;
         }
@@ -40,12 +45,70 @@ pub struct Loaded {
 
 /// Reads and validates one zone file.
 pub fn load_zone(path: &Path, origin: &Name) -> Result<Loaded, LoadError> {
-    let parsed = zonefile::parse_file(path, &Options::new(origin.clone()));
+    // Rough record count from the file size (about 25 bytes a record in big zones).
+    let hint = std::fs::metadata(path)
+        .map(|m| (m.len() / 24) as usize)
+        .unwrap_or(0)
+        .min(64 << 20);
+    let opts = Options::new(origin.clone());
     let mut warnings = Vec::new();
-    match zone::build(origin, parsed, &mut warnings) {
+    let built = if hint < PIPELINE_FROM {
+        let mut zb = ZoneBuilder::new(origin, hint);
+        let parsed = zonefile::parse_file_with(path, &opts, &mut |r| zb.push(r));
+        zb.finish(parsed, &mut warnings)
+    } else {
+        load_pipelined(path, origin, &opts, hint, &mut warnings)
+    };
+    match built {
         Ok(zone) => Ok(Loaded { zone, warnings }),
-        Err(e) => Err(LoadError { origin: origin.clone(), path: path.to_path_buf(), errors: e.errors, suppressed: e.suppressed }),
+        Err(e) => Err(LoadError {
+            origin: origin.clone(),
+            path: path.to_path_buf(),
+            errors: e.errors,
+            suppressed: e.suppressed,
+        }),
     }
+}
+
+/// Zones expected to hold at least this many records are read on one thread and indexed on
+/// another.
+const PIPELINE_FROM: usize = 50_000;
+/// Records handed from the reader to the indexer at a time.
+const BATCH: usize = 4096;
+
+fn load_pipelined(
+    path: &Path,
+    origin: &Name,
+    opts: &Options,
+    hint: usize,
+    warnings: &mut Vec<Diag>,
+) -> Result<crate::zone::Zone, crate::zone::ZoneErrors> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Record>>(16);
+    std::thread::scope(|s| {
+        let indexer = s.spawn(move || {
+            let mut zb = ZoneBuilder::new(origin, hint);
+            for batch in rx {
+                for r in batch {
+                    zb.push(r);
+                }
+            }
+            zb
+        });
+        let mut batch = Vec::with_capacity(BATCH);
+        let parsed = zonefile::parse_file_with(path, opts, &mut |r| {
+            batch.push(r);
+            if batch.len() == BATCH {
+                // A send fails only if the indexer died; its panic surfaces at join below.
+                let _ = tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+            }
+        });
+        let _ = tx.send(batch);
+        drop(tx);
+        match indexer.join() {
+            Ok(zb) => zb.finish(parsed, warnings),
+            Err(p) => std::panic::resume_unwind(p),
+        }
+    })
 }
 
 /// The origin a zone file's name implies: `lihui.hadoop.zone` -> `lihui.hadoop.`.
@@ -67,7 +130,10 @@ pub fn zone_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         let p = entry.path();
-        let hidden = p.file_name().and_then(|f| f.to_str()).is_some_and(|f| f.starts_with('.'));
+        let hidden = p
+            .file_name()
+            .and_then(|f| f.to_str())
+            .is_some_and(|f| f.starts_with('.'));
         if !hidden && p.extension().is_some_and(|e| e == "zone") && p.is_file() {
             out.push(p);
         }
@@ -83,8 +149,14 @@ mod tests {
     #[test]
     fn origins_from_file_names() {
         let o = |s: &str| origin_from_path(Path::new(s)).map(|n| n.to_string());
-        assert_eq!(o("zones/lihui.hadoop.zone").as_deref(), Some("lihui.hadoop."));
-        assert_eq!(o("1.168.192.in-addr.arpa.zone").as_deref(), Some("1.168.192.in-addr.arpa."));
+        assert_eq!(
+            o("zones/lihui.hadoop.zone").as_deref(),
+            Some("lihui.hadoop.")
+        );
+        assert_eq!(
+            o("1.168.192.in-addr.arpa.zone").as_deref(),
+            Some("1.168.192.in-addr.arpa.")
+        );
         assert_eq!(o("x.db"), None);
         assert_eq!(o(".zone"), None);
     }

@@ -219,7 +219,11 @@ pub fn parse_into(text: &[u8], origin: Option<&[u8]>, out: &mut Vec<u8>) -> Resu
 
 /// Like [`parse_into`] but appends the name to `out` (RDATA assembly); on error `out` is left
 /// with its original length.
-pub fn parse_append(text: &[u8], origin: Option<&[u8]>, out: &mut Vec<u8>) -> Result<(), NameError> {
+pub fn parse_append(
+    text: &[u8],
+    origin: Option<&[u8]>,
+    out: &mut Vec<u8>,
+) -> Result<(), NameError> {
     let base = out.len();
     let r = parse_at(text, origin, out, base);
     if r.is_err() {
@@ -228,7 +232,12 @@ pub fn parse_append(text: &[u8], origin: Option<&[u8]>, out: &mut Vec<u8>) -> Re
     r
 }
 
-fn parse_at(text: &[u8], origin: Option<&[u8]>, out: &mut Vec<u8>, base: usize) -> Result<(), NameError> {
+fn parse_at(
+    text: &[u8],
+    origin: Option<&[u8]>,
+    out: &mut Vec<u8>,
+    base: usize,
+) -> Result<(), NameError> {
     if text.is_empty() {
         return Err(NameError::Empty);
     }
@@ -272,7 +281,9 @@ fn parse_at(text: &[u8], origin: Option<&[u8]>, out: &mut Vec<u8>, base: usize) 
                 if !ds.iter().all(u8::is_ascii_digit) {
                     return Err(NameError::BadEscape);
                 }
-                let v = (ds[0] - b'0') as u32 * 100 + (ds[1] - b'0') as u32 * 10 + (ds[2] - b'0') as u32;
+                let v = (ds[0] - b'0') as u32 * 100
+                    + (ds[1] - b'0') as u32 * 10
+                    + (ds[2] - b'0') as u32;
                 if v > 255 {
                     return Err(NameError::BadEscape);
                 }

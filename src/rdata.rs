@@ -114,13 +114,28 @@ pub struct TypeInfo {
 
 macro_rules! t {
     ($code:expr, $name:expr) => {
-        TypeInfo { code: $code, name: $name, fields: None, additional: None }
+        TypeInfo {
+            code: $code,
+            name: $name,
+            fields: None,
+            additional: None,
+        }
     };
     ($code:expr, $name:expr, $fields:expr) => {
-        TypeInfo { code: $code, name: $name, fields: Some($fields), additional: None }
+        TypeInfo {
+            code: $code,
+            name: $name,
+            fields: Some($fields),
+            additional: None,
+        }
     };
     ($code:expr, $name:expr, $fields:expr, add $a:expr) => {
-        TypeInfo { code: $code, name: $name, fields: Some($fields), additional: Some($a) }
+        TypeInfo {
+            code: $code,
+            name: $name,
+            fields: Some($fields),
+            additional: Some($a),
+        }
     };
 }
 
@@ -163,7 +178,11 @@ pub static TYPES: &[TypeInfo] = &[
     t!(3, "MD", &[Dn(true)]),
     t!(4, "MF", &[Dn(true)]),
     t!(5, "CNAME", &[Dn(true)]),
-    t!(6, "SOA", &[Dn(true), Dn(true), U32, Period, Period, Period, Period]),
+    t!(
+        6,
+        "SOA",
+        &[Dn(true), Dn(true), U32, Period, Period, Period, Period]
+    ),
     t!(7, "MB", &[Dn(true)]),
     t!(8, "MG", &[Dn(true)]),
     t!(9, "MR", &[Dn(true)]),
@@ -257,7 +276,10 @@ pub static TYPES: &[TypeInfo] = &[
 /// Looks up a type by code.
 pub fn info(code: u16) -> Option<&'static TypeInfo> {
     // The table is small and sorted by code: binary search.
-    TYPES.binary_search_by_key(&code, |t| t.code).ok().map(|i| &TYPES[i])
+    TYPES
+        .binary_search_by_key(&code, |t| t.code)
+        .ok()
+        .map(|i| &TYPES[i])
 }
 
 /// True for the types BIND treats as meta types (never data in a zone): OPT, TKEY, TSIG, the
@@ -284,7 +306,10 @@ pub fn type_from_text(text: &[u8]) -> Option<u16> {
     if text.len() > 10 || text.is_empty() {
         return None;
     }
-    TYPES.iter().find(|t| t.name.as_bytes().eq_ignore_ascii_case(text)).map(|t| t.code)
+    TYPES
+        .iter()
+        .find(|t| t.name.as_bytes().eq_ignore_ascii_case(text))
+        .map(|t| t.code)
 }
 
 /// Appends a type's mnemonic (or `TYPEnnn`).
@@ -415,7 +440,12 @@ pub fn parse_ttl(t: &[u8]) -> Option<u32> {
 pub type RdataError = String;
 
 /// Reads RDATA of `rtype` from `toks` into `out` (wire format). `origin` completes names.
-pub fn parse_rdata(rtype: u16, toks: &[Tok<'_>], origin: &Name, out: &mut Vec<u8>) -> Result<(), RdataError> {
+pub fn parse_rdata(
+    rtype: u16,
+    toks: &[Tok<'_>],
+    origin: &Name,
+    out: &mut Vec<u8>,
+) -> Result<(), RdataError> {
     out.clear();
     if let Some(first) = toks.first() {
         if !first.quoted && first.text == b"\\#" {
@@ -438,7 +468,11 @@ pub fn parse_rdata(rtype: u16, toks: &[Tok<'_>], origin: &Name, out: &mut Vec<u8
             None => "unexpected end of input (expected \\# and the RDATA length)".to_string(),
         });
     };
-    let mut r = Reader { toks, pos: 0, origin };
+    let mut r = Reader {
+        toks,
+        pos: 0,
+        origin,
+    };
     for f in fields {
         r.field(*f, out)?;
     }
@@ -446,7 +480,10 @@ pub fn parse_rdata(rtype: u16, toks: &[Tok<'_>], origin: &Name, out: &mut Vec<u8
         return Err(format!("extra input text '{}'", lossy(t.text)));
     }
     if out.len() > 65535 {
-        return Err(format!("RDATA too long ({} bytes; ran out of space)", out.len()));
+        return Err(format!(
+            "RDATA too long ({} bytes; ran out of space)",
+            out.len()
+        ));
     }
     Ok(())
 }
@@ -462,7 +499,9 @@ fn valid_wire(rtype: u16, fields: &[F], rd: &[u8]) -> bool {
 }
 
 fn parse_generic(toks: &[Tok<'_>], out: &mut Vec<u8>) -> Result<(), RdataError> {
-    let len_tok = toks.get(1).ok_or_else(|| "unexpected end of input (expected the \\# length)".to_string())?;
+    let len_tok = toks
+        .get(1)
+        .ok_or_else(|| "unexpected end of input (expected the \\# length)".to_string())?;
     let len = parse_dec(len_tok.text)
         .filter(|&l| l <= 65535)
         .ok_or_else(|| format!("bad \\# length '{}'", lossy(len_tok.text)))? as usize;
@@ -483,7 +522,10 @@ fn parse_generic(toks: &[Tok<'_>], out: &mut Vec<u8>) -> Result<(), RdataError> 
         return Err("\\# data has an odd number of hex digits".to_string());
     }
     if out.len() != len {
-        return Err(format!("\\# length {len} does not match {} bytes of data", out.len()));
+        return Err(format!(
+            "\\# length {len} does not match {} bytes of data",
+            out.len()
+        ));
     }
     Ok(())
 }
@@ -543,7 +585,14 @@ const CERTTYPES: &[(u16, &str)] = &[
     (254, "OID"),
 ];
 
-const PROTOS: &[(u8, &str)] = &[(0, "NONE"), (1, "TLS"), (2, "EMAIL"), (3, "DNSSEC"), (4, "IPSEC"), (255, "ALL")];
+const PROTOS: &[(u8, &str)] = &[
+    (0, "NONE"),
+    (1, "TLS"),
+    (2, "EMAIL"),
+    (3, "DNSSEC"),
+    (4, "IPSEC"),
+    (255, "ALL"),
+];
 
 const DIGESTS: &[(u8, &str)] = &[(1, "SHA-1"), (2, "SHA-256"), (3, "GOST"), (4, "SHA-384")];
 
@@ -568,7 +617,10 @@ const KEYFLAGS: &[(u16, &str)] = &[
 ];
 
 fn mnemonic<T: Copy>(table: &[(T, &str)], text: &[u8]) -> Option<T> {
-    table.iter().find(|(_, n)| n.as_bytes().eq_ignore_ascii_case(text)).map(|(v, _)| *v)
+    table
+        .iter()
+        .find(|(_, n)| n.as_bytes().eq_ignore_ascii_case(text))
+        .map(|(v, _)| *v)
 }
 
 fn mnemonic_of<T: Copy + PartialEq>(table: &[(T, &'static str)], v: T) -> Option<&'static str> {
@@ -593,7 +645,11 @@ struct Reader<'a, 'b> {
 
 impl<'a, 'b> Reader<'a, 'b> {
     fn next(&mut self, what: &str) -> Result<Tok<'a>, RdataError> {
-        let t = self.toks.get(self.pos).copied().ok_or_else(|| format!("unexpected end of input (expected {what})"))?;
+        let t = self
+            .toks
+            .get(self.pos)
+            .copied()
+            .ok_or_else(|| format!("unexpected end of input (expected {what})"))?;
         self.pos += 1;
         Ok(t)
     }
@@ -608,12 +664,23 @@ impl<'a, 'b> Reader<'a, 'b> {
     }
 
     /// Number or mnemonic from `table`.
-    fn num_or<T: Copy + Into<u64>>(&mut self, table: &[(T, &str)], max: u64, what: &str) -> Result<u64, RdataError> {
+    fn num_or<T: Copy + Into<u64>>(
+        &mut self,
+        table: &[(T, &str)],
+        max: u64,
+        what: &str,
+    ) -> Result<u64, RdataError> {
         let t = self.next(what)?;
         if let Some(v) = parse_dec(t.text) {
-            return if v <= max { Ok(v) } else { Err(format!("{what} '{}' out of range", lossy(t.text))) };
+            return if v <= max {
+                Ok(v)
+            } else {
+                Err(format!("{what} '{}' out of range", lossy(t.text)))
+            };
         }
-        mnemonic(table, t.text).map(Into::into).ok_or_else(|| format!("unknown {what} '{}'", lossy(t.text)))
+        mnemonic(table, t.text)
+            .map(Into::into)
+            .ok_or_else(|| format!("unknown {what} '{}'", lossy(t.text)))
     }
 
     /// Concatenates the remaining tokens (base64/hex spread over several tokens).
@@ -642,7 +709,8 @@ impl<'a, 'b> Reader<'a, 'b> {
             }
             Period => {
                 let t = self.next("a number")?;
-                let v = parse_ttl(t.text).ok_or_else(|| format!("bad number '{}'", lossy(t.text)))?;
+                let v =
+                    parse_ttl(t.text).ok_or_else(|| format!("bad number '{}'", lossy(t.text)))?;
                 out.extend_from_slice(&v.to_be_bytes());
             }
             Dn(_) => {
@@ -652,12 +720,14 @@ impl<'a, 'b> Reader<'a, 'b> {
             }
             Ip4 => {
                 let t = self.next("an IPv4 address")?;
-                let a = parse_ipv4(t.text).ok_or_else(|| format!("bad IPv4 address '{}'", lossy(t.text)))?;
+                let a = parse_ipv4(t.text)
+                    .ok_or_else(|| format!("bad IPv4 address '{}'", lossy(t.text)))?;
                 out.extend_from_slice(&a);
             }
             Ip6 => {
                 let t = self.next("an IPv6 address")?;
-                let a = parse_ipv6(t.text).ok_or_else(|| format!("bad IPv6 address '{}'", lossy(t.text)))?;
+                let a = parse_ipv6(t.text)
+                    .ok_or_else(|| format!("bad IPv6 address '{}'", lossy(t.text)))?;
                 out.extend_from_slice(&a);
             }
             Str => {
@@ -676,7 +746,10 @@ impl<'a, 'b> Reader<'a, 'b> {
                 push_charstring(t.text, out)?;
                 let s = &out[at + 1..];
                 if s.len() < 4 || !s.iter().all(u8::is_ascii_digit) {
-                    return Err(format!("bad X25 address '{}' (at least 4 digits)", lossy(t.text)));
+                    return Err(format!(
+                        "bad X25 address '{}' (at least 4 digits)",
+                        lossy(t.text)
+                    ));
                 }
             }
             Strs => {
@@ -689,7 +762,8 @@ impl<'a, 'b> Reader<'a, 'b> {
             }
             Text => {
                 let t = self.next("a string")?;
-                unescape_into(t.text, out).ok_or_else(|| format!("bad escape in '{}'", lossy(t.text)))?;
+                unescape_into(t.text, out)
+                    .ok_or_else(|| format!("bad escape in '{}'", lossy(t.text)))?;
             }
             Tag => {
                 let t = self.next("a tag")?;
@@ -705,7 +779,8 @@ impl<'a, 'b> Reader<'a, 'b> {
                 if self.rest(&mut joined) == 0 && f != B64Opt {
                     return Err("unexpected end of input (expected base64 data)".to_string());
                 }
-                decode_base64_into(&joined, out).ok_or_else(|| format!("bad base64 data '{}'", lossy(&joined)))?;
+                decode_base64_into(&joined, out)
+                    .ok_or_else(|| format!("bad base64 data '{}'", lossy(&joined)))?;
             }
             KeyData => {
                 // Flags are the first two bytes of KEY-like RDATA.
@@ -715,7 +790,8 @@ impl<'a, 'b> Reader<'a, 'b> {
                 }
                 let mut joined = Vec::new();
                 self.rest(&mut joined);
-                decode_base64_into(&joined, out).ok_or_else(|| format!("bad base64 data '{}'", lossy(&joined)))?;
+                decode_base64_into(&joined, out)
+                    .ok_or_else(|| format!("bad base64 data '{}'", lossy(&joined)))?;
             }
             Hex | Digest | ZoneDigest => {
                 let mut joined = Vec::new();
@@ -723,7 +799,8 @@ impl<'a, 'b> Reader<'a, 'b> {
                     return Err("unexpected end of input (expected hex data)".to_string());
                 }
                 let at = out.len();
-                decode_hex_into(&joined, out).ok_or_else(|| format!("bad hex data '{}'", lossy(&joined)))?;
+                decode_hex_into(&joined, out)
+                    .ok_or_else(|| format!("bad hex data '{}'", lossy(&joined)))?;
                 let got = out.len() - at;
                 let want = match f {
                     Digest => ds_digest_len(out[3]),
@@ -750,7 +827,8 @@ impl<'a, 'b> Reader<'a, 'b> {
                 } else {
                     let at = out.len();
                     out.push(0);
-                    decode_hex_into(t.text, out).ok_or_else(|| format!("bad salt '{}'", lossy(t.text)))?;
+                    decode_hex_into(t.text, out)
+                        .ok_or_else(|| format!("bad salt '{}'", lossy(t.text)))?;
                     let l = out.len() - at - 1;
                     if l > 255 {
                         return Err(format!("salt '{}' too long", lossy(t.text)));
@@ -762,7 +840,8 @@ impl<'a, 'b> Reader<'a, 'b> {
                 let t = self.next("a base32hex hash")?;
                 let at = out.len();
                 out.push(0);
-                decode_base32hex_into(t.text, out).ok_or_else(|| format!("bad base32hex '{}'", lossy(t.text)))?;
+                decode_base32hex_into(t.text, out)
+                    .ok_or_else(|| format!("bad base32hex '{}'", lossy(t.text)))?;
                 let l = out.len() - at - 1;
                 if l == 0 || l > 255 {
                     return Err(format!("bad hash length in '{}'", lossy(t.text)));
@@ -772,9 +851,13 @@ impl<'a, 'b> Reader<'a, 'b> {
             Bitmap | NxtBitmap => {
                 let mut types = Vec::new();
                 while let Some(t) = self.toks.get(self.pos) {
-                    let v = type_from_text(t.text).ok_or_else(|| format!("unknown type '{}'", lossy(t.text)))?;
+                    let v = type_from_text(t.text)
+                        .ok_or_else(|| format!("unknown type '{}'", lossy(t.text)))?;
                     if f == NxtBitmap && (v == 0 || v > 127) {
-                        return Err(format!("type '{}' cannot appear in an NXT bitmap", lossy(t.text)));
+                        return Err(format!(
+                            "type '{}' cannot appear in an NXT bitmap",
+                            lossy(t.text)
+                        ));
                     }
                     types.push(v);
                     self.pos += 1;
@@ -787,12 +870,14 @@ impl<'a, 'b> Reader<'a, 'b> {
             }
             Time => {
                 let t = self.next("a time")?;
-                let v = parse_time(t.text).ok_or_else(|| format!("bad time '{}'", lossy(t.text)))?;
+                let v =
+                    parse_time(t.text).ok_or_else(|| format!("bad time '{}'", lossy(t.text)))?;
                 out.extend_from_slice(&v.to_be_bytes());
             }
             Type => {
                 let t = self.next("a type")?;
-                let v = type_from_text(t.text).ok_or_else(|| format!("unknown type '{}'", lossy(t.text)))?;
+                let v = type_from_text(t.text)
+                    .ok_or_else(|| format!("unknown type '{}'", lossy(t.text)))?;
                 out.extend_from_slice(&v.to_be_bytes());
             }
             Alg | AlgName => {
@@ -823,7 +908,8 @@ impl<'a, 'b> Reader<'a, 'b> {
                     None => {
                         let mut v = 0u16;
                         for part in t.text.split(|&c| c == b'|') {
-                            v |= mnemonic(KEYFLAGS, part).ok_or_else(|| format!("bad key flags '{}'", lossy(t.text)))?;
+                            v |= mnemonic(KEYFLAGS, part)
+                                .ok_or_else(|| format!("bad key flags '{}'", lossy(t.text)))?;
                         }
                         v
                     }
@@ -833,15 +919,18 @@ impl<'a, 'b> Reader<'a, 'b> {
             Eui48 | Eui64 => {
                 let t = self.next("an EUI address")?;
                 let n = if f == Eui48 { 6 } else { 8 };
-                parse_eui(t.text, n, out).ok_or_else(|| format!("bad EUI address '{}'", lossy(t.text)))?;
+                parse_eui(t.text, n, out)
+                    .ok_or_else(|| format!("bad EUI address '{}'", lossy(t.text)))?;
             }
             Locator64 => {
                 let t = self.next("a locator")?;
-                parse_locator64(t.text, out).ok_or_else(|| format!("bad locator '{}'", lossy(t.text)))?;
+                parse_locator64(t.text, out)
+                    .ok_or_else(|| format!("bad locator '{}'", lossy(t.text)))?;
             }
             Nsap => {
                 let t = self.next("an NSAP address")?;
-                parse_nsap(t.text, out).ok_or_else(|| format!("bad NSAP address '{}'", lossy(t.text)))?;
+                parse_nsap(t.text, out)
+                    .ok_or_else(|| format!("bad NSAP address '{}'", lossy(t.text)))?;
             }
             AmtType => {
                 let d = self.num(1, "discovery-optional bit")?;
@@ -854,9 +943,16 @@ impl<'a, 'b> Reader<'a, 'b> {
                 match kind {
                     0 => match self.toks.get(self.pos) {
                         Some(t) if t.text == b"." => self.pos += 1,
-                        Some(t) => return Err(format!("syntax error near '{}' (expected '.')", lossy(t.text))),
+                        Some(t) => {
+                            return Err(format!(
+                                "syntax error near '{}' (expected '.')",
+                                lossy(t.text)
+                            ))
+                        }
                         None if amt => {}
-                        None => return Err("unexpected end of input (expected a gateway)".to_string()),
+                        None => {
+                            return Err("unexpected end of input (expected a gateway)".to_string())
+                        }
                     },
                     1 => self.field(Ip4, out)?,
                     2 => self.field(Ip6, out)?,
@@ -872,7 +968,8 @@ impl<'a, 'b> Reader<'a, 'b> {
                 self.pos -= 1;
                 let mut joined = Vec::new();
                 self.rest(&mut joined);
-                decode_base64_into(&joined, out).ok_or_else(|| format!("bad base64 data '{}'", lossy(&joined)))?;
+                decode_base64_into(&joined, out)
+                    .ok_or_else(|| format!("bad base64 data '{}'", lossy(&joined)))?;
             }
             Loc => custom::parse_loc(self.take_all(), out)?,
             Apl => custom::parse_apl(self.take_all(), out)?,
@@ -979,7 +1076,8 @@ pub fn unescape_into(text: &[u8], out: &mut Vec<u8>) -> Option<()> {
             if !ds.iter().all(u8::is_ascii_digit) {
                 return None;
             }
-            let v = (ds[0] - b'0') as u32 * 100 + (ds[1] - b'0') as u32 * 10 + (ds[2] - b'0') as u32;
+            let v =
+                (ds[0] - b'0') as u32 * 100 + (ds[1] - b'0') as u32 * 10 + (ds[2] - b'0') as u32;
             if v > 255 {
                 return None;
             }
@@ -1036,7 +1134,11 @@ pub fn decode_base64_into(t: &[u8], out: &mut Vec<u8>) -> Option<()> {
 /// Encodes base64 with padding.
 pub fn encode_base64(data: &[u8], out: &mut String) {
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let v = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
         for i in 0..4 {
             if i <= chunk.len() {
@@ -1200,7 +1302,14 @@ pub fn parse_time(t: &[u8]) -> Option<u32> {
     }
     let n = |a: usize, b: usize| parse_dec(&t[a..b]).unwrap_or(0) as i64;
     let (y, mo, d, h, mi, s) = (n(0, 4), n(4, 6), n(6, 8), n(8, 10), n(10, 12), n(12, 14));
-    if y < 1970 || !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60 {
+    if y < 1970
+        || !(1..=12).contains(&mo)
+        || d < 1
+        || d > days_in_month(y, mo)
+        || h > 23
+        || mi > 59
+        || s > 60
+    {
         return None;
     }
     let days = days_from_civil(y, mo, d);
@@ -1266,7 +1375,12 @@ fn write_time(v: u32, out: &mut String) {
     }
     let (y, mo, d) = civil_from_days(t.div_euclid(86400));
     let r = t.rem_euclid(86400);
-    out.push_str(&format!("{y:04}{mo:02}{d:02}{:02}{:02}{:02}", r / 3600, r / 60 % 60, r % 60));
+    out.push_str(&format!(
+        "{y:04}{mo:02}{d:02}{:02}{:02}{:02}",
+        r / 3600,
+        r / 60 % 60,
+        r % 60
+    ));
 }
 
 fn parse_eui(t: &[u8], n: usize, out: &mut Vec<u8>) -> Option<()> {
@@ -1598,7 +1712,8 @@ fn write_fields(fields: &[F], rd: &[u8], out: &mut String) -> Option<()> {
                 p += 1;
             }
             Gateway(at) => {
-                let kind = *rd.get((at & 0x7f) as usize)? & if at & 0x80 != 0 { 0x7f } else { 0xff };
+                let kind =
+                    *rd.get((at & 0x7f) as usize)? & if at & 0x80 != 0 { 0x7f } else { 0xff };
                 match kind {
                     0 => out.push('.'),
                     1 => {
@@ -1668,7 +1783,12 @@ mod tests {
     use super::*;
 
     fn toks(s: &str) -> Vec<Tok<'_>> {
-        s.split_whitespace().map(|t| Tok { text: t.as_bytes(), quoted: false }).collect()
+        s.split_whitespace()
+            .map(|t| Tok {
+                text: t.as_bytes(),
+                quoted: false,
+            })
+            .collect()
     }
 
     #[track_caller]
@@ -1688,7 +1808,11 @@ mod tests {
         rt("AAAA", "2001:db8::1", "2001:db8::1");
         rt("NS", "lhmaster", "lhmaster.example.");
         rt("MX", "10 mail", "10 mail.example.");
-        rt("SOA", "ns root 1 1H 30M 1W 1D", "ns.example. root.example. 1 3600 1800 604800 86400");
+        rt(
+            "SOA",
+            "ns root 1 1H 30M 1W 1D",
+            "ns.example. root.example. 1 3600 1800 604800 86400",
+        );
         rt("SRV", "0 10 2181 node1", "0 10 2181 node1.example.");
         rt("TYPE999", "\\# 3 abcdef", "\\# 3 ABCDEF");
         rt("HINFO", "PC Linux", "\"PC\" \"Linux\"");
@@ -1696,7 +1820,10 @@ mod tests {
 
     #[test]
     fn ttl_units() {
-        assert_eq!(parse_ttl(b"1W2D3H4M5S"), Some(604800 + 2 * 86400 + 3 * 3600 + 4 * 60 + 5));
+        assert_eq!(
+            parse_ttl(b"1W2D3H4M5S"),
+            Some(604800 + 2 * 86400 + 3 * 3600 + 4 * 60 + 5)
+        );
         assert_eq!(parse_ttl(b"1d"), Some(86400));
         assert_eq!(parse_ttl(b"1d2"), None);
         assert_eq!(parse_ttl(b"x"), None);
@@ -1707,10 +1834,16 @@ mod tests {
     fn bad_rdata() {
         let origin = Name::root();
         let mut w = Vec::new();
-        assert!(parse_rdata(A, &toks("1.2.3"), &origin, &mut w).unwrap_err().contains("'1.2.3'"));
+        assert!(parse_rdata(A, &toks("1.2.3"), &origin, &mut w)
+            .unwrap_err()
+            .contains("'1.2.3'"));
         assert!(parse_rdata(A, &toks("1.2.3.256"), &origin, &mut w).is_err());
-        assert!(parse_rdata(MX, &toks("10"), &origin, &mut w).unwrap_err().contains("end of input"));
-        assert!(parse_rdata(A, &toks("1.2.3.4 5"), &origin, &mut w).unwrap_err().contains("extra"));
+        assert!(parse_rdata(MX, &toks("10"), &origin, &mut w)
+            .unwrap_err()
+            .contains("end of input"));
+        assert!(parse_rdata(A, &toks("1.2.3.4 5"), &origin, &mut w)
+            .unwrap_err()
+            .contains("extra"));
         assert!(parse_rdata(A, &toks("\\# 4 0102"), &origin, &mut w).is_err());
     }
 

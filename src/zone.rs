@@ -10,7 +10,7 @@ use std::hash::Hasher;
 
 use crate::name::{self, Name};
 use crate::rdata;
-use crate::zonefile::{Diag, Parsed};
+use crate::zonefile::{Diag, Parsed, Record};
 
 /// Node flags.
 pub mod flag {
@@ -263,55 +263,111 @@ pub struct ZoneErrors {
 
 /// Builds a zone from parsed records, applying `named-checkzone`'s checks. Warnings are
 /// appended to `warnings`. Fails when the file had errors or the zone breaks a rule.
-pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<Zone, ZoneErrors> {
-    let Parsed {
-        records,
-        mut errors,
-        warnings: pw,
-        files,
-        suppressed,
-    } = parsed;
-    warnings.extend(pw);
-    let top = files.first().cloned().unwrap_or_default();
-    let origin = origin.to_lowercase();
-    let mut b = Builder::new(origin.clone(), records.len());
-    // Apex NS targets with where they were written, for the address checks.
-    let mut apex_ns: Vec<(Box<[u8]>, (u16, u32))> = Vec::new();
+pub fn build(
+    origin: &Name,
+    mut parsed: Parsed,
+    warnings: &mut Vec<Diag>,
+) -> Result<Zone, ZoneErrors> {
+    let records = std::mem::take(&mut parsed.records);
+    let mut zb = ZoneBuilder::new(origin, records.len());
     for r in records {
-        if !r.owner.is_subdomain_of(&origin) {
-            let path = files.get(r.file as usize).cloned().unwrap_or_default();
-            warnings.push(Diag {
-                path,
-                line: r.line,
-                message: format!("ignoring out-of-zone data ({})", r.owner),
-            });
-            continue;
+        zb.push(r);
+    }
+    zb.finish(parsed, warnings)
+}
+
+/// Assembles a zone from records handed over one at a time (as the reader streams them), then
+/// applies the checks in [`ZoneBuilder::finish`].
+pub struct ZoneBuilder {
+    origin: Name,
+    b: Builder,
+    /// Apex NS targets with where they were written, for the address checks.
+    apex_ns: Vec<(Box<[u8]>, (u16, u32))>,
+    /// Warnings found while adding, as (file, line, message); paths are known at the end.
+    deferred: Vec<(u16, u32, String)>,
+}
+
+impl ZoneBuilder {
+    /// A builder for the zone `origin`; `hint` is the expected number of records.
+    pub fn new(origin: &Name, hint: usize) -> ZoneBuilder {
+        let origin = origin.to_lowercase();
+        ZoneBuilder {
+            b: Builder::new(origin.clone(), hint),
+            origin,
+            apex_ns: Vec::new(),
+            deferred: Vec::new(),
+        }
+    }
+
+    /// Adds one record (out-of-zone records are dropped with a warning, as BIND does).
+    pub fn push(&mut self, r: Record) {
+        let origin = &self.origin;
+        if !r.owner.is_subdomain_of(origin) {
+            self.deferred.push((
+                r.file,
+                r.line,
+                format!("ignoring out-of-zone data ({})", r.owner),
+            ));
+            return;
         }
         if r.rtype == rdata::NS && r.owner.wire().eq_ignore_ascii_case(origin.wire()) {
-            apex_ns.push((r.rdata.clone(), (r.file, r.line)));
+            self.apex_ns.push((r.rdata.clone(), (r.file, r.line)));
         }
-        let id = b.node_for(&r.owner);
-        b.add(
+        let id = self.b.node_for(r.owner);
+        self.b.add(
             id,
             r.rtype,
             r.ttl,
             &r.rdata,
             (r.file, r.line),
-            &files,
-            warnings,
+            &mut self.deferred,
         );
     }
+
+    /// Checks the zone as `named-checkzone` does and freezes it.
+    pub fn finish(self, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<Zone, ZoneErrors> {
+        let ZoneBuilder {
+            origin,
+            b,
+            apex_ns,
+            deferred,
+        } = self;
+        let Parsed {
+            mut errors,
+            warnings: pw,
+            files,
+            suppressed,
+            ..
+        } = parsed;
+        warnings.extend(pw);
+        for (f, line, message) in deferred {
+            warnings.push(Diag {
+                path: files.get(f as usize).cloned().unwrap_or_default(),
+                line,
+                message,
+            });
+        }
+        finish(origin, b, apex_ns, &mut errors, files, suppressed)
+    }
+}
+
+fn finish(
+    origin: Name,
+    b: Builder,
+    apex_ns: Vec<(Box<[u8]>, (u16, u32))>,
+    errors: &mut Vec<Diag>,
+    files: Vec<PathBuf>,
+    suppressed: usize,
+) -> Result<Zone, ZoneErrors> {
+    let mut errors = std::mem::take(errors);
+    let top = files.first().cloned().unwrap_or_default();
     let Builder {
         mut nodes,
-        sets,
         index,
         count,
         first_line,
         ..
     } = b;
-    for (n, s) in nodes.iter_mut().zip(sets) {
-        n.rrsets = s.into_boxed_slice();
-    }
     let at = |id: usize, files: &[PathBuf]| -> (PathBuf, u32) {
         let (f, l) = first_line[id];
         (files.get(f as usize).cloned().unwrap_or_default(), l)
@@ -465,7 +521,9 @@ fn check_apex_ns(
 ) {
     let find = |w: &[u8]| {
         index
-            .find(hash_name(w), |&i| nodes[i as usize].name.wire().eq_ignore_ascii_case(w))
+            .find(hash_name(w), |&i| {
+                nodes[i as usize].name.wire().eq_ignore_ascii_case(w)
+            })
             .copied()
     };
     let bare = |w: &[u8]| {
@@ -517,7 +575,11 @@ fn ns_target_problem(
         encloser = id;
         let n = &nodes[id as usize];
         if n.rrset(rdata::DNAME).is_some() {
-            return Some(format!("NS '{}' is below a DNAME '{}' (illegal)", bare(t), bare(p)));
+            return Some(format!(
+                "NS '{}' is below a DNAME '{}' (illegal)",
+                bare(t),
+                bare(p)
+            ));
         }
         if id != 0 && n.rrset(rdata::NS).is_some() {
             return None;
@@ -532,7 +594,12 @@ fn ns_target_problem(
             w.extend_from_slice(e);
             match find(&w) {
                 Some(id) => id,
-                None => return Some(format!("NS '{}' has no address records (A or AAAA)", bare(t))),
+                None => {
+                    return Some(format!(
+                        "NS '{}' has no address records (A or AAAA)",
+                        bare(t)
+                    ))
+                }
             }
         }
     };
@@ -549,7 +616,10 @@ fn ns_target_problem(
     if n.rrset(rdata::AAAA).is_some() {
         return None;
     }
-    Some(format!("NS '{}' has no address records (A or AAAA)", bare(t)))
+    Some(format!(
+        "NS '{}' has no address records (A or AAAA)",
+        bare(t)
+    ))
 }
 
 /// The serial field of SOA RDATA.
@@ -567,8 +637,6 @@ pub fn soa_serial(rd: &[u8]) -> u32 {
 struct Builder {
     origin: Name,
     nodes: Vec<Node>,
-    /// Per node, the RRsets under construction (moved into nodes at the end).
-    sets: Vec<Vec<RRset>>,
     index: HashTable<NodeId>,
     /// Where each node was first written (for messages).
     first_line: Vec<(u16, u32)>,
@@ -580,7 +648,6 @@ impl Builder {
         let mut b = Builder {
             origin: origin.clone(),
             nodes: Vec::with_capacity(hint + 1),
-            sets: Vec::with_capacity(hint + 1),
             index: HashTable::with_capacity(hint + 1),
             first_line: Vec::with_capacity(hint + 1),
             count: 0,
@@ -590,8 +657,12 @@ impl Builder {
     }
 
     fn insert(&mut self, name: Name, at: (u16, u32)) -> NodeId {
-        let id = self.nodes.len() as NodeId;
         let h = hash_name(name.wire());
+        self.insert_hashed(name, h, at)
+    }
+
+    fn insert_hashed(&mut self, name: Name, h: u64, at: (u16, u32)) -> NodeId {
+        let id = self.nodes.len() as NodeId;
         let nodes = &self.nodes;
         self.index
             .insert_unique(h, id, |&i| hash_name(nodes[i as usize].name.wire()));
@@ -600,7 +671,6 @@ impl Builder {
             flags: if id == 0 { flag::APEX } else { 0 },
             rrsets: Box::new([]),
         });
-        self.sets.push(Vec::new());
         self.first_line.push(at);
         id
     }
@@ -618,9 +688,20 @@ impl Builder {
     }
 
     /// The node for `owner`, created with its missing ancestors (empty non-terminals).
-    fn node_for(&mut self, owner: &Name) -> NodeId {
-        if let Some(id) = self.find(owner.wire()) {
+    fn node_for(&mut self, owner: Name) -> NodeId {
+        let h = hash_name(owner.wire());
+        let found = self.index.find(h, |&i| {
+            self.nodes[i as usize]
+                .name
+                .wire()
+                .eq_ignore_ascii_case(owner.wire())
+        });
+        if let Some(&id) = found {
             return id;
+        }
+        // The common case in big zones: a direct child of the apex.
+        if name::parent(owner.wire()).is_some_and(|p| p.len() == self.origin.len()) {
+            return self.insert_hashed(owner, h, (0, 0));
         }
         // Create missing ancestors first, so parents precede children.
         let mut missing: Vec<&[u8]> = Vec::new();
@@ -635,7 +716,7 @@ impl Builder {
         for p in missing.into_iter().rev() {
             self.insert(Name::from_wire_unchecked(p), (0, 0));
         }
-        self.insert(owner.clone(), (0, 0))
+        self.insert(owner, (0, 0))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -646,20 +727,40 @@ impl Builder {
         ttl: u32,
         rd: &[u8],
         at: (u16, u32),
-        files: &[PathBuf],
-        warnings: &mut Vec<Diag>,
+        deferred: &mut Vec<(u16, u32, String)>,
     ) {
         let idx = id as usize;
         if self.first_line[idx] == (0, 0) {
             self.first_line[idx] = at;
         }
-        let sets = &mut self.sets[idx];
+        // The node's RRsets, edited as a Vec and frozen again below (no copy: capacity == len).
+        let mut sets = std::mem::take(&mut self.nodes[idx].rrsets).into_vec();
+        self.add_to(&mut sets, idx, rtype, ttl, rd, at, deferred);
+        self.nodes[idx].rrsets = sets.into_boxed_slice();
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add_to(
+        &mut self,
+        sets: &mut Vec<RRset>,
+        idx: usize,
+        rtype: u16,
+        ttl: u32,
+        rd: &[u8],
+        at: (u16, u32),
+        deferred: &mut Vec<(u16, u32, String)>,
+    ) {
         // RRSIGs form one RRset per covered type, as in BIND (each with its own TTL).
         let covered = covered_type(rtype, rd);
-        let same = |s: &RRset| s.rtype == rtype && (covered.is_none() || s.rdatas().next().and_then(|r| covered_type(rtype, r)) == covered);
+        let same = |s: &RRset| {
+            s.rtype == rtype
+                && (covered.is_none()
+                    || s.rdatas().next().and_then(|r| covered_type(rtype, r)) == covered)
+        };
         let set = match sets.iter_mut().position(|s| same(s)) {
             Some(p) => &mut sets[p],
             None => {
+                sets.reserve_exact(1);
                 sets.push(RRset {
                     rtype,
                     ttl,
@@ -674,22 +775,23 @@ impl Builder {
             return;
         }
         if set.count > 0 && ttl != set.ttl {
-            let path = files.get(at.0 as usize).cloned().unwrap_or_default();
-            warnings.push(Diag {
-                path,
-                line: at.1,
-                message: format!(
+            deferred.push((
+                at.0,
+                at.1,
+                format!(
                     "TTL set to prior TTL ({}) for {} {}",
                     set.ttl,
                     self.nodes[idx].name,
                     rdata::type_name(rtype)
                 ),
-            });
+            ));
         }
         if set.count == u16::MAX || set.rdata.len() + rd.len() + 2 > 16 * 1024 * 1024 {
             return;
         }
-        let mut v = std::mem::take(&mut set.rdata).into_vec();
+        // Exact-size allocations: most RRsets hold one record, and a zone holds millions.
+        let mut v = Vec::with_capacity(set.rdata.len() + 2 + rd.len());
+        v.extend_from_slice(&set.rdata);
         v.extend_from_slice(&(rd.len() as u16).to_be_bytes());
         v.extend_from_slice(rd);
         set.rdata = v.into_boxed_slice();

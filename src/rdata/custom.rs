@@ -2,8 +2,8 @@
 //! ATMA): one reader and one printer each, matching BIND 9.18's text forms.
 
 use super::{
-    decode_base64_into, decode_hex_into, encode_base64, encode_hex, get_u16, get_u32, lossy, parse_dec, parse_ipv4,
-    parse_ipv6, push_u64, unescape_into, RdataError, Tok,
+    decode_base64_into, decode_hex_into, encode_base64, encode_hex, get_u16, get_u32, lossy,
+    parse_dec, parse_ipv4, parse_ipv6, push_u64, unescape_into, RdataError, Tok,
 };
 use crate::name::{self, Name};
 
@@ -90,7 +90,11 @@ fn decimal(t: &[u8], places: u32, allow_neg: bool) -> Option<i64> {
     if int.is_empty() && frac.is_none_or(|f| f.is_empty()) {
         return None;
     }
-    let iv = if int.is_empty() { 0 } else { parse_dec(int)? as i64 };
+    let iv = if int.is_empty() {
+        0
+    } else {
+        parse_dec(int)? as i64
+    };
     let mut fv = 0i64;
     if let Some(f) = frac {
         if f.len() > places as usize || !f.iter().all(u8::is_ascii_digit) {
@@ -105,7 +109,13 @@ fn decimal(t: &[u8], places: u32, allow_neg: bool) -> Option<i64> {
 }
 
 /// One coordinate: `deg [min [sec]] DIR`; returns (thousandths of seconds, is positive dir).
-fn loc_coord(toks: &[Tok<'_>], i: &mut usize, max_deg: u64, pos: u8, neg: u8) -> Result<(u32, bool), RdataError> {
+fn loc_coord(
+    toks: &[Tok<'_>],
+    i: &mut usize,
+    max_deg: u64,
+    pos: u8,
+    neg: u8,
+) -> Result<(u32, bool), RdataError> {
     let t = text(toks, *i).ok_or("unexpected end of input (expected degrees)")?;
     let d = parse_dec(t).ok_or_else(|| syntax(t))?;
     if d > max_deg {
@@ -114,7 +124,9 @@ fn loc_coord(toks: &[Tok<'_>], i: &mut usize, max_deg: u64, pos: u8, neg: u8) ->
     *i += 1;
     let mut m = 0u64;
     let mut s = 0i64;
-    let is_dir = |t: &[u8]| t.len() == 1 && (t[0].eq_ignore_ascii_case(&pos) || t[0].eq_ignore_ascii_case(&neg));
+    let is_dir = |t: &[u8]| {
+        t.len() == 1 && (t[0].eq_ignore_ascii_case(&pos) || t[0].eq_ignore_ascii_case(&neg))
+    };
     let mut step = 0;
     loop {
         let t = text(toks, *i).ok_or("unexpected end of input (expected a direction)")?;
@@ -149,7 +161,10 @@ fn loc_coord(toks: &[Tok<'_>], i: &mut usize, max_deg: u64, pos: u8, neg: u8) ->
 
 /// `[-]m[.cc][m]` in centimetres.
 fn loc_meters(t: &[u8], allow_neg: bool) -> Option<i64> {
-    let t = t.strip_suffix(b"m").or_else(|| t.strip_suffix(b"M")).unwrap_or(t);
+    let t = t
+        .strip_suffix(b"m")
+        .or_else(|| t.strip_suffix(b"M"))
+        .unwrap_or(t);
     decimal(t, 2, allow_neg)
 }
 
@@ -199,8 +214,16 @@ pub fn parse_loc(toks: &[Tok<'_>], out: &mut Vec<u8>) -> Result<(), RdataError> 
     }
     out.push(0);
     out.extend_from_slice(&prec);
-    let lat = if north { 0x8000_0000u32 + lat } else { 0x8000_0000u32 - lat };
-    let lon = if east { 0x8000_0000u32 + lon } else { 0x8000_0000u32 - lon };
+    let lat = if north {
+        0x8000_0000u32 + lat
+    } else {
+        0x8000_0000u32 - lat
+    };
+    let lon = if east {
+        0x8000_0000u32 + lon
+    } else {
+        0x8000_0000u32 - lon
+    };
     out.extend_from_slice(&lat.to_be_bytes());
     out.extend_from_slice(&lon.to_be_bytes());
     out.extend_from_slice(&((alt + 10_000_000) as u32).to_be_bytes());
@@ -226,7 +249,11 @@ pub fn write_loc(rd: &[u8], out: &mut String) -> Option<usize> {
         return None;
     }
     let coord = |v: u32, pos: char, neg: char, max: u32| -> Option<String> {
-        let (dir, v) = if v >= 0x8000_0000 { (pos, v - 0x8000_0000) } else { (neg, 0x8000_0000 - v) };
+        let (dir, v) = if v >= 0x8000_0000 {
+            (pos, v - 0x8000_0000)
+        } else {
+            (neg, 0x8000_0000 - v)
+        };
         let ms = v % 1000;
         let v = v / 1000;
         let (s, m, d) = (v % 60, (v / 60) % 60, v / 3600);
@@ -239,7 +266,12 @@ pub fn write_loc(rd: &[u8], out: &mut String) -> Option<usize> {
     out.push(' ');
     out.push_str(&coord(get_u32(rd, 8)?, 'E', 'W', 180)?);
     let alt = get_u32(rd, 12)? as i64 - 10_000_000;
-    out.push_str(&format!(" {}{}.{:02}m", if alt < 0 { "-" } else { "" }, alt.abs() / 100, alt.abs() % 100));
+    out.push_str(&format!(
+        " {}{}.{:02}m",
+        if alt < 0 { "-" } else { "" },
+        alt.abs() / 100,
+        alt.abs() % 100
+    ));
     for &p in &rd[1..4] {
         out.push(' ');
         loc_size(p, out)?;
@@ -257,25 +289,36 @@ pub fn parse_apl(toks: &[Tok<'_>], out: &mut Vec<u8>) -> Result<(), RdataError> 
             Some(b'!') => (true, &s[1..]),
             _ => (false, s),
         };
-        let colon = s.iter().position(|&c| c == b':').ok_or_else(|| syntax(t.text))?;
+        let colon = s
+            .iter()
+            .position(|&c| c == b':')
+            .ok_or_else(|| syntax(t.text))?;
         let afi = parse_dec(&s[..colon]).ok_or_else(|| syntax(t.text))?;
         if afi > 0xffff {
             return Err(range(t.text));
         }
         let rest = &s[colon + 1..];
-        let slash = rest.iter().position(|&c| c == b'/').filter(|&p| p > 0).ok_or_else(|| syntax(t.text))?;
-        let prefix = parse_dec(&rest[slash + 1..]).filter(|&p| p <= 255).ok_or_else(|| syntax(t.text))?;
+        let slash = rest
+            .iter()
+            .position(|&c| c == b'/')
+            .filter(|&p| p > 0)
+            .ok_or_else(|| syntax(t.text))?;
+        let prefix = parse_dec(&rest[slash + 1..])
+            .filter(|&p| p <= 255)
+            .ok_or_else(|| syntax(t.text))?;
         let addr = &rest[..slash];
         let bytes: Vec<u8> = match afi {
             1 => {
-                let a = parse_ipv4(addr).ok_or_else(|| format!("bad dotted quad '{}'", lossy(t.text)))?;
+                let a = parse_ipv4(addr)
+                    .ok_or_else(|| format!("bad dotted quad '{}'", lossy(t.text)))?;
                 if prefix > 32 {
                     return Err(range(t.text));
                 }
                 a.to_vec()
             }
             2 => {
-                let a = parse_ipv6(addr).ok_or_else(|| format!("bad IPv6 address '{}'", lossy(t.text)))?;
+                let a = parse_ipv6(addr)
+                    .ok_or_else(|| format!("bad IPv6 address '{}'", lossy(t.text)))?;
                 if prefix > 128 {
                     return Err(range(t.text));
                 }
@@ -335,7 +378,13 @@ pub fn write_apl(rd: &[u8], out: &mut String) -> Option<usize> {
 // ------------------------------------------------------------------------------------------
 // WKS (RFC 1035 3.4.2)
 
-const PROTOCOLS: &[(&str, u8)] = &[("icmp", 1), ("igmp", 2), ("tcp", 6), ("udp", 17), ("ipv6-icmp", 58)];
+const PROTOCOLS: &[(&str, u8)] = &[
+    ("icmp", 1),
+    ("igmp", 2),
+    ("tcp", 6),
+    ("udp", 17),
+    ("ipv6-icmp", 58),
+];
 
 /// The service names of a typical /etc/services that zone files use with WKS.
 const SERVICES: &[(&str, u16)] = &[
@@ -378,10 +427,14 @@ const SERVICES: &[(&str, u16)] = &[
 ];
 
 pub fn parse_wks(toks: &[Tok<'_>], out: &mut Vec<u8>) -> Result<(), RdataError> {
-    let t = toks.first().ok_or("unexpected end of input (expected an IPv4 address)")?;
+    let t = toks
+        .first()
+        .ok_or("unexpected end of input (expected an IPv4 address)")?;
     let a = parse_ipv4(t.text).ok_or_else(|| format!("bad dotted quad '{}'", lossy(t.text)))?;
     out.extend_from_slice(&a);
-    let t = toks.get(1).ok_or("unexpected end of input (expected a protocol)")?;
+    let t = toks
+        .get(1)
+        .ok_or("unexpected end of input (expected a protocol)")?;
     let proto = match parse_dec(t.text) {
         Some(v) if v <= 255 => v as u8,
         Some(_) => return Err(range(t.text)),
@@ -454,7 +507,10 @@ const SVC_KEYS: &[(&str, u16, Enc)] = &[
 ];
 
 fn svc_enc(key: u16) -> Enc {
-    SVC_KEYS.iter().find(|k| k.1 == key).map_or(Enc::Text, |k| k.2)
+    SVC_KEYS
+        .iter()
+        .find(|k| k.1 == key)
+        .map_or(Enc::Text, |k| k.2)
 }
 
 /// A key name: a known name or `keyNNNNN` (no leading zeros).
@@ -570,24 +626,36 @@ fn svc_valid(key: u16, v: &[u8]) -> bool {
             }
             true
         }
-        Enc::Keylist => !v.is_empty() && v.len() % 2 == 0 && v.chunks(2).zip(v.chunks(2).skip(1)).all(|(a, b)| a < b),
+        Enc::Keylist => {
+            !v.is_empty()
+                && v.len() % 2 == 0
+                && v.chunks(2).zip(v.chunks(2).skip(1)).all(|(a, b)| a < b)
+        }
         Enc::Empty => v.is_empty(),
         Enc::Text | Enc::B64 => true,
     }
 }
 
 pub fn parse_svcb(toks: &[Tok<'_>], origin: &Name, out: &mut Vec<u8>) -> Result<(), RdataError> {
-    let t = toks.first().ok_or("unexpected end of input (expected a priority)")?;
+    let t = toks
+        .first()
+        .ok_or("unexpected end of input (expected a priority)")?;
     let prio = parse_dec(t.text).ok_or_else(|| format!("bad number '{}'", lossy(t.text)))?;
     if prio > 0xffff {
         return Err(range(t.text));
     }
     out.extend_from_slice(&(prio as u16).to_be_bytes());
-    let t = toks.get(1).ok_or("unexpected end of input (expected a target name)")?;
-    name::parse_append(t.text, Some(origin.wire()), out).map_err(|e| format!("bad name '{}': {e}", lossy(t.text)))?;
+    let t = toks
+        .get(1)
+        .ok_or("unexpected end of input (expected a target name)")?;
+    name::parse_append(t.text, Some(origin.wire()), out)
+        .map_err(|e| format!("bad name '{}': {e}", lossy(t.text)))?;
     if prio == 0 {
         if let Some(t) = toks.get(2) {
-            return Err(format!("extra input text '{}' (alias form takes no parameters)", lossy(t.text)));
+            return Err(format!(
+                "extra input text '{}' (alias form takes no parameters)",
+                lossy(t.text)
+            ));
         }
         return Ok(());
     }
@@ -613,7 +681,8 @@ pub fn parse_svcb(toks: &[Tok<'_>], origin: &Name, out: &mut Vec<u8>) -> Result<
         let key = svc_key(k).ok_or_else(|| format!("bad SvcParamKey '{}'", lossy(t.text)))?;
         let mut val = Vec::new();
         if let Some(v) = v {
-            svc_value(key, v, &mut val).map_err(|e| format!("bad SvcParam '{}': {e}", lossy(t.text)))?;
+            svc_value(key, v, &mut val)
+                .map_err(|e| format!("bad SvcParam '{}': {e}", lossy(t.text)))?;
         }
         if !svc_valid(key, &val) {
             return Err(format!("bad SvcParam '{}'", lossy(t.text)));
@@ -775,7 +844,9 @@ fn svc_char(c: u8, list: bool, out: &mut String) {
 // A6 (RFC 2874)
 
 pub fn parse_a6(toks: &[Tok<'_>], origin: &Name, out: &mut Vec<u8>) -> Result<(), RdataError> {
-    let t = toks.first().ok_or("unexpected end of input (expected a prefix length)")?;
+    let t = toks
+        .first()
+        .ok_or("unexpected end of input (expected a prefix length)")?;
     let plen = parse_dec(t.text).ok_or_else(|| format!("bad number '{}'", lossy(t.text)))?;
     if plen > 128 {
         return Err(range(t.text));
@@ -783,15 +854,20 @@ pub fn parse_a6(toks: &[Tok<'_>], origin: &Name, out: &mut Vec<u8>) -> Result<()
     out.push(plen as u8);
     let mut i = 1;
     if plen < 128 {
-        let t = toks.get(i).ok_or("unexpected end of input (expected an address suffix)")?;
-        let mut a = parse_ipv6(t.text).ok_or_else(|| format!("bad IPv6 address '{}'", lossy(t.text)))?;
+        let t = toks
+            .get(i)
+            .ok_or("unexpected end of input (expected an address suffix)")?;
+        let mut a =
+            parse_ipv6(t.text).ok_or_else(|| format!("bad IPv6 address '{}'", lossy(t.text)))?;
         let start = (plen / 8) as usize;
         a[start] &= 0xff >> (plen % 8);
         out.extend_from_slice(&a[start..]);
         i += 1;
     }
     if plen > 0 {
-        let t = toks.get(i).ok_or("unexpected end of input (expected a prefix name)")?;
+        let t = toks
+            .get(i)
+            .ok_or("unexpected end of input (expected a prefix name)")?;
         name::parse_append(t.text, Some(origin.wire()), out)
             .map_err(|e| format!("bad name '{}': {e}", lossy(t.text)))?;
         i += 1;
@@ -832,15 +908,23 @@ pub fn write_a6(rd: &[u8], out: &mut String) -> Option<usize> {
 // HIP (RFC 8005)
 
 pub fn parse_hip(toks: &[Tok<'_>], origin: &Name, out: &mut Vec<u8>) -> Result<(), RdataError> {
-    let t = toks.first().ok_or("unexpected end of input (expected an algorithm)")?;
-    let alg = parse_dec(t.text).filter(|&v| v <= 255).ok_or_else(|| format!("bad algorithm '{}'", lossy(t.text)))?;
-    let t = toks.get(1).ok_or("unexpected end of input (expected a HIT)")?;
+    let t = toks
+        .first()
+        .ok_or("unexpected end of input (expected an algorithm)")?;
+    let alg = parse_dec(t.text)
+        .filter(|&v| v <= 255)
+        .ok_or_else(|| format!("bad algorithm '{}'", lossy(t.text)))?;
+    let t = toks
+        .get(1)
+        .ok_or("unexpected end of input (expected a HIT)")?;
     let mut hit = Vec::new();
     decode_hex_into(t.text, &mut hit).ok_or_else(|| format!("bad HIT '{}'", lossy(t.text)))?;
     if hit.is_empty() || hit.len() > 255 {
         return Err(format!("bad HIT length in '{}'", lossy(t.text)));
     }
-    let t = toks.get(2).ok_or("unexpected end of input (expected a public key)")?;
+    let t = toks
+        .get(2)
+        .ok_or("unexpected end of input (expected a public key)")?;
     let mut pk = Vec::new();
     decode_base64_into(t.text, &mut pk).ok_or_else(|| format!("bad base64 '{}'", lossy(t.text)))?;
     if pk.len() > 0xffff {
@@ -895,7 +979,9 @@ fn dotted(t: &[u8], ok: impl Fn(u8) -> bool) -> Option<Vec<u8>> {
 }
 
 pub fn parse_atma(toks: &[Tok<'_>], out: &mut Vec<u8>) -> Result<(), RdataError> {
-    let t = toks.first().ok_or("unexpected end of input (expected an ATM address)")?;
+    let t = toks
+        .first()
+        .ok_or("unexpected end of input (expected an ATM address)")?;
     if let Some(tok) = toks.get(1) {
         return Err(format!("extra input text '{}'", lossy(tok.text)));
     }
@@ -906,7 +992,8 @@ pub fn parse_atma(toks: &[Tok<'_>], out: &mut Vec<u8>) -> Result<(), RdataError>
     } else {
         let d = dotted(t.text, |c| c.is_ascii_hexdigit()).ok_or_else(|| syntax(t.text))?;
         out.push(0);
-        decode_hex_into(&d, out).ok_or_else(|| format!("unexpected end of input in '{}'", lossy(t.text)))?;
+        decode_hex_into(&d, out)
+            .ok_or_else(|| format!("unexpected end of input in '{}'", lossy(t.text)))?;
     }
     Ok(())
 }
