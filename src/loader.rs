@@ -5,8 +5,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::name::Name;
-use crate::zone::{self, Zone};
-use crate::zonefile::{self, Diag, Options};
+use crate::zone::{Zone, ZoneBuilder};
+use crate::zonefile::{self, Diag, Options, Record};
 
 /// Why a zone could not be loaded: every error found, in file order.
 #[derive(Debug)]
@@ -45,9 +45,21 @@ pub struct Loaded {
 
 /// Reads and validates one zone file.
 pub fn load_zone(path: &Path, origin: &Name) -> Result<Loaded, LoadError> {
-    let parsed = zonefile::parse_file(path, &Options::new(origin.clone()));
+    // Rough record count from the file size (about 25 bytes a record in big zones).
+    let hint = std::fs::metadata(path)
+        .map(|m| (m.len() / 24) as usize)
+        .unwrap_or(0)
+        .min(64 << 20);
+    let opts = Options::new(origin.clone());
     let mut warnings = Vec::new();
-    match zone::build(origin, parsed, &mut warnings) {
+    let built = if hint < PIPELINE_FROM {
+        let mut zb = ZoneBuilder::new(origin, hint);
+        let parsed = zonefile::parse_file_with(path, &opts, &mut |r| zb.push(r));
+        zb.finish(parsed, &mut warnings)
+    } else {
+        load_pipelined(path, origin, &opts, hint, &mut warnings)
+    };
+    match built {
         Ok(zone) => Ok(Loaded { zone, warnings }),
         Err(e) => Err(LoadError {
             origin: origin.clone(),
@@ -56,6 +68,47 @@ pub fn load_zone(path: &Path, origin: &Name) -> Result<Loaded, LoadError> {
             suppressed: e.suppressed,
         }),
     }
+}
+
+/// Zones expected to hold at least this many records are read on one thread and indexed on
+/// another.
+const PIPELINE_FROM: usize = 50_000;
+/// Records handed from the reader to the indexer at a time.
+const BATCH: usize = 4096;
+
+fn load_pipelined(
+    path: &Path,
+    origin: &Name,
+    opts: &Options,
+    hint: usize,
+    warnings: &mut Vec<Diag>,
+) -> Result<crate::zone::Zone, crate::zone::ZoneErrors> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Record>>(16);
+    std::thread::scope(|s| {
+        let indexer = s.spawn(move || {
+            let mut zb = ZoneBuilder::new(origin, hint);
+            for batch in rx {
+                for r in batch {
+                    zb.push(r);
+                }
+            }
+            zb
+        });
+        let mut batch = Vec::with_capacity(BATCH);
+        let parsed = zonefile::parse_file_with(path, opts, &mut |r| {
+            batch.push(r);
+            if batch.len() == BATCH {
+                // A send fails only if the indexer died; its panic surfaces at join below.
+                let _ = tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+            }
+        });
+        let _ = tx.send(batch);
+        drop(tx);
+        match indexer.join() {
+            Ok(zb) => zb.finish(parsed, warnings),
+            Err(p) => std::panic::resume_unwind(p),
+        }
+    })
 }
 
 /// The origin a zone file's name implies: `lihui.hadoop.zone` -> `lihui.hadoop.`.

@@ -262,40 +262,64 @@ pub struct ZoneErrors {
 
 /// Builds a zone from parsed records, applying `named-checkzone`'s checks. Warnings are
 /// appended to `warnings`. Fails when the file had errors or the zone breaks a rule.
-pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<Zone, ZoneErrors> {
-    let Parsed {
-        records,
-        mut errors,
-        warnings: pw,
-        files,
-        suppressed,
-    } = parsed;
-    warnings.extend(pw);
-    let top = files.first().cloned().unwrap_or_default();
-    let origin = origin.to_lowercase();
-    let mut b = Builder::new(origin.clone(), records.len());
-    // Apex NS targets with where they were written, for the address checks.
-    let mut apex_ns: Vec<ApexNs> = Vec::new();
-    // The previous record's owner as written, to split runs without allocating.
-    let mut prev_owner: Vec<u8> = Vec::new();
+pub fn build(
+    origin: &Name,
+    mut parsed: Parsed,
+    warnings: &mut Vec<Diag>,
+) -> Result<Zone, ZoneErrors> {
+    let records = std::mem::take(&mut parsed.records);
+    let mut zb = ZoneBuilder::new(origin, records.len());
     for r in records {
-        if !r.owner.is_subdomain_of(&origin) {
-            let path = files.get(r.file as usize).cloned().unwrap_or_default();
-            warnings.push(Diag {
-                path,
-                line: r.line,
-                message: format!("ignoring out-of-zone data ({})", r.owner),
-            });
-            continue;
+        zb.push(r);
+    }
+    zb.finish(parsed, warnings)
+}
+
+/// Assembles a zone from records handed over one at a time, as the reader streams them (a
+/// large zone is never held twice), then applies the checks in [`ZoneBuilder::finish`].
+pub struct ZoneBuilder {
+    origin: Name,
+    b: Builder,
+    /// Apex NS targets with where they were written, for the address checks.
+    apex_ns: Vec<ApexNs>,
+    /// The previous record's owner as written, to split runs without allocating.
+    prev_owner: Vec<u8>,
+    /// Warnings found while adding, as (file, line, message): paths are known at the end.
+    deferred: Vec<(u16, u32, String)>,
+}
+
+impl ZoneBuilder {
+    /// A builder for the zone `origin`; `hint` is the expected number of records.
+    pub fn new(origin: &Name, hint: usize) -> ZoneBuilder {
+        let origin = origin.to_lowercase();
+        ZoneBuilder {
+            b: Builder::new(origin.clone(), hint),
+            origin,
+            apex_ns: Vec::new(),
+            prev_owner: Vec::new(),
+            deferred: Vec::new(),
+        }
+    }
+
+    /// Adds one record (out-of-zone records are dropped with a warning, as BIND does).
+    pub fn push(&mut self, r: Record) {
+        let origin = &self.origin;
+        if !r.owner.is_subdomain_of(origin) {
+            self.deferred.push((
+                r.file,
+                r.line,
+                format!("ignoring out-of-zone data ({})", r.owner),
+            ));
+            return;
         }
         if r.rtype == rdata::NS && r.owner.wire().eq_ignore_ascii_case(origin.wire()) {
-            apex_ns.push((r.rdata.clone(), (r.file, r.line)));
+            self.apex_ns.push((r.rdata.clone(), (r.file, r.line)));
         }
         // BIND batches records while the owner is written the same way (byte for byte).
-        if prev_owner.as_slice() != r.owner.wire() {
-            b.new_run();
-            prev_owner.clear();
-            prev_owner.extend_from_slice(r.owner.wire());
+        if self.prev_owner.as_slice() != r.owner.wire() {
+            self.b.new_run();
+            self.prev_owner.clear();
+            self.prev_owner.extend_from_slice(r.owner.wire());
         }
         let Record {
             owner,
@@ -306,9 +330,49 @@ pub fn build(origin: &Name, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<
             line,
             ..
         } = r;
-        let id = b.node_for(owner);
-        b.add(id, rtype, ttl, &rd, (file, line), &files, warnings);
+        let id = self.b.node_for(owner);
+        self.b
+            .add(id, rtype, ttl, &rd, (file, line), &mut self.deferred);
     }
+
+    /// Checks the zone as `named-checkzone` does and freezes it.
+    pub fn finish(self, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<Zone, ZoneErrors> {
+        let ZoneBuilder {
+            origin,
+            b,
+            apex_ns,
+            deferred,
+            ..
+        } = self;
+        let Parsed {
+            errors,
+            warnings: pw,
+            files,
+            suppressed,
+            ..
+        } = parsed;
+        warnings.extend(pw);
+        for (f, line, message) in deferred {
+            let path = files.get(f as usize).cloned().unwrap_or_default();
+            warnings.push(Diag {
+                path,
+                line,
+                message,
+            });
+        }
+        finish(origin, b, apex_ns, errors, files, suppressed)
+    }
+}
+
+fn finish(
+    origin: Name,
+    b: Builder,
+    apex_ns: Vec<ApexNs>,
+    mut errors: Vec<Diag>,
+    files: Vec<PathBuf>,
+    suppressed: usize,
+) -> Result<Zone, ZoneErrors> {
+    let top = files.first().cloned().unwrap_or_default();
     let Builder {
         mut nodes,
         sets,
@@ -829,8 +893,7 @@ impl Builder {
         ttl: u32,
         rd: &[u8],
         at: (u16, u32),
-        files: &[PathBuf],
-        warnings: &mut Vec<Diag>,
+        deferred: &mut Vec<(u16, u32, String)>,
     ) {
         let idx = id as usize;
         if self.first_line[idx] == (0, 0) {
@@ -872,17 +935,16 @@ impl Builder {
         if in_run {
             // Within one run BIND keeps the first TTL and warns.
             if ttl != set.ttl {
-                let path = files.get(at.0 as usize).cloned().unwrap_or_default();
-                warnings.push(Diag {
-                    path,
-                    line: at.1,
-                    message: format!(
+                deferred.push((
+                    at.0,
+                    at.1,
+                    format!(
                         "TTL set to prior TTL ({}) for {} {}",
                         set.ttl,
                         self.nodes[idx].name,
                         rdata::type_name(rtype)
                     ),
-                });
+                ));
             }
         } else {
             // A later run merges into the RRset, whose TTL becomes the new one (BIND's

@@ -90,6 +90,15 @@ pub fn parse_file(path: &Path, opts: &Options) -> Parsed {
     st.finish()
 }
 
+/// Like [`parse_file`], but hands each record to `sink` as soon as it is read instead of
+/// collecting them (`Parsed::records` stays empty): a large zone is never held twice.
+pub fn parse_file_with(path: &Path, opts: &Options, sink: &mut dyn FnMut(Record)) -> Parsed {
+    let mut st = State::new(opts);
+    st.sink = Some(sink);
+    st.include(path, None, opts.origin.clone(), None, 0);
+    st.finish()
+}
+
 /// Reads master-file text held in memory (`path` is used for messages and `$INCLUDE`).
 pub fn parse_str(text: &[u8], path: &Path, opts: &Options) -> Parsed {
     let mut st = State::new(opts);
@@ -100,6 +109,8 @@ pub fn parse_str(text: &[u8], path: &Path, opts: &Options) -> Parsed {
 
 struct State<'o> {
     opts: &'o Options,
+    /// Where records go when streaming (see [`parse_file_with`]).
+    sink: Option<&'o mut dyn FnMut(Record)>,
     out: Parsed,
     files: Vec<PathBuf>,
     /// `$TTL` value, if any.
@@ -126,6 +137,7 @@ impl<'o> State<'o> {
     fn new(opts: &'o Options) -> State<'o> {
         State {
             opts,
+            sink: None,
             out: Parsed::default(),
             files: Vec::new(),
             default_ttl: None,
@@ -228,7 +240,7 @@ impl<'o> State<'o> {
         owner: Option<Name>,
         depth: usize,
     ) {
-        if depth == 0 {
+        if depth == 0 && self.sink.is_none() {
             // At most one record per line: size the output once instead of growing it.
             let lines = text.iter().filter(|&&c| c == b'\n').count();
             self.out.records.reserve(lines + 1);
@@ -393,7 +405,7 @@ impl<'o> State<'o> {
             );
         }
         let ttl = if ttl > 0x7fff_ffff { 0 } else { ttl };
-        self.out.records.push(Record {
+        let rec = Record {
             owner,
             ttl,
             class: self.opts.class,
@@ -401,7 +413,11 @@ impl<'o> State<'o> {
             rdata,
             file: ctx.file,
             line,
-        });
+        };
+        match self.sink.as_mut() {
+            Some(sink) => sink(rec),
+            None => self.out.records.push(rec),
+        }
     }
 
     fn name(&mut self, text: &[u8], origin: &Name) -> Result<Name, name::NameError> {
