@@ -437,6 +437,7 @@ fn retire(old: Arc<ZoneSet>) {
         std::thread::sleep(Duration::from_millis(1));
     }
     drop(old);
+    crate::store::trim_memory();
     tracing::debug!(
         "old zone set freed in {:.1} ms",
         t0.elapsed().as_secs_f64() * 1000.0

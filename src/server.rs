@@ -39,7 +39,7 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         anyhow::anyhow!("failed to read zone directory {}: {e}", cfg.zones.display())
     })?;
     log_report(&report, true);
-    trim_memory();
+    crate::store::trim_memory();
     if report.zones == 0 {
         anyhow::bail!(
             "no zone can be served from {}: {}",
@@ -65,12 +65,6 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
     }
     let sockets = bind_all(&cfg)?;
     rt.block_on(run(cfg, store, reloader, sockets))
-}
-
-/// Returns memory freed while loading (parse buffers, records in flight) to the system.
-pub fn trim_memory() {
-    // SAFETY: mi_collect has no preconditions; it only walks the allocator's own free lists.
-    unsafe { libmimalloc_sys::mi_collect(true) }
 }
 
 /// Sockets bound for one listen address.

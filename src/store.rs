@@ -161,6 +161,13 @@ mod tests {
     }
 }
 
+/// Returns memory freed by a load or a reload (parse buffers, records in flight, an old zone
+/// set) to the system, so RSS reflects what is served.
+pub fn trim_memory() {
+    // SAFETY: mi_collect has no preconditions; it only walks the allocator's own free lists.
+    unsafe { libmimalloc_sys::mi_collect(true) }
+}
+
 /// The current zone set, shared by the query path (readers) and the loader (the one writer).
 #[derive(Debug)]
 pub struct Store {
