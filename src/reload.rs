@@ -549,6 +549,15 @@ fn load_parallel(todo: &[(PathBuf, Name)]) -> Vec<LoadResult> {
 /// Logs what one reload did: each rejected zone and its errors (`path:line: message`) at error
 /// level, then one line for the whole reload. Logs nothing when nothing changed or failed.
 pub fn log_reload(r: &Report, trigger: &str) {
+    log_errors(r);
+    if r.changes.is_empty() && r.recovered.is_empty() {
+        return;
+    }
+    log_summary(r, trigger);
+}
+
+/// Logs each zone that failed to load, then each of its errors as `path:line: message`.
+pub fn log_errors(r: &Report) {
     for e in &r.errors {
         let kept = r.changes.iter().find_map(|c| match c {
             Change::Failed {
@@ -576,9 +585,9 @@ pub fn log_reload(r: &Report, trigger: &str) {
             tracing::error!("{}: ... and {} more errors", e.path.display(), e.suppressed);
         }
     }
-    if r.changes.is_empty() && r.recovered.is_empty() {
-        return;
-    }
+}
+
+fn log_summary(r: &Report, trigger: &str) {
     let parts: Vec<String> = r
         .changes
         .iter()

@@ -38,7 +38,7 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
     let report = reloader.reload().map_err(|e| {
         anyhow::anyhow!("failed to read zone directory {}: {e}", cfg.zones.display())
     })?;
-    log_report(&report, true);
+    log_first_load(&report);
     crate::store::trim_memory();
     if report.zones == 0 {
         anyhow::bail!(
@@ -214,50 +214,19 @@ async fn wait_for_signal() {
     }
 }
 
-/// Logs what a load or reload did: one line per zone, and every error.
-pub fn log_report(r: &reload::Report, first: bool) {
-    for e in &r.errors {
-        tracing::error!("{e}");
-    }
+/// Logs the first load: every error (`path:line: message`), then one line per zone served.
+/// Reloads are logged by [`reload::log_reload`].
+pub fn log_first_load(r: &reload::Report) {
+    reload::log_errors(r);
     for c in &r.changes {
-        match c {
-            Change::Added {
-                origin,
-                serial,
-                records,
-            } => {
-                tracing::info!("zone {origin} loaded: serial {serial}, {records} records")
-            }
-            Change::Updated {
-                origin,
-                old_serial,
-                serial,
-                records,
-            } => {
-                tracing::info!(
-                    "zone {origin} reloaded: serial {old_serial} -> {serial}, {records} records"
-                )
-            }
-            Change::Removed { origin } => tracing::info!("zone {origin} removed: no longer served"),
-            Change::Failed {
-                origin,
-                kept_serial: Some(s),
-            } => {
-                tracing::error!("zone {origin}: new version rejected; still serving serial {s}")
-            }
-            Change::Failed {
-                origin,
-                kept_serial: None,
-            } => tracing::error!("zone {origin}: not served (errors above)"),
+        if let Change::Added {
+            origin,
+            serial,
+            records,
+        } = c
+        {
+            tracing::info!("zone {origin} loaded: serial {serial}, {records} records");
         }
-    }
-    if !first && !r.changes.is_empty() {
-        tracing::info!(
-            "reload: {} zone(s) changed, {} served, {:.1} ms",
-            r.changes.len(),
-            r.zones,
-            r.elapsed.as_secs_f64() * 1000.0
-        );
     }
 }
 

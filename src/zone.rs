@@ -821,6 +821,13 @@ impl Builder {
         let nodes = &self.nodes;
         self.index
             .insert_unique(h, id, |&i| hash_name(nodes[i as usize].name.wire()));
+        self.push_node(name, at);
+        id
+    }
+
+    /// Appends a node whose id is already in the index.
+    fn push_node(&mut self, name: Name, at: (u16, u32)) {
+        let id = self.nodes.len() as NodeId;
         self.nodes.push(Node {
             name,
             flags: if id == 0 { flag::APEX } else { 0 },
@@ -828,7 +835,6 @@ impl Builder {
         });
         self.head.push(NO_SET);
         self.first_line.push(at);
-        id
     }
 
     fn find(&self, wire: &[u8]) -> Option<NodeId> {
@@ -845,18 +851,36 @@ impl Builder {
 
     /// The node for `owner`, created with its missing ancestors (empty non-terminals).
     fn node_for(&mut self, owner: Name) -> NodeId {
+        // Records of one owner usually follow each other: no lookup for those.
+        if let Some(last) = self.nodes.last() {
+            if last.name.wire() == owner.wire() {
+                return (self.nodes.len() - 1) as NodeId;
+            }
+        }
         let h = hash_name(owner.wire());
-        let found = self
-            .index
-            .find(h, |&i| {
-                self.nodes[i as usize]
+        let parent_is_apex =
+            name::parent(owner.wire()).is_some_and(|p| p.len() == self.origin.len());
+        let nodes = &self.nodes;
+        let entry = self.index.entry(
+            h,
+            |&i| {
+                nodes[i as usize]
                     .name
                     .wire()
                     .eq_ignore_ascii_case(owner.wire())
-            })
-            .copied();
-        if let Some(id) = found {
-            return id;
+            },
+            |&i| hash_name(nodes[i as usize].name.wire()),
+        );
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(e) => return *e.get(),
+            // A new child of the apex (most names in big zones): one probe finds and inserts.
+            hashbrown::hash_table::Entry::Vacant(v) if parent_is_apex => {
+                let id = self.nodes.len() as NodeId;
+                v.insert(id);
+                self.push_node(owner, (0, 0));
+                return id;
+            }
+            hashbrown::hash_table::Entry::Vacant(_) => {}
         }
         // Create missing ancestors first, so parents precede children.
         let mut missing: Vec<&[u8]> = Vec::new();
