@@ -375,37 +375,11 @@ fn finish(
     let top = files.first().cloned().unwrap_or_default();
     let Builder {
         mut nodes,
-        sets,
-        head,
         index,
         count,
         first_line,
         ..
     } = b;
-    let mut sets = sets;
-    for (n, &first) in nodes.iter_mut().zip(&head) {
-        let mut len = 0;
-        let mut cur = first;
-        while cur != NO_SET {
-            len += 1;
-            cur = sets[cur as usize].next;
-        }
-        let mut v = Vec::with_capacity(len);
-        let mut cur = first;
-        while cur != NO_SET {
-            let b = &mut sets[cur as usize];
-            v.push(RRset {
-                rtype: b.rtype,
-                ttl: b.ttl,
-                count: b.count,
-                rdata: std::mem::take(&mut b.data).into_boxed_slice(),
-                fast: None,
-            });
-            cur = b.next;
-        }
-        n.rrsets = v.into_boxed_slice();
-    }
-    drop(sets);
     let at = |id: usize, files: &[PathBuf]| -> (PathBuf, u32) {
         let (f, l) = first_line[id];
         (files.get(f as usize).cloned().unwrap_or_default(), l)
@@ -756,33 +730,10 @@ pub fn soa_serial(rd: &[u8]) -> u32 {
         .unwrap_or(0)
 }
 
-/// An RRset under construction: RDATA in [`RRset`]'s layout, in a growable buffer.
-struct BuildSet {
-    rtype: u16,
-    ttl: u32,
-    count: u16,
-    data: Vec<u8>,
-    /// The node's next RRset in the builder's list, or [`NO_SET`].
-    next: u32,
-}
-
-/// End of a node's list of RRsets.
-const NO_SET: u32 = u32::MAX;
-
-impl BuildSet {
-    fn rdatas(&self) -> RdataIter<'_> {
-        RdataIter { b: &self.data }
-    }
-}
-
 /// Mutable state while a zone is assembled; becomes an immutable [`Zone`].
 struct Builder {
     origin: Name,
     nodes: Vec<Node>,
-    /// The RRsets under construction, all nodes together (moved into nodes at the end).
-    sets: Vec<BuildSet>,
-    /// Per node, its first RRset in `sets` (the others follow `BuildSet::next`).
-    head: Vec<u32>,
     index: HashTable<NodeId>,
     /// Where each node was first written (for messages).
     first_line: Vec<(u16, u32)>,
@@ -799,8 +750,6 @@ impl Builder {
         let mut b = Builder {
             origin: origin.clone(),
             nodes: Vec::with_capacity(hint + 1),
-            sets: Vec::with_capacity(hint + 1),
-            head: Vec::with_capacity(hint + 1),
             index: HashTable::with_capacity(hint + 1),
             first_line: Vec::with_capacity(hint + 1),
             count: 0,
@@ -833,7 +782,6 @@ impl Builder {
             flags: if id == 0 { flag::APEX } else { 0 },
             rrsets: Box::new([]),
         });
-        self.head.push(NO_SET);
         self.first_line.push(at);
     }
 
@@ -925,36 +873,45 @@ impl Builder {
         }
         // RRSIGs form one RRset per covered type, as in BIND (each with its own TTL).
         let covered = covered_type(rtype, rd);
-        let same = |s: &BuildSet| {
+        let same = |s: &RRset| {
             s.rtype == rtype
                 && (covered.is_none()
                     || s.rdatas().next().and_then(|r| covered_type(rtype, r)) == covered)
         };
-        let mut cur = self.head[idx];
-        let mut last = NO_SET;
-        while cur != NO_SET && !same(&self.sets[cur as usize]) {
-            last = cur;
-            cur = self.sets[cur as usize].next;
-        }
-        let pos = if cur != NO_SET {
-            cur as usize
-        } else {
-            let new = self.sets.len() as u32;
-            self.sets.push(BuildSet {
-                rtype,
-                ttl,
-                count: 0,
-                data: Vec::new(),
-                next: NO_SET,
-            });
-            if last == NO_SET {
-                self.head[idx] = new;
-            } else {
-                self.sets[last as usize].next = new;
+        // The node's RRsets are edited as a Vec and frozen again below: no copy (capacity ==
+        // length), and exact-size allocations (a zone holds millions of one-record RRsets).
+        let mut sets = std::mem::take(&mut self.nodes[idx].rrsets).into_vec();
+        let pos = match sets.iter().position(same) {
+            Some(p) => p,
+            None => {
+                sets.reserve_exact(1);
+                sets.push(RRset {
+                    rtype,
+                    ttl,
+                    count: 0,
+                    rdata: Box::new([]),
+                    fast: None,
+                });
+                sets.len() - 1
             }
-            new as usize
         };
-        let set = &mut self.sets[pos];
+        self.add_to(&mut sets[pos], idx, pos, rtype, ttl, rd, at, deferred);
+        self.nodes[idx].rrsets = sets.into_boxed_slice();
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add_to(
+        &mut self,
+        set: &mut RRset,
+        idx: usize,
+        pos: usize,
+        rtype: u16,
+        ttl: u32,
+        rd: &[u8],
+        at: (u16, u32),
+        deferred: &mut Vec<(u16, u32, String)>,
+    ) {
+        let id = idx as NodeId;
         let in_run = self.run_sets.contains(&(id, pos));
         if in_run {
             // Within one run BIND keeps the first TTL and warns.
@@ -981,27 +938,26 @@ impl Builder {
             // keeps the last of equal RDATA when it builds the RRset); what an earlier run
             // added stays as it is.
             if in_run && self.run_added.contains(&(id, pos, off)) {
-                set.data[off..off + rd.len()].copy_from_slice(rd);
+                set.rdata[off..off + rd.len()].copy_from_slice(rd);
             }
             return;
         }
-        if set.count == u16::MAX || set.data.len() + rd.len() + 2 > 16 * 1024 * 1024 {
+        if set.count == u16::MAX || set.rdata.len() + rd.len() + 2 > 16 * 1024 * 1024 {
             return;
         }
-        if set.data.is_empty() {
-            // Exact size for the common single-record RRset (nothing to shrink later).
-            set.data.reserve_exact(2 + rd.len());
-        }
-        set.data.extend_from_slice(&(rd.len() as u16).to_be_bytes());
-        self.run_added.push((id, pos, set.data.len()));
-        set.data.extend_from_slice(rd);
+        let mut data = Vec::with_capacity(set.rdata.len() + 2 + rd.len());
+        data.extend_from_slice(&set.rdata);
+        data.extend_from_slice(&(rd.len() as u16).to_be_bytes());
+        self.run_added.push((id, pos, data.len()));
+        data.extend_from_slice(rd);
+        set.rdata = data.into_boxed_slice();
         set.count += 1;
         self.count += 1;
     }
 }
 
 /// Offset of RDATA equal to `rd` (as [`rdata_eq`] defines it) inside `set`.
-fn find_rdata(set: &BuildSet, rtype: u16, rd: &[u8]) -> Option<usize> {
+fn find_rdata(set: &RRset, rtype: u16, rd: &[u8]) -> Option<usize> {
     let mut off = 0;
     for r in set.rdatas() {
         off += 2;
