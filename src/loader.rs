@@ -74,7 +74,7 @@ pub fn load_zone(path: &Path, origin: &Name) -> Result<Loaded, LoadError> {
 /// another.
 const PIPELINE_FROM: usize = 50_000;
 /// Records handed from the reader to the indexer at a time.
-const BATCH: usize = 4096;
+const BATCH: usize = 2048;
 
 fn load_pipelined(
     path: &Path,
@@ -83,7 +83,7 @@ fn load_pipelined(
     hint: usize,
     warnings: &mut Vec<Diag>,
 ) -> Result<crate::zone::Zone, crate::zone::ZoneErrors> {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Record>>(16);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Record>>(4);
     std::thread::scope(|s| {
         let indexer = s.spawn(move || {
             let mut zb = ZoneBuilder::new(origin, hint);
