@@ -95,6 +95,19 @@ struct Entry {
     failed: bool,
 }
 
+impl Entry {
+    /// A zone file whose latest read is being served.
+    fn serving(origin: Name, files: Vec<FileState>, zone: Arc<Zone>, file_serial: u32) -> Entry {
+        Entry {
+            origin,
+            files,
+            zone: Some(zone),
+            file_serial,
+            failed: false,
+        }
+    }
+}
+
 /// One zone's change in a reload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
@@ -331,16 +344,8 @@ impl Reloader {
                 serial: zone.serial,
                 records: zone.records,
             });
-            self.entries.insert(
-                path,
-                Entry {
-                    origin,
-                    files,
-                    zone: Some(zone),
-                    file_serial,
-                    failed: false,
-                },
-            );
+            self.entries
+                .insert(path, Entry::serving(origin, files, zone, file_serial));
             return true;
         };
         let t = Instant::now();
@@ -400,16 +405,8 @@ impl Reloader {
             serial: zone.serial,
             records: zone.records,
         });
-        self.entries.insert(
-            path,
-            Entry {
-                origin,
-                files,
-                zone: Some(zone),
-                file_serial,
-                failed: false,
-            },
-        );
+        self.entries
+            .insert(path, Entry::serving(origin, files, zone, file_serial));
         true
     }
 }
