@@ -16,9 +16,12 @@ use crate::store::{Store, ZoneSet};
 use crate::zone::Zone;
 
 /// A file whose mtime is this close to the moment it was stamped may be written again within
-/// the same timestamp tick (coarse kernel clocks, 1 s on some filesystems) without its stamp
-/// changing; such a stamp is "racy" and the file is re-read at the next look (as git does).
+/// the same timestamp tick without its stamp changing; such a stamp is "racy" and the file is
+/// re-read at the next look (as git does). Filesystems that keep whole seconds (mtime with no
+/// nanoseconds) get a 2 s window; the others tick with the kernel's coarse clock (a few ms),
+/// and a short window keeps a big zone from being re-read on every event near its last write.
 const RACY: Duration = Duration::from_secs(2);
+const RACY_FINE: Duration = Duration::from_millis(100);
 
 /// What identifies a file's version without reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +56,10 @@ fn stamp_at(path: &Path, taken: SystemTime) -> Option<Stamp> {
             s.mtime.0.max(s.ctime.0).max(0) as u64,
             s.mtime.1.clamp(0, 999_999_999) as u32,
         );
-    s.racy = taken.duration_since(changed).map_or(true, |age| age < RACY);
+    let window = if s.mtime.1 == 0 { RACY } else { RACY_FINE };
+    s.racy = taken
+        .duration_since(changed)
+        .map_or(true, |age| age < window);
     Some(s)
 }
 
