@@ -38,11 +38,6 @@ impl Name {
         Name(wire.into())
     }
 
-    /// Validates `wire` as one uncompressed name occupying the whole slice.
-    pub fn from_wire(wire: &[u8]) -> Option<Name> {
-        (wire_len(wire) == Some(wire.len())).then(|| Name(wire.into()))
-    }
-
     /// Parses presentation text relative to `origin` (absolute when it ends in an unescaped dot).
     pub fn parse(text: &[u8], origin: Option<&Name>) -> Result<Name, NameError> {
         let mut buf = Vec::with_capacity(text.len() + 2 + origin.map_or(0, |o| o.len()));
@@ -89,18 +84,6 @@ impl Name {
     /// The name with its first label removed (`None` for the root).
     pub fn parent(&self) -> Option<Name> {
         parent(&self.0).map(|p| Name(p.into()))
-    }
-
-    /// `label.self`, or `None` when too long.
-    pub fn prepend(&self, label: &[u8]) -> Option<Name> {
-        if label.len() > MAX_LABEL || self.0.len() + label.len() + 1 > MAX_NAME {
-            return None;
-        }
-        let mut v = Vec::with_capacity(self.0.len() + label.len() + 1);
-        v.push(label.len() as u8);
-        v.extend_from_slice(label);
-        v.extend_from_slice(&self.0);
-        Some(Name(v.into_boxed_slice()))
     }
 }
 

@@ -187,11 +187,6 @@ impl Store {
         self.current.load()
     }
 
-    /// A snapshot that may be held for long (the loader builds the next set from it).
-    pub fn full(&self) -> Arc<ZoneSet> {
-        self.current.load_full()
-    }
-
     /// Publishes a complete new set in one step; returns the old one.
     pub fn publish(&self, set: ZoneSet) -> Arc<ZoneSet> {
         self.current.swap(Arc::new(set))

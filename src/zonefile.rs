@@ -61,17 +61,6 @@ pub struct Parsed {
     pub suppressed: usize,
 }
 
-impl Parsed {
-    pub fn location(&self, r: &Record) -> String {
-        let p = self
-            .files
-            .get(r.file as usize)
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
-        format!("{p}:{}", r.line)
-    }
-}
-
 /// Options for reading a zone.
 #[derive(Debug, Clone)]
 pub struct Options {
