@@ -553,54 +553,38 @@ fn cds_consistent(apex: &Node) -> bool {
         .rrset(48)
         .map(|s| s.rdatas().collect())
         .unwrap_or_default();
-    if let Some(cds) = apex.rrset(59) {
-        let mut delete = false;
-        // Per algorithm: 1 = expected, 2 = found.
-        let mut algs = [0u8; 256];
-        for rd in cds.rdatas() {
-            if rd == [0, 0, 0, 0, 0] {
-                delete = true;
-                continue;
-            }
-            if dnskeys.is_empty() || rd.len() < 4 {
-                return false;
-            }
-            let alg = rd[2];
-            if algs[alg as usize] == 0 {
-                algs[alg as usize] = 1;
-            }
-            if dnskeys.iter().any(|k| k.len() > 3 && k[3] == alg) {
-                algs[alg as usize] = 2;
-            }
+    // CDS: algorithm at byte 2, delete form 0 0 0 00; CDNSKEY: byte 3, delete form 0 3 0 00.
+    [(59, 2, [0u8, 0, 0, 0, 0]), (60, 3, [0, 0, 3, 0, 0])]
+        .iter()
+        .all(|&(rtype, at, delete_form)| {
+            apex.rrset(rtype)
+                .is_none_or(|set| algorithms_have_keys(set, at, &delete_form, &dnskeys))
+        })
+}
+
+/// One CDS or CDNSKEY RRset against the DNSKEYs: every algorithm it names has a key, and a
+/// delete form stands alone.
+fn algorithms_have_keys(set: &RRset, alg_at: usize, delete_form: &[u8], dnskeys: &[&[u8]]) -> bool {
+    let mut delete = false;
+    // Per algorithm: 1 = expected, 2 = found.
+    let mut algs = [0u8; 256];
+    for rd in set.rdatas() {
+        if rd == delete_form {
+            delete = true;
+            continue;
         }
-        if algs.iter().any(|&a| if delete { a != 0 } else { a == 1 }) {
+        if dnskeys.is_empty() || rd.len() < 4 {
             return false;
         }
-    }
-    if let Some(cdnskey) = apex.rrset(60) {
-        let mut delete = false;
-        let mut algs = [0u8; 256];
-        for rd in cdnskey.rdatas() {
-            if rd == [0, 0, 3, 0, 0] {
-                delete = true;
-                continue;
-            }
-            if dnskeys.is_empty() || rd.len() < 4 {
-                return false;
-            }
-            let alg = rd[3] as usize;
-            if algs[alg] == 0 {
-                algs[alg] = 1;
-            }
-            if dnskeys.iter().any(|k| k.len() > 3 && k[3] == rd[3]) {
-                algs[alg] = 2;
-            }
+        let alg = rd[alg_at];
+        if algs[alg as usize] == 0 {
+            algs[alg as usize] = 1;
         }
-        if algs.iter().any(|&a| if delete { a != 0 } else { a == 1 }) {
-            return false;
+        if dnskeys.iter().any(|k| k.len() > 3 && k[3] == alg) {
+            algs[alg as usize] = 2;
         }
     }
-    true
+    !algs.iter().any(|&a| if delete { a != 0 } else { a == 1 })
 }
 
 /// An apex NS target and the (file, line) it was written at.
