@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use clusterdns::name::Name;
+use clusterdns::dns::name::Name;
 use clusterdns::zone;
 use clusterdns::zonefile::{self, Options};
 

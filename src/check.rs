@@ -4,9 +4,9 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::loader;
-use crate::name::Name;
-use crate::rdata;
+use crate::dns::name::Name;
+use crate::dns::rdata;
+use crate::source::loader;
 use crate::zone::Zone;
 
 /// What `check` was asked to do.

@@ -1,17 +1,16 @@
 //! clusterdns: an authoritative DNS server for the machines of a cluster. The library holds
-//! everything the binary runs, so tests and benchmarks drive the same code.
+//! everything the binary runs, so tests and benchmarks drive the same code. The modules follow
+//! the data: config -> source (zone files) -> zonefile (parser) -> zone (immutable, indexed)
+//! -> store (published `ZoneSet`) -> query (answers) -> net (sockets); `dns` holds the wire
+//! and text forms every stage shares. `docs/architecture.md` maps them.
 
-pub mod answer;
 pub mod check;
-pub mod cli;
-pub mod loader;
+pub mod config;
+pub mod dns;
 pub mod logging;
-pub mod name;
-pub mod rdata;
-pub mod reload;
-pub mod server;
+pub mod net;
+pub mod query;
+pub mod source;
 pub mod store;
-pub mod watch;
-pub mod wire;
 pub mod zone;
 pub mod zonefile;

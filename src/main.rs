@@ -9,7 +9,7 @@ use clap::Parser;
 /// frees on reload.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use clusterdns::cli::{Cli, Command};
+use clusterdns::config::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -27,7 +27,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => {
             let cfg = args.resolve()?;
-            clusterdns::server::serve(cfg)?;
+            clusterdns::net::server::serve(cfg)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Check(args) => {

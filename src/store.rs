@@ -6,7 +6,7 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 use hashbrown::HashTable;
 
-use crate::name::{self, Name};
+use crate::dns::name::{self, Name};
 use crate::zone::{hash_name, Zone};
 
 /// Every zone being served, indexed by origin.

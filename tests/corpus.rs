@@ -7,8 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use clusterdns::check::print_zone;
-use clusterdns::loader;
-use clusterdns::name::Name;
+use clusterdns::dns::name::Name;
+use clusterdns::source::loader;
 
 /// Agreement required, in percent.
 const FLOOR: f64 = 98.0;

@@ -13,9 +13,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use clusterdns::answer::{self, Options, Transport};
-use clusterdns::loader;
-use clusterdns::name::Name;
+use clusterdns::dns::name::Name;
+use clusterdns::query::answer::{self, Options, Transport};
+use clusterdns::source::loader;
 use clusterdns::store::ZoneSet;
 use common::{parse_dig, Server, TempDir};
 
@@ -649,7 +649,7 @@ fn fast_and_general_paths_agree() {
                         );
                         compared += 1;
                         // Is the fast path really what answered?
-                        let q = clusterdns::wire::parse_query(&pkt).expect("valid query");
+                        let q = clusterdns::dns::wire::parse_query(&pkt).expect("valid query");
                         let limit = match (transport, edns) {
                             (Transport::Tcp, _) => 65535,
                             (Transport::Udp, Some((p, _))) => (p as usize).clamp(512, 1232),

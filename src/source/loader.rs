@@ -4,7 +4,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::name::Name;
+use crate::dns::name::Name;
 use crate::zone::{Zone, ZoneBuilder};
 use crate::zonefile::{self, Diag, Options, Record};
 

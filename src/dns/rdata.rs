@@ -2,7 +2,7 @@
 //! master-file tokens into wire format, to print it in BIND's canonical text form, and to tell
 //! the encoder where compressible names sit.
 
-use crate::name::{self, Name};
+use crate::dns::name::{self, Name};
 
 mod custom;
 

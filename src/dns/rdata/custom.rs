@@ -5,7 +5,7 @@ use super::{
     decode_base64_into, decode_hex_into, encode_base64, encode_hex, get_u16, get_u32, lossy,
     parse_dec, parse_ipv4, parse_ipv6, push_u64, unescape_into, RdataError, Tok,
 };
-use crate::name::{self, Name};
+use crate::dns::name::{self, Name};
 
 // ------------------------------------------------------------------------------------------
 // IPv6 text exactly as BIND's inet_ntop prints it.

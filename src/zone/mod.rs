@@ -8,8 +8,8 @@ use hashbrown::HashTable;
 use rustc_hash::FxHasher;
 use std::hash::Hasher;
 
-use crate::name::{self, Name};
-use crate::rdata;
+use crate::dns::name::{self, Name};
+use crate::dns::rdata;
 use crate::zonefile::{Diag, Parsed, Record};
 
 /// Node flags.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use crate::name::Name;
+use crate::dns::name::Name;
 
 #[derive(Debug, Parser)]
 #[command(

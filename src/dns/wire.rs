@@ -1,8 +1,8 @@
 //! DNS wire format on the query path: parsing a query (header, question, EDNS OPT) without
 //! allocating, and a bounded message writer with name compression.
 
-use crate::name;
-use crate::rdata;
+use crate::dns::name;
+use crate::dns::rdata;
 
 pub const HEADER: usize = 12;
 

@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::answer;
-use crate::loader::{self, LoadError};
-use crate::name::Name;
-use crate::rdata;
+use crate::dns::name::Name;
+use crate::dns::rdata;
+use crate::query::answer;
+use crate::source::loader::{self, LoadError};
 use crate::store::{Store, ZoneSet};
 use crate::zone::Zone;
 
@@ -481,7 +481,7 @@ fn soa_without_serial(set: &[u8]) -> (&[u8], &[u8]) {
 fn serial_offset(set: &[u8]) -> Option<usize> {
     let mut p = 2;
     for _ in 0..2 {
-        p += crate::name::wire_len(set.get(p..)?)?;
+        p += crate::dns::name::wire_len(set.get(p..)?)?;
     }
     (p + 4 <= set.len()).then_some(p)
 }

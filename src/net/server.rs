@@ -13,9 +13,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
 
-use crate::answer::{self, Transport};
-use crate::cli::ServeConfig;
-use crate::reload::{self, Change, Reloader};
+use crate::config::cli::ServeConfig;
+use crate::query::answer::{self, Transport};
+use crate::source::reload::{self, Change, Reloader};
 use crate::store::{Store, ZoneSet};
 
 /// Packets per `recvmmsg` batch.
@@ -176,7 +176,7 @@ async fn run(
             shutdown_rx.clone(),
         ));
     }
-    let watcher = crate::watch::spawn(reloader, &cfg, shutdown_rx.clone())?;
+    let watcher = crate::source::watch::spawn(reloader, &cfg, shutdown_rx.clone())?;
     wait_for_signal().await;
     tracing::info!("shutting down");
     stop.store(true, Ordering::Relaxed);

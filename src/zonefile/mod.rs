@@ -5,8 +5,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::name::{self, Name};
-use crate::rdata::{self, Tok};
+use crate::dns::name::{self, Name};
+use crate::dns::rdata::{self, Tok};
 
 /// How much of a zone file is read at a time.
 const READ_CHUNK: usize = 1 << 20;

@@ -4,10 +4,12 @@
 //! straight into the response buffer. Positive answers the zone pre-encoded at load time are
 //! copied instead of rendered (`preencode`), and give the same bytes.
 
-use crate::name;
-use crate::rdata::{self, ANY, CNAME, DS, NS, SOA};
+use crate::dns::name;
+use crate::dns::rdata::{self, ANY, CNAME, DS, NS, SOA};
+use crate::dns::wire::{
+    self, hf, rcode, Edns, Full, Owner, Query, Reject, Writer, HEADER, OPT_LEN,
+};
 use crate::store::ZoneSet;
-use crate::wire::{self, hf, rcode, Edns, Full, Owner, Query, Reject, Writer, HEADER, OPT_LEN};
 use crate::zone::{flag, Lookup, Node, NodeId, RRset, Zone};
 
 /// Largest UDP response we send whatever the client offers (BIND 9.18, NSD, Knot default).

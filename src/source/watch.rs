@@ -14,8 +14,8 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::cli::ServeConfig;
-use crate::reload::{self, Reloader, Request};
+use crate::config::cli::ServeConfig;
+use crate::source::reload::{self, Reloader, Request};
 
 /// The longest a steady stream of events can postpone a reload.
 const MAX_DEFER: Duration = Duration::from_millis(100);

@@ -1,0 +1,2 @@
+//! Configuration: the raw command line and the settings the server runs on.
+pub mod cli;

@@ -1,0 +1,5 @@
+//! The DNS forms every stage shares: names, the type table and RDATA fields, the wire query
+//! parser and the response writer.
+pub mod name;
+pub mod rdata;
+pub mod wire;

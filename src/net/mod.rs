@@ -1,0 +1,2 @@
+//! Sockets: binding, the UDP workers and TCP.
+pub mod server;

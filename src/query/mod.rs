@@ -1,0 +1,2 @@
+//! The query path: answering one packet from a published zone set.
+pub mod answer;
