@@ -9,6 +9,20 @@ use crate::dns::rdata;
 use crate::source::loader;
 use crate::zone::Zone;
 
+/// Why `check` could not run (problems in the zones are reported, not errors).
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error("failed to read directory {}: {error}", .path.display())]
+    ReadDir {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("no zone files given (expected a directory of NAME.zone files or zone file paths)")]
+    NoFiles,
+    #[error("failed to write the report")]
+    Write(#[from] std::io::Error),
+}
+
 /// What `check` was asked to do.
 pub struct CheckArgs {
     pub paths: Vec<PathBuf>,
@@ -17,23 +31,20 @@ pub struct CheckArgs {
 }
 
 /// Runs the check; returns true when every zone loaded.
-pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<bool> {
+pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<bool, CheckError> {
     let mut files = Vec::new();
     for p in &args.paths {
         if p.is_dir() {
-            files.extend(
-                loader::zone_files(p).map_err(|e| {
-                    anyhow::anyhow!("failed to read directory {}: {e}", p.display())
-                })?,
-            );
+            files.extend(loader::zone_files(p).map_err(|error| CheckError::ReadDir {
+                path: p.clone(),
+                error,
+            })?);
         } else {
             files.push(p.clone());
         }
     }
     if files.is_empty() {
-        anyhow::bail!(
-            "no zone files given (expected a directory of NAME.zone files or zone file paths)"
-        );
+        return Err(CheckError::NoFiles);
     }
     let mut ok = true;
     for f in files {

@@ -4,6 +4,7 @@
 //! -> store (published `ZoneSet`) -> query (answers) -> net (sockets); `dns` holds the wire
 //! and text forms every stage shares. `docs/architecture.md` maps them.
 
+pub mod app;
 pub mod check;
 pub mod config;
 pub mod dns;

@@ -4,12 +4,12 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use clusterdns::config::cli::{Cli, Command};
 
 /// mimalloc: small per-allocation overhead (zones are millions of small objects) and fast
 /// frees on reload.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use clusterdns::config::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -26,14 +26,12 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => {
-            let cfg = args.resolve()?;
-            clusterdns::net::server::serve(cfg)?;
+            clusterdns::app::serve(args.options().resolve()?)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Check(args) => {
-            let args = args.resolve()?;
             let ok = clusterdns::check::run(
-                &args,
+                &args.resolve()?,
                 &mut std::io::stdout().lock(),
                 &mut std::io::stderr().lock(),
             )?;

@@ -1,12 +1,13 @@
-//! Command-line interface: the raw arguments clap parses, and their validation into the
-//! settings the server runs on.
+//! Command-line interface: the raw arguments clap parses, turned into the options layer of the
+//! configuration (`ServeOptions`) and the check settings. Nothing here is validated; that is
+//! `config::ServeOptions::resolve`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
+use crate::config::{ConfigError, ServeOptions};
 use crate::dns::name::Name;
 
 #[derive(Debug, Parser)]
@@ -31,11 +32,13 @@ pub enum Command {
     Check(CheckCmd),
 }
 
+/// `serve` options. Defaults are applied when the layers are resolved (so that a later config
+/// file can tell an option the user gave from one left out); help shows them.
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
-    /// Directory of zone files; each NAME.zone serves the zone NAME.
-    #[arg(long, default_value = "zones")]
-    pub zones: PathBuf,
+    /// Directory of zone files; each NAME.zone serves the zone NAME. [default: zones]
+    #[arg(long)]
+    pub zones: Option<PathBuf>,
     /// Address to listen on, UDP and TCP (repeatable). Default: 0.0.0.0:53 and [::]:53.
     #[arg(long = "listen", value_name = "ADDR:PORT")]
     pub listen: Vec<SocketAddr>,
@@ -51,15 +54,15 @@ pub struct ServeArgs {
     /// Bump the served SOA serial (YYYYMMDDnn) when a zone's content changes but its serial did not.
     #[arg(long)]
     pub auto_serial: bool,
-    /// Debounce for file-change events, in milliseconds.
-    #[arg(long, default_value_t = 20, value_name = "MS")]
-    pub debounce_ms: u64,
-    /// Most TCP connections served at once.
-    #[arg(long, default_value_t = 1024)]
-    pub tcp_clients: usize,
-    /// Close a TCP connection idle for this many seconds.
-    #[arg(long, default_value_t = 10)]
-    pub tcp_idle_timeout: u64,
+    /// Debounce for file-change events, in milliseconds. [default: 20]
+    #[arg(long, value_name = "MS")]
+    pub debounce_ms: Option<u64>,
+    /// Most TCP connections served at once. [default: 1024]
+    #[arg(long)]
+    pub tcp_clients: Option<usize>,
+    /// Close a TCP connection idle for this many seconds. [default: 10]
+    #[arg(long)]
+    pub tcp_idle_timeout: Option<u64>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -75,64 +78,30 @@ pub struct CheckCmd {
     pub print: bool,
 }
 
-/// Validated settings for `serve`.
-#[derive(Debug, Clone)]
-pub struct ServeConfig {
-    pub zones: PathBuf,
-    pub listen: Vec<SocketAddr>,
-    pub threads: usize,
-    pub watch: bool,
-    pub poll_interval: Option<Duration>,
-    pub auto_serial: bool,
-    pub debounce: Duration,
-    pub tcp_clients: usize,
-    pub tcp_idle_timeout: Duration,
-}
-
 impl ServeArgs {
-    pub fn resolve(self) -> anyhow::Result<ServeConfig> {
-        let listen = if self.listen.is_empty() {
-            vec!["0.0.0.0:53".parse()?, "[::]:53".parse()?]
-        } else {
-            self.listen
-        };
-        let threads = match self.threads {
-            Some(0) => anyhow::bail!("--threads must be at least 1"),
-            Some(n) => n,
-            None => std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1),
-        };
-        let poll_interval = match self.poll_interval {
-            Some(s) if !(s > 0.0 && s.is_finite()) => {
-                anyhow::bail!("--poll-interval must be a positive number of seconds")
-            }
-            Some(s) => Some(Duration::from_secs_f64(s)),
-            None => None,
-        };
-        if self.tcp_clients == 0 {
-            anyhow::bail!("--tcp-clients must be at least 1");
-        }
-        Ok(ServeConfig {
+    /// The options the command line sets (flags it leaves off say nothing).
+    pub fn options(self) -> ServeOptions {
+        ServeOptions {
             zones: self.zones,
-            listen,
-            threads,
-            watch: !self.no_watch,
-            poll_interval,
-            auto_serial: self.auto_serial,
-            debounce: Duration::from_millis(self.debounce_ms),
+            listen: (!self.listen.is_empty()).then_some(self.listen),
+            threads: self.threads,
+            watch: self.no_watch.then_some(false),
+            poll_interval: self.poll_interval,
+            auto_serial: self.auto_serial.then_some(true),
+            debounce_ms: self.debounce_ms,
             tcp_clients: self.tcp_clients,
-            tcp_idle_timeout: Duration::from_secs(self.tcp_idle_timeout.max(1)),
-        })
+            tcp_idle_timeout: self.tcp_idle_timeout,
+        }
     }
 }
 
 impl CheckCmd {
-    pub fn resolve(self) -> anyhow::Result<crate::check::CheckArgs> {
+    pub fn resolve(self) -> Result<crate::check::CheckArgs, ConfigError> {
         let origin = match self.origin {
-            Some(o) => {
-                Some(Name::from_ascii(&o).map_err(|e| anyhow::anyhow!("bad --origin {o:?}: {e}"))?)
-            }
+            Some(o) => Some(
+                Name::from_ascii(&o)
+                    .map_err(|source| ConfigError::BadOrigin { origin: o, source })?,
+            ),
             None => None,
         };
         Ok(crate::check::CheckArgs {

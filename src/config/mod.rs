@@ -1,2 +1,9 @@
-//! Configuration: the raw command line and the settings the server runs on.
+//! Configuration: what the user asked for, layer by layer (the command line now; a config file
+//! and a named.conf import next), merged into `ServeOptions` and validated into the settings
+//! the library runs on. Library modules take only the resolved types (`SourceConfig`,
+//! `NetConfig`), never what clap or a file parser produced.
+
 pub mod cli;
+mod serve;
+
+pub use serve::{ConfigError, NetConfig, ServeConfig, ServeOptions, SourceConfig, Watch};

@@ -1,2 +1,109 @@
-//! Sockets: binding, the UDP workers and TCP.
-pub mod server;
+//! Sockets: binding (`bind`), the UDP workers (`udp`, one thread per socket) and TCP (`tcp`, on
+//! tokio). `serve` runs them all on the bound sockets until the one shutdown token is
+//! cancelled, then drains them.
+
+mod bind;
+mod tcp;
+mod udp;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+pub use bind::{bind_all, BindError, Bound};
+
+use crate::config::NetConfig;
+use crate::store::Store;
+
+/// How long open TCP connections may take to finish after shutdown.
+const TCP_DRAIN: Duration = Duration::from_secs(5);
+
+/// Why the sockets could not be served.
+#[derive(Debug, thiserror::Error)]
+pub enum NetError {
+    #[error("failed to start a UDP worker")]
+    Worker(#[source] std::io::Error),
+    #[error("failed to listen on tcp {addr}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Serves queries from `store` on `sockets` until `shutdown` is cancelled; then lets TCP
+/// connections finish (at most `TCP_DRAIN`) and waits for the UDP workers. Must run inside the
+/// tokio runtime.
+pub async fn serve(
+    sockets: Vec<Bound>,
+    store: Arc<Store>,
+    cfg: &NetConfig,
+    shutdown: CancellationToken,
+) -> Result<(), NetError> {
+    let mut threads = Vec::new();
+    let mut tasks = tokio::task::JoinSet::new();
+    let tcp_slots = Arc::new(Semaphore::new(cfg.tcp_clients));
+    let started = start(
+        sockets,
+        &store,
+        cfg,
+        &shutdown,
+        &mut threads,
+        &mut tasks,
+        &tcp_slots,
+    );
+    if started.is_err() {
+        shutdown.cancel();
+    } else {
+        shutdown.cancelled().await;
+    }
+    let drain = async { while tasks.join_next().await.is_some() {} };
+    if tokio::time::timeout(TCP_DRAIN, drain).await.is_err() {
+        tracing::warn!(
+            "TCP connections still open after {} s; closing them",
+            TCP_DRAIN.as_secs()
+        );
+    }
+    for t in threads {
+        let _ = t.join();
+    }
+    started
+}
+
+/// Starts a UDP worker per UDP socket and an accept loop per TCP listener.
+fn start(
+    sockets: Vec<Bound>,
+    store: &Arc<Store>,
+    cfg: &NetConfig,
+    shutdown: &CancellationToken,
+    threads: &mut Vec<std::thread::JoinHandle<()>>,
+    tasks: &mut tokio::task::JoinSet<()>,
+    tcp_slots: &Arc<Semaphore>,
+) -> Result<(), NetError> {
+    for b in sockets {
+        for (i, sock) in b.udp.into_iter().enumerate() {
+            let store = store.clone();
+            let shutdown = shutdown.clone();
+            let h = std::thread::Builder::new()
+                .name(format!("udp-{}-{i}", b.addr))
+                .spawn(move || udp::udp_worker(sock, &store, &shutdown))
+                .map_err(NetError::Worker)?;
+            threads.push(h);
+        }
+        let listener = TcpListener::from_std(b.tcp).map_err(|source| NetError::Listen {
+            addr: b.addr,
+            source,
+        })?;
+        tasks.spawn(tcp::tcp_accept(
+            listener,
+            store.clone(),
+            tcp_slots.clone(),
+            cfg.tcp_idle_timeout,
+            shutdown.clone(),
+        ));
+    }
+    Ok(())
+}

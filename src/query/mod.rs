@@ -1,2 +1,51 @@
-//! The query path: answering one packet from a published zone set.
-pub mod answer;
+//! The query path: answering one packet from a published zone set, without allocating or
+//! locking. `respond` runs the steps (parse, policy, refusals, then the pre-encoded fast path
+//! or the general answer pipeline); `prepare` readies a zone for it at load time.
+
+mod fast;
+mod general;
+mod policy;
+mod preencode;
+mod respond;
+
+use std::net::SocketAddr;
+
+#[doc(hidden)]
+pub use fast::fast_answer;
+pub use respond::respond;
+#[doc(hidden)]
+pub use respond::respond_general;
+
+use crate::zone::Zone;
+
+/// Largest UDP response we send whatever the client offers (BIND 9.18, NSD, Knot default).
+pub const MAX_UDP: usize = 1232;
+/// UDP size without EDNS.
+pub const MIN_UDP: usize = 512;
+/// The payload size we advertise in OPT.
+pub const OUR_PAYLOAD: u16 = 1232;
+/// Most CNAMEs followed for one query: BIND 9.18 restarts a query at most 11 times and answers
+/// SERVFAIL (with the chain so far) when the 12th CNAME would need following.
+pub const MAX_RESTARTS: usize = 11;
+const CLASS_IN: u16 = 1;
+
+/// How the query came: the transport decides the size limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Udp,
+    Tcp,
+}
+
+/// Who asked, and how: what the policy hook (ACLs, rate limits, metrics) judges by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestCtx {
+    /// The client's address.
+    pub peer: SocketAddr,
+    pub transport: Transport,
+}
+
+/// Readies a freshly built zone for the query path (pre-encoded answers). Call it once the
+/// zone's content is final (after any serial rewrite), before it is published.
+pub fn prepare(zone: &mut Zone) {
+    preencode::preencode(zone);
+}

@@ -10,83 +10,13 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::dns::name::Name;
 use crate::dns::rdata;
-use crate::query::answer;
+use crate::dns::serial::{self, next_serial, serial_le, set_serial};
 use crate::source::loader::{self, LoadError};
+use crate::source::parallel::load_parallel;
+use crate::source::report::{Change, Report};
+use crate::source::stamp::{stamp, stamp_at, states, FileState, Stamp};
 use crate::store::{Store, ZoneSet};
 use crate::zone::Zone;
-
-/// A file whose mtime is this close to the moment it was stamped may be written again within
-/// the same timestamp tick without its stamp changing; such a stamp is "racy" and the file is
-/// re-read at the next look (as git does). Filesystems that keep whole seconds (mtime with no
-/// nanoseconds) get a 2 s window; the others tick with the kernel's coarse clock (a few ms),
-/// and a short window keeps a big zone from being re-read on every event near its last write.
-const RACY: Duration = Duration::from_secs(2);
-const RACY_FINE: Duration = Duration::from_millis(100);
-
-/// What identifies a file's version without reading it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stamp {
-    dev: u64,
-    inode: u64,
-    size: u64,
-    mtime: (i64, i64),
-    ctime: (i64, i64),
-    /// Taken too close to the last write to vouch for the content (never equal to a fresh stamp).
-    racy: bool,
-}
-
-fn stamp(path: &Path) -> Option<Stamp> {
-    use std::os::unix::fs::MetadataExt;
-    let m = std::fs::metadata(path).ok()?;
-    Some(Stamp {
-        dev: m.dev(),
-        inode: m.ino(),
-        size: m.len(),
-        mtime: (m.mtime(), m.mtime_nsec()),
-        ctime: (m.ctime(), m.ctime_nsec()),
-        racy: false,
-    })
-}
-
-/// A stamp taken at `taken`, marked racy when the file changed shortly before.
-fn stamp_at(path: &Path, taken: SystemTime) -> Option<Stamp> {
-    let mut s = stamp(path)?;
-    let changed = SystemTime::UNIX_EPOCH
-        + Duration::new(
-            s.mtime.0.max(s.ctime.0).max(0) as u64,
-            s.mtime.1.clamp(0, 999_999_999) as u32,
-        );
-    let window = if s.mtime.1 == 0 { RACY } else { RACY_FINE };
-    s.racy = taken
-        .duration_since(changed)
-        .map_or(true, |age| age < window);
-    Some(s)
-}
-
-/// How file events name a file: its parent directory made canonical, then its file name (so
-/// `zones/a.zone`, `./zones/a.zone` and the absolute path agree, but a symlink stays itself).
-pub fn watch_key(path: &Path) -> PathBuf {
-    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
-        return path.to_path_buf();
-    };
-    let parent = if parent.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        parent
-    };
-    match std::fs::canonicalize(parent) {
-        Ok(p) => p.join(name),
-        Err(_) => path.to_path_buf(),
-    }
-}
-
-/// One file a zone was read from.
-#[derive(Debug, Clone)]
-struct FileState {
-    path: PathBuf,
-    key: PathBuf,
-    stamp: Option<Stamp>,
-}
 
 /// What we know about one zone file.
 struct Entry {
@@ -114,53 +44,22 @@ impl Entry {
     }
 }
 
-/// One zone's change in a reload.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
-    Added {
-        origin: Name,
-        serial: u32,
-        records: usize,
-    },
-    Updated {
-        origin: Name,
-        old_serial: u32,
-        serial: u32,
-        records: usize,
-    },
-    Removed {
-        origin: Name,
-    },
-    /// The new version failed to load; the old one (if any) keeps serving.
-    Failed {
-        origin: Name,
-        kept_serial: Option<u32>,
-    },
-}
-
-/// What one reload did.
-#[derive(Debug, Default)]
-pub struct Report {
-    pub changes: Vec<Change>,
-    pub errors: Vec<LoadError>,
-    /// From the start of the reload until the new set was published (or until the end).
-    pub elapsed: std::time::Duration,
-    /// Zones served after this reload.
-    pub zones: usize,
-    /// Records served after this reload, over every zone.
-    pub records: usize,
-    /// Zone files read (successfully or not).
-    pub reread: usize,
-    /// Zones whose files were rejected before and now read back unchanged from what is served.
-    pub recovered: Vec<Name>,
-    pub published: bool,
-}
-
 /// Options of the reloader.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ReloadOptions {
     /// Bump the served serial when content changed but the serial did not grow.
     pub auto_serial: bool,
+    /// Today's first date-based serial (`YYYYMMDD00`), for `auto_serial`; tests pin the date.
+    pub today: fn() -> u32,
+}
+
+impl Default for ReloadOptions {
+    fn default() -> ReloadOptions {
+        ReloadOptions {
+            auto_serial: false,
+            today: serial::today_base,
+        }
+    }
 }
 
 /// Which files one reload must read.
@@ -193,14 +92,6 @@ impl Reloader {
 
     pub fn dir(&self) -> &Path {
         &self.dir
-    }
-
-    /// Every file the zones were read from (zone files and their includes).
-    pub fn watched_files(&self) -> Vec<PathBuf> {
-        self.entries
-            .values()
-            .flat_map(|e| e.files.iter().map(|f| f.path.clone()))
-            .collect()
     }
 
     /// The `watch_key` of every file the zones were read from.
@@ -343,8 +234,7 @@ impl Reloader {
         let file_serial = loaded.zone.serial;
         let (Some(p), Some(o)) = (prev, old) else {
             // A zone seen for the first time (or seen good for the first time).
-            answer::preencode(&mut loaded.zone);
-            let zone = Arc::new(loaded.zone);
+            let zone = ready(loaded.zone);
             report.changes.push(Change::Added {
                 origin: origin.clone(),
                 serial: zone.serial,
@@ -355,6 +245,7 @@ impl Reloader {
             return true;
         };
         let t = Instant::now();
+        // merge: use zone::diff::same_except_serial
         let same = same_content(&o, &loaded.zone);
         tracing::debug!(
             "zone {origin}: compared in {:.1} ms",
@@ -368,7 +259,7 @@ impl Reloader {
             } else if same {
                 None // only the file's serial moved, and not past the served one
             } else {
-                let bumped = next_serial(o.serial);
+                let bumped = next_serial(o.serial, (self.opts.today)());
                 tracing::info!(
                     "zone {origin}: content changed but serial {file_serial} is not above the served {}; serving serial {bumped} (--auto-serial)",
                     o.serial
@@ -398,13 +289,7 @@ impl Reloader {
         if serial != loaded.zone.serial {
             set_serial(&mut loaded.zone, serial);
         }
-        let t = Instant::now();
-        answer::preencode(&mut loaded.zone);
-        tracing::debug!(
-            "zone {origin}: pre-encoded in {:.1} ms",
-            t.elapsed().as_secs_f64() * 1000.0
-        );
-        let zone = Arc::new(loaded.zone);
+        let zone = ready(loaded.zone);
         report.changes.push(Change::Updated {
             origin: origin.clone(),
             old_serial: o.serial,
@@ -417,14 +302,17 @@ impl Reloader {
     }
 }
 
-fn states(read: Vec<(PathBuf, Option<Stamp>)>) -> Vec<FileState> {
-    read.into_iter()
-        .map(|(path, stamp)| FileState {
-            key: watch_key(&path),
-            path,
-            stamp,
-        })
-        .collect()
+/// A zone made ready to serve, once its serial is final: the query side prepares what it
+/// needs at load time (pre-encoded answers), then the zone is frozen.
+fn ready(mut zone: Zone) -> Arc<Zone> {
+    let t = Instant::now();
+    crate::query::prepare(&mut zone);
+    tracing::debug!(
+        "zone {}: prepared for queries in {:.1} ms",
+        zone.origin,
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+    Arc::new(zone)
 }
 
 /// Frees a zone set that was just replaced, here rather than on the query path: a query that
@@ -461,7 +349,8 @@ fn same_content(a: &Zone, b: &Zone) -> bool {
                         && s.ttl == t.ttl
                         && s.count == t.count
                         && if s.rtype == rdata::SOA {
-                            soa_without_serial(&s.rdata) == soa_without_serial(&t.rdata)
+                            serial::soa_without_serial(&s.rdata)
+                                == serial::soa_without_serial(&t.rdata)
                         } else {
                             s.rdata == t.rdata
                         }
@@ -469,245 +358,9 @@ fn same_content(a: &Zone, b: &Zone) -> bool {
         })
 }
 
-/// SOA RRset data (`rdlength | rdata`) with the serial cut out.
-fn soa_without_serial(set: &[u8]) -> (&[u8], &[u8]) {
-    match serial_offset(set) {
-        Some(p) => (&set[..p], &set[p + 4..]),
-        None => (set, &[]),
-    }
-}
-
-/// Where the serial of the first SOA record starts in `rdlength | mname | rname | serial ...`.
-fn serial_offset(set: &[u8]) -> Option<usize> {
-    let mut p = 2;
-    for _ in 0..2 {
-        p += crate::dns::name::wire_len(set.get(p..)?)?;
-    }
-    (p + 4 <= set.len()).then_some(p)
-}
-
-type LoadResult = (
-    Vec<(PathBuf, Option<Stamp>)>,
-    Result<loader::Loaded, LoadError>,
-);
-
-fn load_one(path: &Path, origin: &Name) -> LoadResult {
-    let taken = SystemTime::now();
-    let t0 = Instant::now();
-    let before = stamp_at(path, taken);
-    let result = loader::load_zone(path, origin);
-    tracing::debug!(
-        "read {} in {:.1} ms",
-        path.display(),
-        t0.elapsed().as_secs_f64() * 1000.0
-    );
-    match result {
-        Ok(l) => {
-            let mut stamps: Vec<(PathBuf, Option<Stamp>)> = vec![(path.to_path_buf(), before)];
-            // Includes are stamped after the read; one written meanwhile is racy, so re-read.
-            for f in l.zone.files.iter().skip(1) {
-                let s = stamp_at(f, taken);
-                if !stamps.iter().any(|(p, _)| p == f) {
-                    stamps.push((f.clone(), s));
-                }
-            }
-            (stamps, Ok(l))
-        }
-        Err(e) => (vec![(path.to_path_buf(), before)], Err(e)),
-    }
-}
-
-fn load_parallel(todo: &[(PathBuf, Name)]) -> Vec<LoadResult> {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(todo.len())
-        .max(1);
-    if threads == 1 {
-        return todo.iter().map(|(p, o)| load_one(p, o)).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut slots: Vec<Option<LoadResult>> = (0..todo.len()).map(|_| None).collect();
-    let results = std::sync::Mutex::new(&mut slots);
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some((p, o)) = todo.get(i) else { break };
-                let r = load_one(p, o);
-                // The lock is held only to store the result (no await, no I/O inside).
-                if let Ok(mut g) = results.lock() {
-                    g[i] = Some(r);
-                }
-            });
-        }
-    });
-    slots
-        .into_iter()
-        .zip(todo)
-        .map(|(r, (p, o))| r.unwrap_or_else(|| load_one(p, o)))
-        .collect()
-}
-
-/// Logs what one reload did: each rejected zone and its errors (`path:line: message`) at error
-/// level, then one line for the whole reload. Logs nothing when nothing changed or failed.
-pub fn log_reload(r: &Report, trigger: &str) {
-    log_errors(r);
-    if r.changes.is_empty() && r.recovered.is_empty() {
-        return;
-    }
-    log_summary(r, trigger);
-}
-
-/// Logs each zone that failed to load, then each of its errors as `path:line: message`.
-pub fn log_errors(r: &Report) {
-    for e in &r.errors {
-        let kept = r.changes.iter().find_map(|c| match c {
-            Change::Failed {
-                origin,
-                kept_serial,
-            } if *origin == e.origin => Some(*kept_serial),
-            _ => None,
-        });
-        match kept.flatten() {
-            Some(s) => tracing::error!(
-                "failed to load zone {} from {}; still serving serial {s}",
-                e.origin,
-                e.path.display()
-            ),
-            None => tracing::error!(
-                "failed to load zone {} from {}; not served",
-                e.origin,
-                e.path.display()
-            ),
-        }
-        for d in &e.errors {
-            tracing::error!("{d}");
-        }
-        if e.suppressed > 0 {
-            tracing::error!("{}: ... and {} more errors", e.path.display(), e.suppressed);
-        }
-    }
-}
-
-fn log_summary(r: &Report, trigger: &str) {
-    let parts: Vec<String> = r
-        .changes
-        .iter()
-        .map(|c| match c {
-            Change::Added {
-                origin,
-                serial,
-                records,
-            } => format!("{origin} added, serial {serial}, {records} records"),
-            Change::Updated {
-                origin,
-                old_serial,
-                serial,
-                records,
-            } => format!("{origin} serial {old_serial} -> {serial}, {records} records"),
-            Change::Removed { origin } => format!("{origin} removed"),
-            Change::Failed {
-                origin,
-                kept_serial: Some(s),
-            } => format!("{origin} rejected, still serving serial {s}"),
-            Change::Failed {
-                origin,
-                kept_serial: None,
-            } => format!("{origin} rejected, not served"),
-        })
-        .chain(
-            r.recovered
-                .iter()
-                .map(|origin| format!("{origin} read back good, content as served (no change)")),
-        )
-        .collect();
-    let changed = r
-        .changes
-        .iter()
-        .filter(|c| !matches!(c, Change::Failed { .. }))
-        .count();
-    tracing::info!(
-        "reload ({trigger}): {changed} zone(s) changed: {}; serving {} zone(s), {} records; {:.1} ms",
-        parts.join(", "),
-        r.zones,
-        r.records,
-        r.elapsed.as_secs_f64() * 1000.0
-    );
-}
-
-/// RFC 1982 serial comparison: `a <= b`.
-pub fn serial_le(a: u32, b: u32) -> bool {
-    a == b || (b.wrapping_sub(a) as i32) > 0
-}
-
-/// The next date-based serial (`YYYYMMDDnn`) after `old`.
-pub fn next_serial(old: u32) -> u32 {
-    let today = today_serial_base();
-    if serial_le(today, old) {
-        old.wrapping_add(1)
-    } else {
-        today
-    }
-}
-
-fn today_serial_base() -> u32 {
-    let days = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs() / 86400)
-        .unwrap_or(0) as i64;
-    let (y, m, d) = civil_from_days(days);
-    (y as u32) * 1_000_000 + m * 10_000 + d * 100
-}
-
-/// Days since 1970-01-01 to (year, month, day) (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719468;
-    let era = z.div_euclid(146097);
-    let doe = z.rem_euclid(146097);
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-/// Rewrites the serial of the zone's SOA.
-fn set_serial(zone: &mut Zone, serial: u32) {
-    let Some(set) = zone
-        .nodes
-        .first_mut()
-        .and_then(|n| n.rrsets.iter_mut().find(|r| r.rtype == rdata::SOA))
-    else {
-        return;
-    };
-    let Some(p) = serial_offset(&set.rdata) else {
-        return;
-    };
-    let mut v = set.rdata.to_vec();
-    v[p..p + 4].copy_from_slice(&serial.to_be_bytes());
-    set.rdata = v.into_boxed_slice();
-    zone.serial = serial;
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn serial_arithmetic() {
-        assert!(serial_le(1, 2));
-        assert!(serial_le(2, 2));
-        assert!(!serial_le(3, 2));
-        assert!(serial_le(u32::MAX, 1));
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(20415), (2025, 11, 23));
-        let t = today_serial_base();
-        assert_eq!(next_serial(t + 5), t + 6);
-        assert_eq!(next_serial(1), t);
-    }
 
     #[track_caller]
     fn zone(text: &str) -> Zone {
@@ -719,6 +372,9 @@ mod tests {
         );
         crate::zone::build(&origin, parsed, &mut Vec::new()).expect("zone builds")
     }
+
+    /// The date the unit tests run on (fixed, so they cannot fail across UTC midnight).
+    const TODAY: u32 = 2025112300;
 
     const BASE: &str =
         "$TTL 1D\n@ IN SOA ns root ( 2024010101 1D 1H 1W 3H )\n@ IN NS ns\nns IN A 192.168.1.4\n";
@@ -762,7 +418,10 @@ mod tests {
         let mut r = Reloader::new(
             dir.clone(),
             store.clone(),
-            ReloadOptions { auto_serial: true },
+            ReloadOptions {
+                auto_serial: true,
+                today: || TODAY,
+            },
         );
         let rep = r.reload().expect("first load");
         assert_eq!(rep.zones, 1);
@@ -780,7 +439,7 @@ mod tests {
         let rep = r.reload_with(&force).expect("reload");
         assert!(rep.published);
         let served = store.snapshot().zones()[0].serial;
-        assert_eq!(served, next_serial(2024010101));
+        assert_eq!(served, next_serial(2024010101, TODAY));
         // Broken: the last good version stays.
         std::fs::write(&path, "$TTL 1D\n@ IN NS ns\n").expect("write");
         let rep = r.reload_with(&force).expect("reload");

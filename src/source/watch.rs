@@ -10,12 +10,15 @@ use std::time::Duration;
 use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
 use notify::{EventKind, RecursiveMode, Watcher};
 use tokio::signal::unix::{signal, Signal, SignalKind};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
-use crate::config::cli::ServeConfig;
-use crate::source::reload::{self, Reloader, Request};
+use crate::config::{SourceConfig, Watch};
+use crate::source::reload::{Reloader, Request};
+use crate::source::report::log_reload;
+use crate::source::stamp::watch_key;
 
 /// The longest a steady stream of events can postpone a reload.
 const MAX_DEFER: Duration = Duration::from_millis(100);
@@ -29,21 +32,34 @@ enum Msg {
     Rescan,
 }
 
+/// Why the zone directory cannot be watched.
+#[derive(Debug, thiserror::Error)]
+pub enum WatchError {
+    #[error("failed to start watching {}: {error} (try --poll-interval 1)", .dir.display())]
+    Start { dir: PathBuf, error: notify::Error },
+    #[error("failed to watch {}: {error} (try --poll-interval 1)", .dir.display())]
+    Watch { dir: PathBuf, error: notify::Error },
+}
+
 /// Starts the reload task: SIGHUP always; file events unless `--no-watch`. The SIGHUP handler
-/// is installed before this returns, and the last line it logs says how reloads happen.
+/// is installed before this returns, and the last line it logs says how reloads happen. The
+/// task ends when `shutdown` is cancelled.
 pub fn spawn(
     reloader: Reloader,
-    cfg: &ServeConfig,
-    shutdown: watch::Receiver<bool>,
-) -> anyhow::Result<Option<JoinHandle<()>>> {
+    cfg: &SourceConfig,
+    shutdown: CancellationToken,
+) -> Result<JoinHandle<()>, WatchError> {
     let hup = signal(SignalKind::hangup())
         .map_err(|e| tracing::warn!("failed to install the SIGHUP handler: {e}"))
         .ok();
     let (tx, rx) = mpsc::unbounded_channel::<Msg>();
     let zdir = std::fs::canonicalize(&cfg.zones).unwrap_or_else(|_| cfg.zones.clone());
     let mut watcher: Option<notify::RecommendedWatcher> = None;
-    let poll = cfg.poll_interval.filter(|_| cfg.watch);
-    if !cfg.watch {
+    let poll = match cfg.watch {
+        Watch::Poll(p) => Some(p),
+        Watch::Events | Watch::Off => None,
+    };
+    if cfg.watch == Watch::Off {
         tracing::info!(
             "not watching {} (--no-watch); send SIGHUP to reload",
             cfg.zones.display()
@@ -63,18 +79,15 @@ pub fn spawn(
             };
             let _ = tx.send(msg);
         })
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "failed to start watching {}: {e} (try --poll-interval 1)",
-                cfg.zones.display()
-            )
+        .map_err(|error| WatchError::Start {
+            dir: cfg.zones.clone(),
+            error,
         })?;
-        w.watch(&zdir, RecursiveMode::NonRecursive).map_err(|e| {
-            anyhow::anyhow!(
-                "failed to watch {}: {e} (try --poll-interval 1)",
-                cfg.zones.display()
-            )
-        })?;
+        w.watch(&zdir, RecursiveMode::NonRecursive)
+            .map_err(|error| WatchError::Watch {
+                dir: cfg.zones.clone(),
+                error,
+            })?;
         watcher = Some(w);
     }
     let mut task = Task {
@@ -94,7 +107,7 @@ pub fn spawn(
             cfg.zones.display()
         );
     }
-    Ok(Some(tokio::spawn(task.run(rx, hup, poll, shutdown))))
+    Ok(tokio::spawn(task.run(rx, hup, poll, shutdown)))
 }
 
 struct Task {
@@ -119,7 +132,7 @@ impl Task {
         mut events: mpsc::UnboundedReceiver<Msg>,
         mut hup: Option<Signal>,
         poll: Option<Duration>,
-        mut shutdown: watch::Receiver<bool>,
+        shutdown: CancellationToken,
     ) {
         let mut poll = poll.map(|p| {
             let mut i = tokio::time::interval_at(Instant::now() + p, p);
@@ -128,7 +141,7 @@ impl Task {
         });
         loop {
             let trigger = tokio::select! {
-                _ = shutdown.changed() => return,
+                _ = shutdown.cancelled() => return,
                 Some(msg) = events.recv() => {
                     if !self.absorb(msg) {
                         continue;
@@ -173,7 +186,7 @@ impl Task {
                             rep.elapsed.as_secs_f64() * 1000.0
                         );
                     }
-                    reload::log_reload(&rep, trigger);
+                    log_reload(&rep, trigger);
                 }
                 Err(e) => {
                     tracing::error!("failed to rescan {}: {e}", self.reloader.dir().display())
@@ -228,7 +241,7 @@ impl Task {
         }
         let mut relevant = false;
         for (i, p) in ev.paths.iter().enumerate() {
-            let key = reload::watch_key(p);
+            let key = watch_key(p);
             let in_zdir = key.parent() == Some(self.zdir.as_path());
             if !self.is_tracked(&key) {
                 // Anything else in the zone directory (a symlink farm swapped, as Kubernetes

@@ -1,0 +1,105 @@
+//! Startup wiring for `serve`: the first load, the runtime, the sockets, the reload task, and
+//! the one shutdown signal (SIGINT/SIGTERM cancels a single token every task is tied to).
+//! Errors here are `anyhow`, with context; the modules below return typed errors.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::ServeConfig;
+use crate::source::reload::{ReloadOptions, Reloader};
+use crate::source::report::log_first_load;
+use crate::store::{Store, ZoneSet};
+
+/// How long the reload task may take to stop after shutdown.
+const WATCH_DRAIN: Duration = Duration::from_secs(2);
+
+/// Runs `clusterdns serve` until SIGINT or SIGTERM.
+pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
+    let zones = cfg.source.zones.clone();
+    let store = Arc::new(Store::new(ZoneSet::default()));
+    let mut reloader = Reloader::new(
+        zones.clone(),
+        store.clone(),
+        ReloadOptions {
+            auto_serial: cfg.source.auto_serial,
+            ..ReloadOptions::default()
+        },
+    );
+    let report = reloader
+        .reload()
+        .with_context(|| format!("failed to read zone directory {}", zones.display()))?;
+    log_first_load(&report);
+    crate::store::trim_memory();
+    if report.zones == 0 {
+        anyhow::bail!(
+            "no zone can be served from {}: {}",
+            zones.display(),
+            if report.errors.is_empty() {
+                "it holds no NAME.zone files"
+            } else {
+                "every zone file has errors (see above)"
+            }
+        );
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("clusterdns-tcp")
+        .enable_all()
+        .build()
+        .context("failed to start the runtime")?;
+    {
+        // Take over SIGHUP before saying "listening": from then on a SIGHUP means "rescan",
+        // never the default "terminate" (tokio keeps the handler installed once registered).
+        let _rt = rt.enter();
+        let _ = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());
+    }
+    let sockets = crate::net::bind_all(&cfg.net)?;
+    rt.block_on(run(cfg, store, reloader, sockets))
+}
+
+async fn run(
+    cfg: ServeConfig,
+    store: Arc<Store>,
+    reloader: Reloader,
+    sockets: Vec<crate::net::Bound>,
+) -> anyhow::Result<()> {
+    let shutdown = CancellationToken::new();
+    let watcher = crate::source::watch::spawn(reloader, &cfg.source, shutdown.clone())?;
+    let server = {
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move { crate::net::serve(sockets, store, &cfg.net, shutdown).await })
+    };
+    tokio::select! {
+        _ = wait_for_signal() => tracing::info!("shutting down"),
+        _ = shutdown.cancelled() => {}
+    }
+    shutdown.cancel();
+    let served = server.await;
+    let _ = tokio::time::timeout(WATCH_DRAIN, watcher).await;
+    match served {
+        Ok(r) => r?,
+        Err(e) => anyhow::bail!("the server task failed: {e}"),
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Waits for SIGTERM or SIGINT.
+async fn wait_for_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        // Without signal handlers we can only run until killed.
+        std::future::pending::<()>().await;
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+}

@@ -1,0 +1,190 @@
+//! The settings of `serve`: every option as any layer may give it (`ServeOptions`, all
+//! optional), the precedence between layers, the defaults, and the validation into the
+//! resolved `ServeConfig` (one section per consumer).
+
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Why the settings cannot be used. Options are named as on the command line.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("--threads must be at least 1")]
+    NoThreads,
+    #[error("--poll-interval must be a positive number of seconds")]
+    BadPollInterval,
+    #[error("--poll-interval has no effect with --no-watch: use one or the other")]
+    PollWithoutWatch,
+    #[error("--tcp-clients must be at least 1")]
+    NoTcpClients,
+    #[error("--tcp-idle-timeout must be at least 1 second")]
+    NoTcpIdleTimeout,
+    #[error("bad --origin {origin:?}")]
+    BadOrigin {
+        origin: String,
+        source: crate::dns::name::NameError,
+    },
+}
+
+/// Every `serve` setting as one layer gives it: `None` where the layer says nothing.
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    pub zones: Option<PathBuf>,
+    pub listen: Option<Vec<SocketAddr>>,
+    pub threads: Option<usize>,
+    pub watch: Option<bool>,
+    pub poll_interval: Option<f64>,
+    pub auto_serial: Option<bool>,
+    pub debounce_ms: Option<u64>,
+    pub tcp_clients: Option<usize>,
+    pub tcp_idle_timeout: Option<u64>,
+}
+
+/// How the zone directory is watched.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Watch {
+    /// File events (inotify).
+    Events,
+    /// Compare file stamps at this interval.
+    Poll(Duration),
+    /// Only SIGHUP reloads.
+    Off,
+}
+
+/// Where zones come from and how they are kept current.
+#[derive(Debug, Clone)]
+pub struct SourceConfig {
+    pub zones: PathBuf,
+    pub watch: Watch,
+    pub auto_serial: bool,
+    pub debounce: Duration,
+}
+
+/// The sockets and their limits.
+#[derive(Debug, Clone)]
+pub struct NetConfig {
+    pub listen: Vec<SocketAddr>,
+    pub threads: usize,
+    pub tcp_clients: usize,
+    pub tcp_idle_timeout: Duration,
+}
+
+/// Validated settings for `serve`.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub source: SourceConfig,
+    pub net: NetConfig,
+}
+
+impl ServeOptions {
+    /// These options over `lower` (a layer of less precedence: the command line over a file).
+    pub fn over(self, lower: ServeOptions) -> ServeOptions {
+        ServeOptions {
+            zones: self.zones.or(lower.zones),
+            listen: self.listen.or(lower.listen),
+            threads: self.threads.or(lower.threads),
+            watch: self.watch.or(lower.watch),
+            poll_interval: self.poll_interval.or(lower.poll_interval),
+            auto_serial: self.auto_serial.or(lower.auto_serial),
+            debounce_ms: self.debounce_ms.or(lower.debounce_ms),
+            tcp_clients: self.tcp_clients.or(lower.tcp_clients),
+            tcp_idle_timeout: self.tcp_idle_timeout.or(lower.tcp_idle_timeout),
+        }
+    }
+
+    /// Fills in the defaults and checks every setting.
+    pub fn resolve(self) -> Result<ServeConfig, ConfigError> {
+        let listen = match self.listen {
+            Some(l) if !l.is_empty() => l,
+            _ => vec![
+                SocketAddr::from((Ipv4Addr::UNSPECIFIED, 53)),
+                SocketAddr::from((Ipv6Addr::UNSPECIFIED, 53)),
+            ],
+        };
+        let threads = match self.threads {
+            Some(0) => return Err(ConfigError::NoThreads),
+            Some(n) => n,
+            None => std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
+        };
+        let watch = match (self.watch.unwrap_or(true), self.poll_interval) {
+            (_, Some(s)) if !(s > 0.0 && s.is_finite()) => {
+                return Err(ConfigError::BadPollInterval)
+            }
+            (false, Some(_)) => return Err(ConfigError::PollWithoutWatch),
+            (false, None) => Watch::Off,
+            (true, Some(s)) => Watch::Poll(Duration::from_secs_f64(s)),
+            (true, None) => Watch::Events,
+        };
+        let tcp_clients = match self.tcp_clients.unwrap_or(1024) {
+            0 => return Err(ConfigError::NoTcpClients),
+            n => n,
+        };
+        let tcp_idle_timeout = match self.tcp_idle_timeout.unwrap_or(10) {
+            0 => return Err(ConfigError::NoTcpIdleTimeout),
+            s => Duration::from_secs(s),
+        };
+        Ok(ServeConfig {
+            source: SourceConfig {
+                zones: self.zones.unwrap_or_else(|| PathBuf::from("zones")),
+                watch,
+                auto_serial: self.auto_serial.unwrap_or(false),
+                debounce: Duration::from_millis(self.debounce_ms.unwrap_or(20)),
+            },
+            net: NetConfig {
+                listen,
+                threads,
+                tcp_clients,
+                tcp_idle_timeout,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_precedence() {
+        let cfg = ServeOptions::default().resolve().expect("defaults resolve");
+        assert_eq!(cfg.source.zones, PathBuf::from("zones"));
+        assert_eq!(cfg.source.watch, Watch::Events);
+        assert_eq!(cfg.net.listen.len(), 2);
+        assert_eq!(cfg.net.tcp_idle_timeout, Duration::from_secs(10));
+        let file = ServeOptions {
+            zones: Some("a".into()),
+            tcp_clients: Some(5),
+            ..ServeOptions::default()
+        };
+        let cli = ServeOptions {
+            zones: Some("b".into()),
+            ..ServeOptions::default()
+        };
+        let cfg = cli.over(file).resolve().expect("resolves");
+        assert_eq!(cfg.source.zones, PathBuf::from("b"));
+        assert_eq!(cfg.net.tcp_clients, 5);
+    }
+
+    #[test]
+    fn options_that_would_be_ignored_are_errors() {
+        let poll_off = ServeOptions {
+            watch: Some(false),
+            poll_interval: Some(1.0),
+            ..ServeOptions::default()
+        };
+        assert!(matches!(
+            poll_off.resolve(),
+            Err(ConfigError::PollWithoutWatch)
+        ));
+        let idle0 = ServeOptions {
+            tcp_idle_timeout: Some(0),
+            ..ServeOptions::default()
+        };
+        assert!(matches!(
+            idle0.resolve(),
+            Err(ConfigError::NoTcpIdleTimeout)
+        ));
+    }
+}

@@ -1,0 +1,155 @@
+//! One request, from packet to response: parse, the policy hook, the size limit, the refusals
+//! (class, EDNS version, meta types, names outside our zones), then the fast path or the
+//! general path; and the small responses that carry only the question.
+
+use crate::dns::name;
+use crate::dns::rdata;
+use crate::dns::wire::{self, hf, rcode, Edns, Query, Reject, Writer, HEADER, OPT_LEN};
+use crate::query::fast::fast_answer_at;
+use crate::query::general::Resp;
+use crate::query::policy::{self, Verdict};
+use crate::query::{RequestCtx, Transport, CLASS_IN, MAX_UDP, MIN_UDP, OUR_PAYLOAD};
+use crate::store::ZoneSet;
+use crate::zone::Lookup;
+
+/// Answers one packet: writes the response into `out` and returns its length, or `None` when
+/// the packet deserves no answer (a response, or too short to carry an ID).
+#[inline]
+pub fn respond(set: &ZoneSet, packet: &[u8], out: &mut [u8], ctx: &RequestCtx) -> Option<usize> {
+    respond_via::<true>(set, packet, out, ctx)
+}
+
+/// [`respond`] without the pre-encoded path: what the general path alone answers. For the
+/// test that compares the two paths.
+#[doc(hidden)]
+pub fn respond_general(
+    set: &ZoneSet,
+    packet: &[u8],
+    out: &mut [u8],
+    ctx: &RequestCtx,
+) -> Option<usize> {
+    respond_via::<false>(set, packet, out, ctx)
+}
+
+fn respond_via<const FAST: bool>(
+    set: &ZoneSet,
+    packet: &[u8],
+    out: &mut [u8],
+    ctx: &RequestCtx,
+) -> Option<usize> {
+    let q = match wire::parse_query(packet) {
+        Ok(q) => q,
+        Err(Reject::Drop) => return None,
+        Err(Reject::Error {
+            id,
+            flags,
+            rcode,
+            question,
+            edns,
+        }) => {
+            return Some(error_response(out, id, flags, rcode, question, edns));
+        }
+    };
+    match policy::admit(ctx, &q) {
+        Verdict::Answer => {}
+    }
+    let limit = match (ctx.transport, q.edns) {
+        (Transport::Tcp, _) => 65535,
+        (Transport::Udp, Some(e)) => (e.payload as usize).clamp(MIN_UDP, MAX_UDP),
+        (Transport::Udp, None) => MIN_UDP,
+    };
+    if let Some(e) = q.edns {
+        if e.version > 0 {
+            return Some(simple(out, &q, limit, 0, (rcode::BADVERS >> 4) as u8));
+        }
+    }
+    if q.qclass != CLASS_IN {
+        return Some(simple(out, &q, limit, rcode::REFUSED, 0));
+    }
+    match q.qtype {
+        rdata::OPT => return Some(simple(out, &q, limit, rcode::FORMERR, 0)),
+        rdata::AXFR | rdata::IXFR => return Some(simple(out, &q, limit, rcode::REFUSED, 0)),
+        _ => {}
+    }
+    // Look names up in lower case: hashing and comparing against the (usually lower-case)
+    // zone data is then mostly plain byte equality. The question is echoed from the packet.
+    let mut lower = [0u8; name::MAX_NAME];
+    let n = q.qname.len().min(name::MAX_NAME);
+    for (d, c) in lower[..n].iter_mut().zip(q.qname) {
+        *d = c.to_ascii_lowercase();
+    }
+    let q = Query {
+        qname: &lower[..n],
+        ..q
+    };
+    let Some(zone) = set.find(q.qname) else {
+        return Some(simple(out, &q, limit, rcode::REFUSED, 0));
+    };
+    let first = zone.lookup(q.qname);
+    if FAST && q.rd() {
+        if let Lookup::Exact(id) = first {
+            if let Some(n) = fast_answer_at(zone, id, &q, out, limit) {
+                return Some(n);
+            }
+        }
+    }
+    let mut r = Resp::new(set, q, out, limit, ctx.transport);
+    r.answer(zone, first);
+    Some(r.finish())
+}
+
+pub(super) fn header(out: &mut [u8], id: u16, flags: u16, counts: [u16; 4]) {
+    out[0..2].copy_from_slice(&id.to_be_bytes());
+    out[2..4].copy_from_slice(&flags.to_be_bytes());
+    for (i, c) in counts.iter().enumerate() {
+        out[4 + 2 * i..6 + 2 * i].copy_from_slice(&c.to_be_bytes());
+    }
+}
+
+/// Flags of a response to a query with `qflags`: opcode, RD and CD copied.
+pub(super) fn response_flags(qflags: u16, rc: u8) -> u16 {
+    hf::QR | (qflags & (0x7800 | hf::RD | hf::CD)) | (rc as u16 & 0xf)
+}
+
+/// A response carrying only the question (and OPT): REFUSED, FORMERR, BADVERS.
+fn simple(out: &mut [u8], q: &Query<'_>, limit: usize, rc: u8, ext: u8) -> usize {
+    let mut w = Writer::new(out, limit.max(HEADER + q.question.len()));
+    let _ = w.put(q.question);
+    if let Some(e) = q.edns {
+        let _ = w.put_opt(OUR_PAYLOAD, ext, e.dnssec_ok);
+    }
+    let n = w.len;
+    header(
+        out,
+        q.id,
+        response_flags(q.flags, rc),
+        [1, 0, 0, q.edns.is_some() as u16],
+    );
+    n
+}
+
+fn error_response(
+    out: &mut [u8],
+    id: u16,
+    flags: u16,
+    rc: u8,
+    question: Option<&[u8]>,
+    edns: Option<Edns>,
+) -> usize {
+    let mut w = Writer::new(out, MIN_UDP.max(question.map_or(0, |q| q.len()) + OPT_LEN));
+    let _ = w.put(&[0; HEADER]);
+    if let Some(q) = question {
+        let _ = w.put(&q[HEADER..]);
+    }
+    if let Some(e) = edns {
+        let _ = w.put_opt(OUR_PAYLOAD, 0, e.dnssec_ok);
+    }
+    let n = w.len;
+    header(
+        out,
+        id,
+        response_flags(flags, rc),
+        [question.is_some() as u16, 0, 0, edns.is_some() as u16],
+    );
+    n
+}
