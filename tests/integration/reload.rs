@@ -5,8 +5,8 @@
 //! Timeouts are generous (a loaded CI machine); latency is measured by
 //! `contrib/bench/reload_bench.py`, not here.
 
-mod common;
-use common::*;
+use crate::harness::*;
+use clusterdns::dns::serial::{next_serial, today_base};
 
 use std::io::Write;
 use std::net::UdpSocket;
@@ -67,6 +67,19 @@ fn wait_until(what: &str, s: &Server, mut f: impl FnMut() -> bool) {
     panic!("{what}: not seen within {CHANGE:?}; log:\n{}", s.log());
 }
 
+/// Checks that `f` stays true for `period` (a change that must not happen), polling.
+#[track_caller]
+fn hold_for(what: &str, s: &Server, period: Duration, mut f: impl FnMut() -> bool) {
+    let t0 = Instant::now();
+    loop {
+        assert!(f(), "{what}: changed within {period:?}; log:\n{}", s.log());
+        if t0.elapsed() >= period {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 fn a(s: &Server, name: &str) -> Vec<String> {
     s.dig(&[name, "A"]).answer_rdata()
 }
@@ -97,21 +110,7 @@ fn start(dir: &Path, extra: &[&str]) -> Server {
 }
 
 // ------------------------------------------------------------------------------------------
-// A hand-built UDP client, for the background query thread.
-
-fn query(id: u16, name: &str, qtype: u16) -> Vec<u8> {
-    let mut q = Vec::with_capacity(64);
-    q.extend_from_slice(&id.to_be_bytes());
-    q.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
-    for label in name.trim_end_matches('.').split('.') {
-        q.push(label.len() as u8);
-        q.extend_from_slice(label.as_bytes());
-    }
-    q.push(0);
-    q.extend_from_slice(&qtype.to_be_bytes());
-    q.extend_from_slice(&1u16.to_be_bytes());
-    q
-}
+// A UDP client with hand-built packets, for the background query thread.
 
 /// What the query thread saw.
 #[derive(Debug, Default)]
@@ -140,7 +139,10 @@ fn hammer(port: u16, names: Vec<(&'static str, u16)>, stop: Arc<AtomicBool>) -> 
         let (name, qtype) = names[seen.queries % names.len()];
         id = id.wrapping_add(1);
         seen.queries += 1;
-        if sock.send(&query(id, name, qtype)).is_err() {
+        if sock
+            .send(&query_packet(id, 0, &wire_name(name), qtype, None))
+            .is_err()
+        {
             seen.timeouts += 1;
             continue;
         }
@@ -381,8 +383,9 @@ fn no_watch_reloads_only_on_sighup() {
     let zone = dir.path().join("lihui.hadoop.zone");
     let s = start(dir.path(), &["--no-watch"]);
     write_atomic(&zone, &forward("2024010102", "quiet\tIN\tA\t10.0.0.9\n"));
-    std::thread::sleep(Duration::from_millis(700));
-    assert_eq!(s.dig(&["quiet.lihui.hadoop", "A"]).status, "NXDOMAIN");
+    hold_for("unwatched edit", &s, Duration::from_millis(700), || {
+        s.dig(&["quiet.lihui.hadoop", "A"]).status == "NXDOMAIN"
+    });
     unsafe_kill(s.pid(), 1);
     wait_until("SIGHUP reload", &s, || {
         a(&s, "quiet.lihui.hadoop") == ["10.0.0.9"]
@@ -423,26 +426,44 @@ fn poll_interval_notices_changes() {
 
 #[test]
 fn auto_serial_bumps_the_served_serial() {
+    auto_serial_bumps_from(today_base);
+}
+
+/// The date-based serials `--auto-serial` may serve after `old`: the server reads the clock
+/// itself, so `today` is sampled before and after the change (the date may turn meanwhile).
+fn bumps_after(old: u32, today: fn() -> u32, change: impl FnOnce()) -> [u32; 2] {
+    let before = next_serial(old, today());
+    change();
+    [before, next_serial(old, today())]
+}
+
+fn auto_serial_bumps_from(today: fn() -> u32) {
     let dir = TempDir::with_example_zones("reload-autoserial");
     let zone = dir.path().join("lihui.hadoop.zone");
     let s = start(dir.path(), &["--auto-serial"]);
     assert_eq!(served_serial(&s, "lihui.hadoop"), 2024010101);
     // Content changed, serial not: bumped to a date-based serial.
-    write_atomic(&zone, &forward(SERIAL, "auto1\tIN\tA\t10.0.0.1\n"));
-    wait_until("first edit", &s, || {
-        a(&s, "auto1.lihui.hadoop") == ["10.0.0.1"]
+    let may = bumps_after(2024010101, today, || {
+        write_atomic(&zone, &forward(SERIAL, "auto1\tIN\tA\t10.0.0.1\n"));
+        wait_until("first edit", &s, || {
+            a(&s, "auto1.lihui.hadoop") == ["10.0.0.1"]
+        });
     });
     let first = served_serial(&s, "lihui.hadoop");
     assert!(first > 2024010101 && first % 100 == 0, "{first}");
+    assert!(may.contains(&first), "{first} not in {may:?}");
     // Changed again, still the same serial in the file: bumped again.
-    write_atomic(
-        &zone,
-        &forward(SERIAL, "auto1\tIN\tA\t10.0.0.1\nauto2\tIN\tA\t10.0.0.2\n"),
-    );
-    wait_until("second edit", &s, || {
-        a(&s, "auto2.lihui.hadoop") == ["10.0.0.2"]
+    let may = bumps_after(first, today, || {
+        write_atomic(
+            &zone,
+            &forward(SERIAL, "auto1\tIN\tA\t10.0.0.1\nauto2\tIN\tA\t10.0.0.2\n"),
+        );
+        wait_until("second edit", &s, || {
+            a(&s, "auto2.lihui.hadoop") == ["10.0.0.2"]
+        });
     });
-    assert_eq!(served_serial(&s, "lihui.hadoop"), first + 1);
+    let second = served_serial(&s, "lihui.hadoop");
+    assert!(may.contains(&second), "{second} not in {may:?}");
     // Saved again unchanged (and rescanned): not bumped.
     write_atomic(
         &zone,
@@ -450,13 +471,11 @@ fn auto_serial_bumps_the_served_serial() {
     );
     unsafe_kill(s.pid(), 1);
     s.wait_log("reload (SIGHUP): reread 2 zone file(s)", CHANGE);
-    assert_eq!(served_serial(&s, "lihui.hadoop"), first + 1);
+    assert_eq!(served_serial(&s, "lihui.hadoop"), second);
     // Negative answers carry the bumped serial too.
     let nx = s.dig(&["nosuch.lihui.hadoop", "A"]);
     assert!(
-        nx.authority
-            .iter()
-            .any(|l| l.contains(&(first + 1).to_string())),
+        nx.authority.iter().any(|l| l.contains(&second.to_string())),
         "{}",
         nx.raw
     );

@@ -3,8 +3,6 @@
 //! `dig` and compares rcode, flags, EDNS and every section. `fast_and_general_paths_agree`
 //! checks that the pre-encoded answers are byte-identical to the general path's.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::net::{TcpListener, UdpSocket};
@@ -13,11 +11,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::harness::{opt_rr, parse_dig, query_packet, Server, TempDir, RD};
 use clusterdns::dns::name::Name;
-use clusterdns::query::answer::{self, Options, Transport};
+use clusterdns::query::{self, RequestCtx, Transport};
 use clusterdns::source::loader;
 use clusterdns::store::ZoneSet;
-use common::{parse_dig, Server, TempDir};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diff")
@@ -45,7 +43,7 @@ fn load_set(use_preencode: bool) -> (ZoneSet, Vec<Vec<Name>>) {
             .unwrap_or_else(|e| panic!("{e}"))
             .zone;
         if use_preencode {
-            answer::preencode(&mut z);
+            query::prepare(&mut z);
         }
         names.push(z.nodes.iter().map(|n| n.name.clone()).collect());
         zones.push(Arc::new(z));
@@ -564,17 +562,8 @@ fn bind_and_clusterdns_agree() {
 
 /// A query packet: RD set, optional OPT (payload, DO).
 fn packet(id: u16, qname: &[u8], qtype: u16, edns: Option<(u16, bool)>) -> Vec<u8> {
-    let mut p = id.to_be_bytes().to_vec();
-    p.extend_from_slice(&[0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, edns.is_some() as u8]);
-    p.extend_from_slice(qname);
-    p.extend_from_slice(&qtype.to_be_bytes());
-    p.extend_from_slice(&1u16.to_be_bytes());
-    if let Some((payload, dnssec_ok)) = edns {
-        let p2 = payload.to_be_bytes();
-        let d = if dnssec_ok { 0x80 } else { 0 };
-        p.extend_from_slice(&[0, 0, 41, p2[0], p2[1], 0, 0, d, 0, 0, 0]);
-    }
-    p
+    let opt = edns.map(|(payload, dnssec_ok)| opt_rr(payload, dnssec_ok));
+    query_packet(id, RD, qname, qtype, opt.as_ref().map(|o| &o[..]))
 }
 
 /// Flips the case of letters in a wire name at random.
@@ -622,6 +611,7 @@ fn fast_and_general_paths_agree() {
         Some((4096, true)),
         Some((512, false)),
     ];
+    let peer: std::net::SocketAddr = "127.0.0.1:5300".parse().expect("address");
     let mut seed = 7u64;
     let mut fast_taken = [0usize; 4];
     let mut compared = 0usize;
@@ -636,11 +626,10 @@ fn fast_and_general_paths_agree() {
                         let qname = random_case(name.wire(), &mut seed);
                         let id = (seed >> 17) as u16;
                         let pkt = packet(id, &qname, t, edns);
-                        let fast = Options { use_fast: true };
-                        let slow = Options { use_fast: false };
-                        let na = answer::respond(&set, &pkt, &mut a, transport, fast)
+                        let ctx = RequestCtx { peer, transport };
+                        let na = query::respond(&set, &pkt, &mut a, &ctx)
                             .expect("a query gets an answer");
-                        let nb = answer::respond(&set, &pkt, &mut b, transport, slow)
+                        let nb = query::respond_general(&set, &pkt, &mut b, &ctx)
                             .expect("a query gets an answer");
                         assert_eq!(
                             &a[..na],
@@ -656,7 +645,7 @@ fn fast_and_general_paths_agree() {
                             (Transport::Udp, None) => 512,
                         };
                         if let Some(z) = set.find(&qname) {
-                            if let Some(nc) = answer::fast_answer(z, &q, &mut c, limit) {
+                            if let Some(nc) = query::fast_answer(z, &q, &mut c, limit) {
                                 assert_eq!(&c[..nc], &b[..nb], "fast_answer for {name} type {t}");
                                 if let Some(i) = [A, AAAA, PTR, TXT].iter().position(|&x| x == t) {
                                     fast_taken[i] += 1;

@@ -1,6 +1,6 @@
 //! Test harness shared by the integration tests: starts the real `clusterdns` binary on a free
-//! loopback port, collects its log, kills it on drop, and queries it with `dig`.
-#![allow(dead_code)]
+//! loopback port, collects its log, kills it on drop, and queries it with `dig` or with packets
+//! built by `query_packet`.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 pub struct Server {
     child: Child,
     pub port: u16,
-    log: Arc<Mutex<String>>,
+    pub log: Arc<Mutex<String>>,
 }
 
 impl Server {
@@ -278,4 +278,41 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// Header flags of a query with RD set.
+pub const RD: u16 = 0x0100;
+
+/// A dotted name (`a.b.c`, trailing dot optional) in wire form.
+pub fn wire_name(name: &str) -> Vec<u8> {
+    let mut w = Vec::with_capacity(name.len() + 2);
+    for label in name.trim_end_matches('.').split('.') {
+        w.push(label.len() as u8);
+        w.extend_from_slice(label.as_bytes());
+    }
+    w.push(0);
+    w
+}
+
+/// An OPT record advertising `payload`, with the DO bit if `dnssec_ok`.
+pub fn opt_rr(payload: u16, dnssec_ok: bool) -> [u8; 11] {
+    let p = payload.to_be_bytes();
+    let d = if dnssec_ok { 0x80 } else { 0 };
+    [0, 0, 41, p[0], p[1], 0, 0, d, 0, 0, 0]
+}
+
+/// A query packet: ID, header flags word, one question (`qname` in wire form, class IN), and
+/// an optional OPT record (as `opt_rr` gives) in the additional section.
+pub fn query_packet(id: u16, flags: u16, qname: &[u8], qtype: u16, opt: Option<&[u8]>) -> Vec<u8> {
+    let mut p = Vec::with_capacity(12 + qname.len() + 4 + opt.map_or(0, <[u8]>::len));
+    p.extend_from_slice(&id.to_be_bytes());
+    p.extend_from_slice(&flags.to_be_bytes());
+    p.extend_from_slice(&[0, 1, 0, 0, 0, 0, 0, opt.is_some() as u8]);
+    p.extend_from_slice(qname);
+    p.extend_from_slice(&qtype.to_be_bytes());
+    p.extend_from_slice(&1u16.to_be_bytes());
+    if let Some(o) = opt {
+        p.extend_from_slice(o);
+    }
+    p
 }

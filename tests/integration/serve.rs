@@ -2,8 +2,7 @@
 //! over UDP and TCP, truncation and TCP retry, protocol errors, malformed input, and startup
 //! failures.
 
-mod common;
-use common::*;
+use crate::harness::*;
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, UdpSocket};
@@ -51,6 +50,30 @@ fn example_cluster_forward_and_reverse() {
     }
 }
 
+#[test]
+fn sigterm_stops_every_task_and_exits_cleanly() {
+    let dir = TempDir::with_example_zones("stop");
+    let s = Server::start(dir.path(), &[]);
+    s.wait_log("watching", Duration::from_secs(10));
+    // An open TCP connection must not hold the shutdown up.
+    let _idle = tcp_connect(s.port);
+    assert_eq!(s.dig(&["lhslave01.lihui.hadoop", "A"]).status, "NOERROR");
+    let log = s.log.clone();
+    let status = s.stop();
+    assert!(status.success(), "exit status {status:?}");
+    // The log reader may lag the exit a little.
+    let t0 = Instant::now();
+    let read = || log.lock().map(|l| l.clone()).unwrap_or_default();
+    while !read().contains("stopped") && t0.elapsed() < Duration::from_secs(2) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let log = read();
+    assert!(
+        log.contains("shutting down") && log.contains("stopped"),
+        "{log}"
+    );
+}
+
 /// A zone with an RRset too large for a UDP response.
 fn zones_with_big_rrset(tag: &str) -> TempDir {
     let dir = TempDir::with_example_zones(tag);
@@ -95,20 +118,7 @@ fn large_rrset_truncates_over_udp_and_retries_over_tcp() {
 
 /// A query packet for `name` (dotted), with flags word, qdcount and optional OPT.
 fn raw_query(id: u16, flags: u16, name: &str, qtype: u16, opt: Option<&[u8]>) -> Vec<u8> {
-    let mut p = id.to_be_bytes().to_vec();
-    p.extend_from_slice(&flags.to_be_bytes());
-    p.extend_from_slice(&[0, 1, 0, 0, 0, 0, 0, opt.is_some() as u8]);
-    for label in name.trim_end_matches('.').split('.') {
-        p.push(label.len() as u8);
-        p.extend_from_slice(label.as_bytes());
-    }
-    p.push(0);
-    p.extend_from_slice(&qtype.to_be_bytes());
-    p.extend_from_slice(&1u16.to_be_bytes());
-    if let Some(o) = opt {
-        p.extend_from_slice(o);
-    }
-    p
+    query_packet(id, flags, &wire_name(name), qtype, opt)
 }
 
 fn udp_client() -> UdpSocket {
@@ -199,7 +209,7 @@ fn protocol_errors() {
         0x0100,
         "LhSlAvE01.LiHuI.HaDoOp",
         1,
-        Some(&[0, 0, 41, 4, 208, 0, 0, 0, 0, 0, 0]),
+        Some(&opt_rr(1232, false)),
     );
     for r in [udp_ask(s.port, &mixed), tcp_ask(s.port, &mixed)] {
         let r = r.expect("answer");

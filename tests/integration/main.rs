@@ -1,0 +1,11 @@
+//! The integration tests, one binary: `harness` starts the real server (killed on drop), queries
+//! it with `dig` or hand-built packets; one module per area.
+//!
+//! Run one area with a filter, e.g. `cargo test --test integration reload::`.
+
+mod harness;
+
+mod corpus;
+mod differential;
+mod reload;
+mod serve;
