@@ -21,12 +21,12 @@ use crate::zone::Zone;
 /// Largest UDP response we send whatever the client offers (BIND 9.18, NSD, Knot default).
 pub const MAX_UDP: usize = 1232;
 /// UDP size without EDNS.
-pub const MIN_UDP: usize = 512;
+pub(crate) const MIN_UDP: usize = 512;
 /// The payload size we advertise in OPT.
-pub const OUR_PAYLOAD: u16 = 1232;
+pub(crate) const OUR_PAYLOAD: u16 = 1232;
 /// Most CNAMEs followed for one query: BIND 9.18 restarts a query at most 11 times and answers
 /// SERVFAIL (with the chain so far) when the 12th CNAME would need following.
-pub const MAX_RESTARTS: usize = 11;
+pub(crate) const MAX_RESTARTS: usize = 11;
 const CLASS_IN: u16 = 1;
 
 /// How the query came: the transport decides the size limit.

@@ -64,12 +64,12 @@ impl Default for ReloadOptions {
 
 /// Which files one reload must read.
 #[derive(Debug, Clone, Default)]
-pub struct Request {
+pub(super) struct Request {
     /// Re-read every zone, whatever the stamps say (SIGHUP).
-    pub force: bool,
+    pub(super) force: bool,
     /// Files named by file events (as `watch_key`s): re-read the zones that use them even if
     /// their stamps look unchanged.
-    pub dirty: BTreeSet<PathBuf>,
+    pub(super) dirty: BTreeSet<PathBuf>,
 }
 
 /// Owns the zone directory's state; the only writer of the store.
@@ -90,12 +90,12 @@ impl Reloader {
         }
     }
 
-    pub fn dir(&self) -> &Path {
+    pub(super) fn dir(&self) -> &Path {
         &self.dir
     }
 
     /// The `watch_key` of every file the zones were read from.
-    pub fn watch_keys(&self) -> BTreeSet<PathBuf> {
+    pub(super) fn watch_keys(&self) -> BTreeSet<PathBuf> {
         self.entries
             .values()
             .flat_map(|e| e.files.iter().map(|f| f.key.clone()))
@@ -110,7 +110,7 @@ impl Reloader {
 
     /// Rescans the directory; re-reads the zones `req` asks for and those whose files' stamps
     /// changed; publishes a complete new set if anything served changed.
-    pub fn reload_with(&mut self, req: &Request) -> std::io::Result<Report> {
+    pub(super) fn reload_with(&mut self, req: &Request) -> std::io::Result<Report> {
         let t0 = Instant::now();
         let files = loader::zone_files(&self.dir)?;
         let listed: BTreeSet<&PathBuf> = files.iter().collect();

@@ -48,7 +48,7 @@ pub struct Report {
 
 /// Logs what one reload did: each rejected zone and its errors (`path:line: message`) at error
 /// level, then one line for the whole reload. Logs nothing when nothing changed or failed.
-pub fn log_reload(r: &Report, trigger: &str) {
+pub(super) fn log_reload(r: &Report, trigger: &str) {
     log_errors(r);
     if r.changes.is_empty() && r.recovered.is_empty() {
         return;
@@ -57,7 +57,7 @@ pub fn log_reload(r: &Report, trigger: &str) {
 }
 
 /// Logs each zone that failed to load, then each of its errors as `path:line: message`.
-pub fn log_errors(r: &Report) {
+fn log_errors(r: &Report) {
     for e in &r.errors {
         let kept = r.changes.iter().find_map(|c| match c {
             Change::Failed {

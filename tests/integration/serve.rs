@@ -467,3 +467,22 @@ fn serve_fails_clearly_without_a_loadable_zone() {
         "the log names the file:\n{err}"
     );
 }
+
+#[test]
+fn serve_rejects_options_it_would_ignore() {
+    let dir = TempDir::with_example_zones("badopts");
+    let zones = dir.path().to_str().expect("utf-8 path");
+    // `run_serve` passes --no-watch: polling as well is a contradiction, not a silent no-op.
+    let (status, err) = run_serve(&["--zones", zones, "--poll-interval", "1"]);
+    assert_eq!(status, Some(false), "serve must exit non-zero:\n{err}");
+    assert!(
+        err.contains("--poll-interval") && err.contains("--no-watch"),
+        "{err}"
+    );
+    let (status, err) = run_serve(&["--zones", zones, "--tcp-idle-timeout", "0"]);
+    assert_eq!(status, Some(false), "serve must exit non-zero:\n{err}");
+    assert!(
+        err.contains("--tcp-idle-timeout must be at least 1"),
+        "{err}"
+    );
+}
