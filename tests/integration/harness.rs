@@ -24,15 +24,10 @@ impl Server {
 
     /// Like `start`, but returns the log when the server exits or never binds.
     pub fn try_start(zones: &Path, extra: &[&str]) -> Result<Server, String> {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_clusterdns"))
-            .args(["--log", "info", "serve", "--zones"])
+        let mut child = clusterdns(&["--log", "info", "serve", "--zones"])
             .arg(zones)
             .args(["--listen", "127.0.0.1:0", "--threads", "2"])
             .args(extra)
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
             .spawn()
             .expect("failed to spawn clusterdns");
         let stderr = child.stderr.take().expect("stderr piped");
@@ -122,6 +117,17 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The `clusterdns` binary with `args`, no colour, stderr piped (the log), no stdin or stdout.
+pub fn clusterdns(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_clusterdns"));
+    c.args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    c
 }
 
 /// Sends a signal with the `kill` command (no libc in tests).

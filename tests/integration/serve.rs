@@ -6,7 +6,6 @@ use crate::harness::*;
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, UdpSocket};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 #[test]
@@ -393,14 +392,9 @@ fn malformed_input_never_breaks_the_server() {
 
 /// Runs `clusterdns serve ARGS` and returns (exit success, stderr), killing it after 20 s.
 fn run_serve(args: &[&str]) -> (Option<bool>, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_clusterdns"))
-        .arg("serve")
+    let mut child = clusterdns(&["serve"])
         .args(args)
         .args(["--no-watch", "--threads", "1"])
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
         .spawn()
         .expect("spawn clusterdns");
     let t0 = Instant::now();
@@ -437,13 +431,12 @@ fn serve_fails_clearly_when_the_port_is_taken() {
 
 #[test]
 fn serve_fails_clearly_without_a_loadable_zone() {
+    let serve_dir = |d: &TempDir| {
+        let zones = d.path().to_str().expect("utf-8 path");
+        run_serve(&["--zones", zones, "--listen", "127.0.0.1:0"])
+    };
     let empty = TempDir::new("nozones");
-    let (status, err) = run_serve(&[
-        "--zones",
-        empty.path().to_str().expect("utf-8 path"),
-        "--listen",
-        "127.0.0.1:0",
-    ]);
+    let (status, err) = serve_dir(&empty);
     assert_eq!(status, Some(false), "serve must exit non-zero:\n{err}");
     assert!(err.contains("no zone can be served"), "{err}");
     assert!(err.contains("no NAME.zone files"), "{err}");
@@ -454,12 +447,7 @@ fn serve_fails_clearly_without_a_loadable_zone() {
         "$TTL 60\n@ NS ns\nx CNAME y\nx A 1.2.3.4\n",
     )
     .expect("write zone");
-    let (status, err) = run_serve(&[
-        "--zones",
-        broken.path().to_str().expect("utf-8 path"),
-        "--listen",
-        "127.0.0.1:0",
-    ]);
+    let (status, err) = serve_dir(&broken);
     assert_eq!(status, Some(false), "serve must exit non-zero:\n{err}");
     assert!(err.contains("no zone can be served"), "{err}");
     assert!(

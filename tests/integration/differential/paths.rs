@@ -1,0 +1,117 @@
+//! The fast path against the general path: every name of the fixture zones, many types, EDNS
+//! variants and both transports, answered by `query::respond` (pre-encoded answers on) and
+//! `query::respond_general` (off) must be byte-identical; `query::fast_answer` is checked on
+//! its own too.
+
+use clusterdns::query::{self, RequestCtx, Transport};
+
+use super::load_set;
+use crate::harness::{opt_rr, query_packet, RD};
+
+/// A query packet: RD set, optional OPT (payload, DO).
+fn packet(id: u16, qname: &[u8], qtype: u16, edns: Option<(u16, bool)>) -> Vec<u8> {
+    let opt = edns.map(|(payload, dnssec_ok)| opt_rr(payload, dnssec_ok));
+    query_packet(id, RD, qname, qtype, opt.as_ref().map(|o| &o[..]))
+}
+
+/// Flips the case of letters in a wire name at random.
+fn random_case(wire: &[u8], seed: &mut u64) -> Vec<u8> {
+    let mut out = wire.to_vec();
+    let mut i = 0;
+    while i < out.len() && out[i] != 0 {
+        let l = out[i] as usize;
+        for b in &mut out[i + 1..i + 1 + l] {
+            *seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            if (*seed >> 40) & 1 == 1 {
+                *b = b.to_ascii_uppercase();
+            }
+        }
+        i += 1 + l;
+    }
+    out
+}
+
+#[test]
+fn fast_and_general_paths_agree() {
+    const A: u16 = 1;
+    const PTR: u16 = 12;
+    const TXT: u16 = 16;
+    const AAAA: u16 = 28;
+    let (set, names) = load_set(true);
+    // preencode must have produced blobs for answers with compressible names (PTR); A, AAAA
+    // and TXT are context-free and answered from the stored RDATA (checked by `fast_taken`).
+    let blobs = set
+        .zones()
+        .iter()
+        .flat_map(|z| z.nodes.iter())
+        .filter_map(|n| n.rrset(PTR))
+        .filter(|s| s.fast.is_some())
+        .count();
+    assert!(blobs > 0, "no pre-encoded answers for PTR");
+    let types = [
+        A, 2, 5, 6, 12, 13, 15, 16, 28, 33, 43, 44, 99, 255, 257, 4242,
+    ];
+    let edns_variants = [
+        None,
+        Some((1232, false)),
+        Some((4096, true)),
+        Some((512, false)),
+    ];
+    let peer: std::net::SocketAddr = "127.0.0.1:5300".parse().expect("address");
+    let mut seed = 7u64;
+    let mut fast_taken = [0usize; 4];
+    let mut compared = 0usize;
+    let mut a = vec![0u8; 65535];
+    let mut b = vec![0u8; 65535];
+    let mut c = vec![0u8; 65535];
+    for zone_names in &names {
+        for name in zone_names {
+            for &t in &types {
+                for &edns in edns_variants.iter() {
+                    for transport in [Transport::Udp, Transport::Tcp] {
+                        let qname = random_case(name.wire(), &mut seed);
+                        let id = (seed >> 17) as u16;
+                        let pkt = packet(id, &qname, t, edns);
+                        let ctx = RequestCtx { peer, transport };
+                        let na = query::respond(&set, &pkt, &mut a, &ctx)
+                            .expect("a query gets an answer");
+                        let nb = query::respond_general(&set, &pkt, &mut b, &ctx)
+                            .expect("a query gets an answer");
+                        assert_eq!(
+                            &a[..na],
+                            &b[..nb],
+                            "fast and general paths differ for {name} type {t} edns {edns:?} {transport:?}"
+                        );
+                        compared += 1;
+                        // Is the fast path really what answered?
+                        let q = clusterdns::dns::wire::parse_query(&pkt).expect("valid query");
+                        let limit = match (transport, edns) {
+                            (Transport::Tcp, _) => 65535,
+                            (Transport::Udp, Some((p, _))) => (p as usize).clamp(512, 1232),
+                            (Transport::Udp, None) => 512,
+                        };
+                        if let Some(z) = set.find(&qname) {
+                            if let Some(nc) = query::fast_answer(z, &q, &mut c, limit) {
+                                assert_eq!(&c[..nc], &b[..nb], "fast_answer for {name} type {t}");
+                                if let Some(i) = [A, AAAA, PTR, TXT].iter().position(|&x| x == t) {
+                                    fast_taken[i] += 1;
+                                }
+                                let m = hickory_proto::op::Message::from_vec(&c[..nc])
+                                    .unwrap_or_else(|e| panic!("{name} {t}: {e}"));
+                                assert!(!m.answers.is_empty(), "{name} {t}: empty fast answer");
+                                assert_eq!(m.edns.is_some(), edns.is_some());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    println!("compared {compared} responses; fast path taken (A, AAAA, PTR, TXT): {fast_taken:?}");
+    assert!(
+        fast_taken.iter().all(|&n| n > 0),
+        "fast path never taken for some type: {fast_taken:?}"
+    );
+}
