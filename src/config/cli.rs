@@ -36,7 +36,7 @@ pub enum Command {
 /// file can tell an option the user gave from one left out); help shows them.
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
-    /// Directory of zone files; each NAME.zone serves the zone NAME. [default: zones]
+    /// Directory of zone files; each NAME.zone serves the zone NAME [default: zones]
     #[arg(long)]
     pub zones: Option<PathBuf>,
     /// Address to listen on, UDP and TCP (repeatable). Default: 0.0.0.0:53 and [::]:53.
@@ -54,13 +54,13 @@ pub struct ServeArgs {
     /// Bump the served SOA serial (YYYYMMDDnn) when a zone's content changes but its serial did not.
     #[arg(long)]
     pub auto_serial: bool,
-    /// Debounce for file-change events, in milliseconds. [default: 20]
+    /// Debounce for file-change events, in milliseconds [default: 20]
     #[arg(long, value_name = "MS")]
     pub debounce_ms: Option<u64>,
-    /// Most TCP connections served at once. [default: 1024]
+    /// Most TCP connections served at once [default: 1024]
     #[arg(long)]
     pub tcp_clients: Option<usize>,
-    /// Close a TCP connection idle for this many seconds. [default: 10]
+    /// Close a TCP connection idle for this many seconds [default: 10]
     #[arg(long)]
     pub tcp_idle_timeout: Option<u64>,
 }
