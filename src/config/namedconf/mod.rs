@@ -3,6 +3,7 @@
 
 mod grammar;
 mod lexer;
+mod lists;
 mod model;
 mod resolve;
 
