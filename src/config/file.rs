@@ -350,13 +350,25 @@ pub fn read_config_file(path: &Path) -> Result<FileConfig, ConfigError> {
 /// Parses `text` as the config file `path` (named in errors).
 pub fn parse_config(text: &str, path: &Path) -> Result<FileConfig, ConfigError> {
     toml::from_str(text).map_err(|e| {
-        let line = e.span().map_or(1, |span| line_of(text, span.start));
+        let line = e.span().map_or(1, |span| {
+            line_of(text, value_offset(text, span, e.message()))
+        });
         ConfigError::Parse {
             path: path.to_path_buf(),
             line,
             message: e.message().trim().to_string(),
         }
     })
+}
+
+/// Where in `span` the error lies: toml gives a whole array's span when one of its strings
+/// is bad, so look there for the quoted value the message names.
+fn value_offset(text: &str, span: std::ops::Range<usize>, message: &str) -> usize {
+    let quoted = message.split('"').nth(1).filter(|v| !v.is_empty());
+    let within = text.get(span.clone()).unwrap_or("");
+    quoted
+        .and_then(|v| within.find(&format!("\"{v}\"")))
+        .map_or(span.start, |at| span.start + at)
 }
 
 /// The 1-based line holding byte `offset` of `text`.
