@@ -84,13 +84,15 @@ pub fn import(conf: &NamedConf) -> Imported {
         let kind = match zone.kind {
             ZoneKind::Primary => ZoneType::Primary,
             ZoneKind::Secondary => ZoneType::Secondary,
-            _ => {
+            ZoneKind::Forward => {
                 notes.push(format!(
-                    "{}: zone \"{}\" of type {:?} not served",
-                    zone.location, zone.name, zone.kind
+                    "{}: forward zone \"{}\" not served",
+                    zone.location, zone.name
                 ));
                 continue;
             }
+            // The reader warned about these already.
+            ZoneKind::Hint | ZoneKind::Other(_) => continue,
         };
         if zone.class != "IN" {
             notes.push(format!(
@@ -203,10 +205,28 @@ fn entries(list: &[AddressMatch], what: &str, notes: &mut Vec<String>) -> Vec<Ma
 }
 
 /// An address match list flattened into TOML entries: nested lists and acls that are not
-/// negated are spliced in; a negated nested list has no TOML form and is dropped with a note.
+/// negated are spliced in; a negated one becomes its elements negated when none of them is
+/// negated itself (the first match decides, so `!{ a; b; }` is `!a; !b;`). Any other
+/// negated list has no TOML form: the list ends before it, with a note (narrower than BIND's,
+/// never wider).
 fn flatten(list: &[AddressMatch], what: &str, notes: &mut Vec<String>) -> Vec<MatchEntry> {
     let mut out = Vec::new();
     for m in list {
+        if let (true, MatchElement::Nested { acl, list }) = (m.negated, &m.element) {
+            let inner = flatten(list, what, notes);
+            if inner.iter().any(|e| e.negated) {
+                let name = acl
+                    .as_deref()
+                    .map_or_else(|| "{ ... }".to_string(), |n| format!("acl {n}"));
+                notes.push(format!("{what}: negated list !{name} has no TOML form: the list ends before it (check it)"));
+                break;
+            }
+            out.extend(inner.into_iter().map(|e| MatchEntry {
+                negated: true,
+                kind: e.kind,
+            }));
+            continue;
+        }
         let kind = match &m.element {
             MatchElement::Prefix(addr, len) => MatchKind::Prefix(*addr, *len),
             MatchElement::Key(name) => MatchKind::Key(name.clone()),
@@ -214,21 +234,13 @@ fn flatten(list: &[AddressMatch], what: &str, notes: &mut Vec<String>) -> Vec<Ma
             MatchElement::None => MatchKind::None,
             MatchElement::Localhost => MatchKind::Localhost,
             MatchElement::Localnets => MatchKind::Localnets,
-            MatchElement::Nested { acl, list } if !m.negated => {
+            MatchElement::Nested { acl, list } => {
                 let inner = match acl {
                     Some(name) => format!("{what} (acl {name})"),
                     None => what.to_string(),
                 };
-                out.extend(flatten(list, &inner, notes));
-                continue;
-            }
-            MatchElement::Nested { acl, .. } => {
-                let name = acl
-                    .as_deref()
-                    .map_or_else(|| "{ ... }".to_string(), |n| format!("acl {n}"));
-                notes.push(format!(
-                    "{what}: negated list !{name} has no TOML form: dropped, check the list"
-                ));
+                let entries = flatten(list, &inner, notes);
+                out.extend(entries);
                 continue;
             }
         };

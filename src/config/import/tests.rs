@@ -30,10 +30,13 @@ const NAMED_CONF: &str = r#"options {
 	allow-transfer { none; };
 };
 logging { channel default_debug { file "data/named.run"; severity dynamic; }; };
-acl cluster { 192.168.1.0/24; !{ 192.168.1.66; }; };
+acl cluster { !{ 192.168.1.66; 192.168.1.67; }; 192.168.1.0/24; };
+acl odd { 10.0.0.1; !{ !10.0.0.2; }; 10.0.0.0/8; };
 zone "." IN { type hint; file "named.ca"; };
 zone "lihui.hadoop" IN { type master; file "lihui.hadoop.zone"; allow-update { none; }; };
 zone "1.168.192.in-addr.arpa" IN { type master; file "1.168.192.in-addr.zone"; allow-transfer { cluster; }; };
+zone "odd.hadoop" IN { type master; file "odd.zone"; allow-transfer { odd; }; };
+zone "." IN { type forward; forwarders { 192.0.2.53; }; };
 zone "backup.hadoop" IN { type slave; masters { 192.168.1.2 key xfer; }; file "slaves/backup.zone"; };
 key "xfer" { algorithm hmac-sha256; secret "c2VjcmV0"; };
 "#;
@@ -62,7 +65,12 @@ fn tutorial_imports_and_the_toml_reads_back() {
     let names: Vec<&str> = c.zones.iter().map(|z| z.name.as_str()).collect();
     assert_eq!(
         names,
-        ["lihui.hadoop", "1.168.192.in-addr.arpa", "backup.hadoop"]
+        [
+            "lihui.hadoop",
+            "1.168.192.in-addr.arpa",
+            "odd.hadoop",
+            "backup.hadoop"
+        ]
     );
     let rev = &c.zones[1];
     assert_eq!(
@@ -75,7 +83,19 @@ fn tutorial_imports_and_the_toml_reads_back() {
         .flatten()
         .map(ToString::to_string)
         .collect();
-    assert_eq!(transfer, ["192.168.1.0/24"]);
+    // A negated list of plain elements is those elements negated.
+    assert_eq!(
+        transfer,
+        ["!192.168.1.66", "!192.168.1.67", "192.168.1.0/24"]
+    );
+    // One that has no TOML form cuts the list there: narrower, never wider.
+    let odd: Vec<String> = c.zones[2]
+        .allow_transfer
+        .iter()
+        .flatten()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(odd, ["10.0.0.1"]);
     // The options' allow-transfer applies to zones without their own.
     assert_eq!(
         c.zones[0].allow_transfer,
@@ -84,16 +104,17 @@ fn tutorial_imports_and_the_toml_reads_back() {
             kind: MatchKind::None
         }])
     );
-    assert_eq!(c.zones[2].kind, ZoneType::Secondary);
-    assert_eq!(c.zones[2].primaries[0].to_string(), "192.168.1.2 key xfer");
+    assert_eq!(c.zones[3].kind, ZoneType::Secondary);
+    assert_eq!(c.zones[3].primaries[0].to_string(), "192.168.1.2 key xfer");
     assert_eq!(c.keys[0].name, "xfer");
 
     // The comments say what was skipped, with path:line.
     for needle in [
         "#   /etc/named.conf:6: option 'dnssec-enable' skipped",
         "#   /etc/named.conf:9: 'logging' statement skipped",
-        "#   /etc/named.conf:11: hint zone '.' skipped",
-        "negated list !{ ... } has no TOML form",
+        "#   /etc/named.conf:12: hint zone '.' skipped",
+        "#   /etc/named.conf:16: forward zone \".\" not served",
+        "zone \"odd.hadoop\" allow-transfer (acl odd): negated list !{ ... } has no TOML form",
         "no forwarders",
     ] {
         assert!(text.contains(needle), "{needle:?} missing from:\n{text}");
