@@ -246,30 +246,36 @@ impl Grammar<'_> {
             });
             return;
         }
-        let path = self.resolve(&stmt.loc, &name);
         if has_wildcard(&name) {
-            for path in glob(&path) {
+            for path in glob(&self.resolve(&stmt.loc, &name, &mut None)) {
                 into.extend(self.parse_file(&path, Some(&stmt.loc), depth + 1));
             }
             return;
         }
-        into.extend(self.parse_file(&path, Some(&stmt.loc), depth + 1));
+        let mut text = None;
+        let path = self.resolve(&stmt.loc, &name, &mut text);
+        into.extend(match text {
+            Some(text) => self.parse_text(&text, &path, depth + 1),
+            None => self.parse_file(&path, Some(&stmt.loc), depth + 1),
+        });
     }
 
     /// An included file's path: absolute as written; relative, the including file's directory
     /// if it holds the file, else the caller's base directory (BIND's working directory).
-    fn resolve(&self, loc: &Loc, name: &str) -> PathBuf {
+    /// When the file beside the including one was read to find out, `text` gets its content.
+    fn resolve(&self, loc: &Loc, name: &str, text: &mut Option<String>) -> PathBuf {
         let path = Path::new(name);
         if path.is_absolute() {
             return path.to_path_buf();
         }
         if let Some(dir) = loc.path.parent() {
             let beside = dir.join(path);
-            let found = match has_wildcard(name) {
-                true => !glob(&beside).is_empty(),
-                false => (self.read)(&beside).is_ok(),
-            };
-            if found {
+            if has_wildcard(name) {
+                if !glob(&beside).is_empty() {
+                    return beside;
+                }
+            } else if let Ok(content) = (self.read)(&beside) {
+                *text = Some(content);
                 return beside;
             }
         }
