@@ -4,6 +4,9 @@
 //! `NetConfig`), never what clap or a file parser produced.
 
 pub mod cli;
+pub mod file;
+pub mod import;
+pub mod namedconf;
 mod serve;
 
 pub use serve::{ConfigError, NetConfig, ServeConfig, ServeOptions, SourceConfig, Watch};
