@@ -57,7 +57,16 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         let _ = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());
     }
     let sockets = crate::net::bind_all(&cfg.net)?;
-    rt.block_on(run(cfg, store, reloader, sockets))
+    if let Some(user) = &cfg.service.user {
+        crate::service::user::drop_to(user)?;
+    }
+    rt.block_on(run(
+        cfg,
+        store,
+        reloader,
+        sockets,
+        (report.zones, report.records),
+    ))
 }
 
 async fn run(
@@ -65,6 +74,7 @@ async fn run(
     store: Arc<Store>,
     reloader: Reloader,
     sockets: Vec<crate::net::Bound>,
+    (zones, records): (usize, usize),
 ) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     let watcher = crate::source::watch::spawn(reloader, &cfg.source, shutdown.clone())?;
@@ -72,10 +82,12 @@ async fn run(
         let shutdown = shutdown.clone();
         tokio::spawn(async move { crate::net::serve(sockets, store, &cfg.net, shutdown).await })
     };
+    crate::service::notify::ready(zones, records);
     tokio::select! {
         _ = wait_for_signal() => tracing::info!("shutting down"),
         _ = shutdown.cancelled() => {}
     }
+    crate::service::notify::stopping();
     shutdown.cancel();
     let served = server.await;
     let _ = tokio::time::timeout(WATCH_DRAIN, watcher).await;

@@ -11,6 +11,7 @@ pub mod dns;
 pub mod logging;
 pub mod net;
 pub mod query;
+pub mod service;
 pub mod source;
 pub mod store;
 pub mod zone;

@@ -6,4 +6,6 @@
 pub mod cli;
 mod serve;
 
-pub use serve::{ConfigError, NetConfig, ServeConfig, ServeOptions, SourceConfig, Watch};
+pub use serve::{
+    ConfigError, NetConfig, ServeConfig, ServeOptions, ServiceConfig, SourceConfig, Watch,
+};

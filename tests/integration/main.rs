@@ -7,5 +7,6 @@ mod harness;
 
 mod corpus;
 mod differential;
+mod ops;
 mod reload;
 mod serve;
