@@ -9,6 +9,7 @@ pub mod check;
 pub mod config;
 pub mod dns;
 pub mod logging;
+pub mod metrics;
 pub mod net;
 pub mod query;
 pub mod service;

@@ -7,6 +7,7 @@ mod harness;
 
 mod corpus;
 mod differential;
+mod metrics;
 mod ops;
 mod reload;
 mod serve;
