@@ -7,6 +7,7 @@ mod harness;
 
 mod corpus;
 mod differential;
+mod docs;
 mod metrics;
 mod ops;
 mod reload;

@@ -116,6 +116,7 @@ fn metrics_follow_queries_and_reloads() {
         ) >= 1.0,
         "{t1}"
     );
+    dashboard_names_exist(&t1);
     s.wait_log(
         "lhslave01.lihui.hadoop. A NOERROR qr,aa,rd",
         Duration::from_secs(5),
@@ -141,4 +142,27 @@ fn metrics_follow_queries_and_reloads() {
     assert_eq!(value(&t3, SERIAL), 2024010102.0, "{t3}");
     assert!(value(&t3, LAST_ERR) > 1.7e9, "{t3}");
     assert_eq!(value(&t3, GOOD), good0 + 1.0, "{t3}");
+}
+
+/// Every metric the Grafana dashboard queries is one the server exports.
+fn dashboard_names_exist(scrape: &str) {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib/grafana/clusterdns.json");
+    let text = std::fs::read_to_string(path).expect("read the dashboard");
+    let dash: serde_json::Value = serde_json::from_str(&text).expect("dashboard is JSON");
+    assert_eq!(dash["uid"], "clusterdns");
+    let mut seen = 0;
+    for part in text.split("clusterdns_").skip(1) {
+        let name: String = part
+            .chars()
+            .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+            .collect();
+        let name = format!("clusterdns_{name}");
+        assert!(
+            scrape.lines().any(|l| l.starts_with(&name)),
+            "the dashboard queries {name}, which /metrics does not export"
+        );
+        seen += 1;
+    }
+    assert!(seen >= 8, "{seen}");
 }
