@@ -8,6 +8,7 @@ mod harness;
 mod corpus;
 mod differential;
 mod docs;
+mod glibc;
 mod metrics;
 mod ops;
 mod reload;
