@@ -22,15 +22,15 @@ pub(super) struct Scrape(pub(super) Arc<Metrics>);
 type PerProto = [(Vec<u64>, u64); 2];
 
 /// Sums of every shard's counters.
-struct Sums {
+pub(super) struct Sums {
     /// [proto udp/tcp][family][type]
-    requests: [[[u64; NTYPES]; 2]; 2],
+    pub(super) requests: [[[u64; NTYPES]; 2]; 2],
     /// (zone label, [rcode])
-    responses: Vec<(String, [u64; RCODES.len()])>,
+    pub(super) responses: Vec<(String, [u64; RCODES.len()])>,
     /// [proto] (buckets, sum)
     request_size: PerProto,
     response_size: PerProto,
-    duration: PerProto,
+    pub(super) duration: PerProto,
 }
 
 fn add_hist<const N: usize>(into: &mut (Vec<u64>, u64), h: &Hist<N>) {
@@ -42,7 +42,7 @@ fn add_hist<const N: usize>(into: &mut (Vec<u64>, u64), h: &Hist<N>) {
 }
 
 impl Metrics {
-    fn sums(&self) -> Sums {
+    pub(super) fn sums(&self) -> Sums {
         let shards: Vec<Arc<Shard>> = self
             .shards
             .lock()

@@ -221,3 +221,6 @@ impl Tap {
         s.observe(&s.duration, duration_bucket(mean), us, n as u64);
     }
 }
+
+#[cfg(test)]
+mod tests;
