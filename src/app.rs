@@ -28,9 +28,19 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
             ..ReloadOptions::default()
         },
     );
+    let metrics = cfg
+        .service
+        .metrics
+        .is_some()
+        .then(|| crate::metrics::Metrics::new(store.clone()));
     let report = reloader
         .reload()
         .with_context(|| format!("failed to read zone directory {}", zones.display()))?;
+    if let Some(m) = &metrics {
+        // Reloads after the first load are counted.
+        let m = m.clone();
+        reloader.observe(Box::new(move |r| m.record_reload(r)));
+    }
     log_first_load(&report);
     crate::store::trim_memory();
     if report.zones == 0 {
@@ -57,7 +67,24 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         let _ = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());
     }
     let sockets = crate::net::bind_all(&cfg.net)?;
-    rt.block_on(run(cfg, store, reloader, sockets))
+    if let Some(user) = &cfg.service.user {
+        crate::service::user::drop_to(user)?;
+    }
+    let query_log = match cfg.service.query_log {
+        true => Some(
+            crate::metrics::querylog::QueryLog::start(
+                metrics
+                    .as_ref()
+                    .map_or_else(Default::default, |m| m.query_log_dropped()),
+            )
+            .context("failed to start the query log")?,
+        ),
+        false => None,
+    };
+    let taps = crate::metrics::Taps::new(metrics.clone(), query_log.as_ref());
+    drop(query_log);
+    let served = (report.zones, report.records);
+    rt.block_on(run(cfg, store, reloader, sockets, metrics, taps, served))
 }
 
 async fn run(
@@ -65,20 +92,36 @@ async fn run(
     store: Arc<Store>,
     reloader: Reloader,
     sockets: Vec<crate::net::Bound>,
+    metrics: Option<Arc<crate::metrics::Metrics>>,
+    taps: crate::metrics::Taps,
+    (zones, records): (usize, usize),
 ) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
+    let scraper = match (metrics, cfg.service.metrics) {
+        (Some(m), Some(addr)) => {
+            Some(crate::metrics::serve_metrics(addr, m, shutdown.clone()).await?)
+        }
+        _ => None,
+    };
     let watcher = crate::source::watch::spawn(reloader, &cfg.source, shutdown.clone())?;
     let server = {
         let shutdown = shutdown.clone();
-        tokio::spawn(async move { crate::net::serve(sockets, store, &cfg.net, shutdown).await })
+        tokio::spawn(
+            async move { crate::net::serve(sockets, store, &cfg.net, &taps, shutdown).await },
+        )
     };
+    crate::service::notify::ready(zones, records);
     tokio::select! {
         _ = wait_for_signal() => tracing::info!("shutting down"),
         _ = shutdown.cancelled() => {}
     }
+    crate::service::notify::stopping();
     shutdown.cancel();
     let served = server.await;
     let _ = tokio::time::timeout(WATCH_DRAIN, watcher).await;
+    if let Some(s) = scraper {
+        let _ = tokio::time::timeout(WATCH_DRAIN, s).await;
+    }
     match served {
         Ok(r) => r?,
         Err(e) => anyhow::bail!("the server task failed: {e}"),

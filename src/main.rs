@@ -13,7 +13,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    clusterdns::logging::init(&cli.log);
+    clusterdns::logging::init(&cli.log, cli.log_format);
     match run(cli) {
         Ok(code) => code,
         Err(e) => {

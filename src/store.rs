@@ -72,6 +72,12 @@ impl ZoneSet {
     /// The most specific zone containing `qname` (wire, any case).
     #[inline]
     pub fn find(&self, qname: &[u8]) -> Option<&Zone> {
+        self.find_index(qname).map(|i| &*self.zones[i as usize])
+    }
+
+    /// Like [`find`](Self::find), but the zone's index in [`zones`](Self::zones).
+    #[inline]
+    pub fn find_index(&self, qname: &[u8]) -> Option<u32> {
         if self.zones.len() <= LINEAR_MAX {
             return self.find_linear(qname);
         }
@@ -80,7 +86,7 @@ impl ZoneSet {
 
     /// A few zones (the usual cluster: a forward and a reverse zone or two): compare the
     /// query name's tail with each origin, longest origin first, without hashing.
-    fn find_linear(&self, qname: &[u8]) -> Option<&Zone> {
+    fn find_linear(&self, qname: &[u8]) -> Option<u32> {
         // Label starts of the query name, as a bitset over byte offsets.
         let mut starts = [0u64; 4];
         let mut pos = 0usize;
@@ -100,13 +106,13 @@ impl ZoneSet {
             if starts[at >> 6] & (1 << (at & 63)) != 0
                 && (qname[at..] == *o || qname[at..].eq_ignore_ascii_case(o))
             {
-                return Some(z);
+                return Some(i);
             }
         }
         None
     }
 
-    fn find_hashed(&self, qname: &[u8]) -> Option<&Zone> {
+    fn find_hashed(&self, qname: &[u8]) -> Option<u32> {
         let mut cur = qname;
         loop {
             if cur.len() <= self.max_origin_len {
@@ -116,7 +122,7 @@ impl ZoneSet {
                         .wire()
                         .eq_ignore_ascii_case(cur)
                 }) {
-                    return Some(&self.zones[i as usize]);
+                    return Some(i);
                 }
             }
             cur = name::parent(cur)?;

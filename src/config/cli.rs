@@ -20,6 +20,15 @@ pub struct Cli {
     /// Log filter (error, warn, info, debug, trace, or a tracing directive).
     #[arg(long, global = true, default_value = "info", env = "CLUSTERDNS_LOG")]
     pub log: String,
+    /// Log line format: text (colour only on a terminal) or json (one object per line).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "text",
+        env = "CLUSTERDNS_LOG_FORMAT"
+    )]
+    pub log_format: crate::logging::LogFormat,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -63,6 +72,15 @@ pub struct ServeArgs {
     /// Close a TCP connection idle for this many seconds [default: 10]
     #[arg(long)]
     pub tcp_idle_timeout: Option<u64>,
+    /// Started as root: become this user (and its group) once the sockets are bound.
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+    /// Serve Prometheus metrics at http://ADDR:PORT/metrics.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub metrics: Option<SocketAddr>,
+    /// Log one line per query (client, qname, qtype, rcode, flags, size, microseconds).
+    #[arg(long)]
+    pub query_log: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -91,6 +109,9 @@ impl ServeArgs {
             debounce_ms: self.debounce_ms,
             tcp_clients: self.tcp_clients,
             tcp_idle_timeout: self.tcp_idle_timeout,
+            user: self.user,
+            metrics: self.metrics,
+            query_log: self.query_log.then_some(true),
         }
     }
 }

@@ -9,4 +9,6 @@ pub mod import;
 pub mod namedconf;
 mod serve;
 
-pub use serve::{ConfigError, NetConfig, ServeConfig, ServeOptions, SourceConfig, Watch};
+pub use serve::{
+    ConfigError, NetConfig, ServeConfig, ServeOptions, ServiceConfig, SourceConfig, Watch,
+};

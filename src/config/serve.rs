@@ -19,6 +19,8 @@ pub enum ConfigError {
     NoTcpClients,
     #[error("--tcp-idle-timeout must be at least 1 second")]
     NoTcpIdleTimeout,
+    #[error("--user needs a user name")]
+    EmptyUser,
     #[error("bad --origin {origin:?}")]
     BadOrigin {
         origin: String,
@@ -38,6 +40,9 @@ pub struct ServeOptions {
     pub debounce_ms: Option<u64>,
     pub tcp_clients: Option<usize>,
     pub tcp_idle_timeout: Option<u64>,
+    pub user: Option<String>,
+    pub metrics: Option<SocketAddr>,
+    pub query_log: Option<bool>,
 }
 
 /// How the zone directory is watched.
@@ -69,11 +74,23 @@ pub struct NetConfig {
     pub tcp_idle_timeout: Duration,
 }
 
+/// How the process runs as a service: the user it becomes, metrics, the query log.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceConfig {
+    /// Become this user once the sockets are bound (`--user`).
+    pub user: Option<String>,
+    /// Serve Prometheus metrics at `/metrics` on this address.
+    pub metrics: Option<SocketAddr>,
+    /// Log one line per query.
+    pub query_log: bool,
+}
+
 /// Validated settings for `serve`.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
     pub source: SourceConfig,
     pub net: NetConfig,
+    pub service: ServiceConfig,
 }
 
 impl ServeOptions {
@@ -89,6 +106,9 @@ impl ServeOptions {
             debounce_ms: self.debounce_ms.or(lower.debounce_ms),
             tcp_clients: self.tcp_clients.or(lower.tcp_clients),
             tcp_idle_timeout: self.tcp_idle_timeout.or(lower.tcp_idle_timeout),
+            user: self.user.or(lower.user),
+            metrics: self.metrics.or(lower.metrics),
+            query_log: self.query_log.or(lower.query_log),
         }
     }
 
@@ -125,6 +145,9 @@ impl ServeOptions {
             0 => return Err(ConfigError::NoTcpIdleTimeout),
             s => Duration::from_secs(s),
         };
+        if self.user.as_deref() == Some("") {
+            return Err(ConfigError::EmptyUser);
+        }
         Ok(ServeConfig {
             source: SourceConfig {
                 zones: self.zones.unwrap_or_else(|| PathBuf::from("zones")),
@@ -137,6 +160,11 @@ impl ServeOptions {
                 threads,
                 tcp_clients,
                 tcp_idle_timeout,
+            },
+            service: ServiceConfig {
+                user: self.user,
+                metrics: self.metrics,
+                query_log: self.query_log.unwrap_or(false),
             },
         })
     }

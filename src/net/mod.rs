@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 pub use bind::{bind_all, BindError, Bound};
 
 use crate::config::NetConfig;
+use crate::metrics::Taps;
 use crate::store::Store;
 
 /// How long open TCP connections may take to finish after shutdown.
@@ -41,19 +42,19 @@ pub async fn serve(
     sockets: Vec<Bound>,
     store: Arc<Store>,
     cfg: &NetConfig,
+    taps: &Taps,
     shutdown: CancellationToken,
 ) -> Result<(), NetError> {
     let mut threads = Vec::new();
     let mut tasks = tokio::task::JoinSet::new();
-    let tcp_slots = Arc::new(Semaphore::new(cfg.tcp_clients));
     let started = start(
         sockets,
         &store,
         cfg,
+        taps,
         &shutdown,
         &mut threads,
         &mut tasks,
-        &tcp_slots,
     );
     if started.is_err() {
         shutdown.cancel();
@@ -78,18 +79,20 @@ fn start(
     sockets: Vec<Bound>,
     store: &Arc<Store>,
     cfg: &NetConfig,
+    taps: &Taps,
     shutdown: &CancellationToken,
     threads: &mut Vec<std::thread::JoinHandle<()>>,
     tasks: &mut tokio::task::JoinSet<()>,
-    tcp_slots: &Arc<Semaphore>,
 ) -> Result<(), NetError> {
+    let tcp_slots = Arc::new(Semaphore::new(cfg.tcp_clients));
     for b in sockets {
         for (i, sock) in b.udp.into_iter().enumerate() {
             let store = store.clone();
             let shutdown = shutdown.clone();
+            let tap = taps.tap(true);
             let h = std::thread::Builder::new()
                 .name(format!("udp-{}-{i}", b.addr))
-                .spawn(move || udp::udp_worker(sock, &store, &shutdown))
+                .spawn(move || udp::udp_worker(sock, &store, tap, &shutdown))
                 .map_err(NetError::Worker)?;
             threads.push(h);
         }
@@ -102,6 +105,7 @@ fn start(
             store.clone(),
             tcp_slots.clone(),
             cfg.tcp_idle_timeout,
+            taps.clone(),
             shutdown.clone(),
         ));
     }

@@ -10,6 +10,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
+use crate::metrics::{Tap, Taps};
 use crate::query::{self, RequestCtx, Transport};
 use crate::store::Store;
 
@@ -19,6 +20,7 @@ pub(super) async fn tcp_accept(
     store: Arc<Store>,
     slots: Arc<Semaphore>,
     idle: Duration,
+    taps: Taps,
     shutdown: CancellationToken,
 ) {
     let mut conns = tokio::task::JoinSet::new();
@@ -34,9 +36,10 @@ pub(super) async fn tcp_accept(
                 };
                 let store = store.clone();
                 let shutdown = shutdown.clone();
+                let tap = taps.tap(false);
                 conns.spawn(async move {
                     let _permit = permit;
-                    tcp_conn(stream, peer, &store, idle, shutdown).await;
+                    tcp_conn(stream, peer, &store, idle, tap, shutdown).await;
                 });
             }
             Some(_) = conns.join_next(), if !conns.is_empty() => {}
@@ -52,6 +55,7 @@ async fn tcp_conn(
     peer: SocketAddr,
     store: &Store,
     idle: Duration,
+    mut tap: Tap,
     shutdown: CancellationToken,
 ) {
     let _ = stream.set_nodelay(true);
@@ -80,7 +84,13 @@ async fn tcp_conn(
         }
         let n = {
             let snap = store.snapshot();
-            query::respond(&snap, &msg[..len], &mut out[2..], &ctx)
+            tap.batch_start(&snap);
+            let a = query::respond_answered(&snap, &msg[..len], &mut out[2..], &ctx);
+            if let Some(a) = a {
+                tap.packet(&ctx, &msg[..len], &out[2..2 + a.len], a);
+            }
+            tap.batch_end(a.is_some() as usize);
+            a.map(|a| a.len)
         };
         let Some(n) = n else { continue };
         out[..2].copy_from_slice(&(n as u16).to_be_bytes());

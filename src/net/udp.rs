@@ -6,6 +6,7 @@ use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 
 use tokio_util::sync::CancellationToken;
 
+use crate::metrics::Tap;
 use crate::query::{self, RequestCtx, Transport};
 use crate::store::Store;
 
@@ -19,7 +20,12 @@ const CHECK_EVERY: u32 = 64;
 
 /// One worker: receive a batch, answer each from one snapshot, send the batch; until
 /// `shutdown` is cancelled.
-pub(super) fn udp_worker(sock: UdpSocket, store: &Store, shutdown: &CancellationToken) {
+pub(super) fn udp_worker(
+    sock: UdpSocket,
+    store: &Store,
+    mut tap: Tap,
+    shutdown: &CancellationToken,
+) {
     use std::os::fd::AsRawFd;
     let fd = sock.as_raw_fd();
     let mut inbufs = vec![[0u8; UDP_IN]; BATCH];
@@ -85,6 +91,7 @@ pub(super) fn udp_worker(sock: UdpSocket, store: &Store, shutdown: &Cancellation
         let n = n as usize;
         dirty = n;
         let snap = store.snapshot();
+        tap.batch_start(&snap);
         let mut nout = 0usize;
         for i in 0..n {
             let len = msgs_in[i].msg_len as usize;
@@ -95,10 +102,12 @@ pub(super) fn udp_worker(sock: UdpSocket, store: &Store, shutdown: &Cancellation
                 peer: peer(&addrs[i], msgs_in[i].msg_hdr.msg_namelen),
                 transport: Transport::Udp,
             };
-            let Some(rlen) = query::respond(&snap, &inbufs[i][..len], &mut outbufs[nout], &ctx)
-            else {
+            let q = &inbufs[i][..len];
+            let Some(a) = query::respond_answered(&snap, q, &mut outbufs[nout], &ctx) else {
                 continue;
             };
+            let rlen = a.len;
+            tap.packet(&ctx, q, &outbufs[nout][..rlen], a);
             iov_out[nout] = libc::iovec {
                 iov_base: outbufs[nout].as_mut_ptr().cast(),
                 iov_len: rlen,
@@ -110,6 +119,7 @@ pub(super) fn udp_worker(sock: UdpSocket, store: &Store, shutdown: &Cancellation
             nout += 1;
         }
         drop(snap);
+        tap.batch_end(nout);
         let mut sent = 0usize;
         while sent < nout {
             // SAFETY: as above; msgs_out[sent..nout] were filled in this iteration.

@@ -15,6 +15,7 @@ pub use fast::fast_answer;
 pub use respond::respond;
 #[doc(hidden)]
 pub use respond::respond_general;
+pub use respond::{respond_answered, Answered, NO_ZONE};
 
 use crate::zone::Zone;
 

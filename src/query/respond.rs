@@ -16,6 +16,31 @@ use crate::zone::Lookup;
 /// the packet deserves no answer (a response, or too short to carry an ID).
 #[inline]
 pub fn respond(set: &ZoneSet, packet: &[u8], out: &mut [u8], ctx: &RequestCtx) -> Option<usize> {
+    respond_via::<true>(set, packet, out, ctx).map(|a| a.len)
+}
+
+/// What [`respond_answered`] tells the caller about an answer (for metrics and the query log).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Answered {
+    /// Length of the response written.
+    pub len: usize,
+    /// The question's type (0 when the packet could not be parsed that far).
+    pub qtype: u16,
+    /// Index in `set.zones()` of the zone that answered, or [`NO_ZONE`].
+    pub zone: u32,
+}
+
+/// [`Answered::zone`] when no zone answered (refused, malformed).
+pub const NO_ZONE: u32 = u32::MAX;
+
+/// [`respond`], also saying which zone answered and the question's type.
+#[inline]
+pub fn respond_answered(
+    set: &ZoneSet,
+    packet: &[u8],
+    out: &mut [u8],
+    ctx: &RequestCtx,
+) -> Option<Answered> {
     respond_via::<true>(set, packet, out, ctx)
 }
 
@@ -28,7 +53,7 @@ pub fn respond_general(
     out: &mut [u8],
     ctx: &RequestCtx,
 ) -> Option<usize> {
-    respond_via::<false>(set, packet, out, ctx)
+    respond_via::<false>(set, packet, out, ctx).map(|a| a.len)
 }
 
 fn respond_via<const FAST: bool>(
@@ -36,7 +61,8 @@ fn respond_via<const FAST: bool>(
     packet: &[u8],
     out: &mut [u8],
     ctx: &RequestCtx,
-) -> Option<usize> {
+) -> Option<Answered> {
+    let at = |len, qtype, zone| Some(Answered { len, qtype, zone });
     let q = match wire::parse_query(packet) {
         Ok(q) => q,
         Err(Reject::Drop) => return None,
@@ -47,7 +73,8 @@ fn respond_via<const FAST: bool>(
             question,
             edns,
         }) => {
-            return Some(error_response(out, id, flags, rcode, question, edns));
+            let n = error_response(out, id, flags, rcode, question, edns);
+            return at(n, 0, NO_ZONE);
         }
     };
     match policy::admit(ctx, &q) {
@@ -60,15 +87,18 @@ fn respond_via<const FAST: bool>(
     };
     if let Some(e) = q.edns {
         if e.version > 0 {
-            return Some(simple(out, &q, limit, 0, (rcode::BADVERS >> 4) as u8));
+            let n = simple(out, &q, limit, 0, (rcode::BADVERS >> 4) as u8);
+            return at(n, q.qtype, NO_ZONE);
         }
     }
     if q.qclass != CLASS_IN {
-        return Some(simple(out, &q, limit, rcode::REFUSED, 0));
+        return at(simple(out, &q, limit, rcode::REFUSED, 0), q.qtype, NO_ZONE);
     }
     match q.qtype {
-        rdata::OPT => return Some(simple(out, &q, limit, rcode::FORMERR, 0)),
-        rdata::AXFR | rdata::IXFR => return Some(simple(out, &q, limit, rcode::REFUSED, 0)),
+        rdata::OPT => return at(simple(out, &q, limit, rcode::FORMERR, 0), q.qtype, NO_ZONE),
+        rdata::AXFR | rdata::IXFR => {
+            return at(simple(out, &q, limit, rcode::REFUSED, 0), q.qtype, NO_ZONE)
+        }
         _ => {}
     }
     // Look names up in lower case: hashing and comparing against the (usually lower-case)
@@ -82,20 +112,22 @@ fn respond_via<const FAST: bool>(
         qname: &lower[..n],
         ..q
     };
-    let Some(zone) = set.find(q.qname) else {
-        return Some(simple(out, &q, limit, rcode::REFUSED, 0));
+    let Some(zi) = set.find_index(q.qname) else {
+        return at(simple(out, &q, limit, rcode::REFUSED, 0), q.qtype, NO_ZONE);
     };
+    let zone = &set.zones()[zi as usize];
     let first = zone.lookup(q.qname);
     if FAST && q.rd() {
         if let Lookup::Exact(id) = first {
             if let Some(n) = fast_answer_at(zone, id, &q, out, limit) {
-                return Some(n);
+                return at(n, q.qtype, zi);
             }
         }
     }
+    let qtype = q.qtype;
     let mut r = Resp::new(set, q, out, limit, ctx.transport);
     r.answer(zone, first);
-    Some(r.finish())
+    at(r.finish(), qtype, zi)
 }
 
 pub(super) fn header(out: &mut [u8], id: u16, flags: u16, counts: [u16; 4]) {

@@ -72,12 +72,17 @@ pub(super) struct Request {
     pub(super) dirty: BTreeSet<PathBuf>,
 }
 
+/// Told about every reload after the first (see [`Reloader::observe`]).
+pub type Observer = Box<dyn Fn(&Report) + Send>;
+
 /// Owns the zone directory's state; the only writer of the store.
 pub struct Reloader {
     dir: PathBuf,
     store: Arc<Store>,
     entries: BTreeMap<PathBuf, Entry>,
     opts: ReloadOptions,
+    /// Told about every reload (metrics).
+    observer: Option<Observer>,
 }
 
 impl Reloader {
@@ -87,7 +92,13 @@ impl Reloader {
             store,
             entries: BTreeMap::new(),
             opts,
+            observer: None,
         }
+    }
+
+    /// Calls `f` with the report of every later reload.
+    pub fn observe(&mut self, f: Observer) {
+        self.observer = Some(f);
     }
 
     pub(super) fn dir(&self) -> &Path {
@@ -161,6 +172,9 @@ impl Reloader {
             retire(old);
         } else {
             report.elapsed = t0.elapsed();
+        }
+        if let Some(f) = &self.observer {
+            f(&report);
         }
         Ok(report)
     }

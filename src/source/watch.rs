@@ -162,6 +162,9 @@ impl Task {
             }
             self.writing.clear();
             let req = std::mem::take(&mut self.pending);
+            if req.force {
+                crate::service::notify::reloading();
+            }
             let r = self.reloader;
             let res = tokio::task::spawn_blocking(move || {
                 let mut r = r;
@@ -187,9 +190,13 @@ impl Task {
                         );
                     }
                     log_reload(&rep, trigger);
+                    crate::service::notify::reloaded(&rep, forced);
                 }
                 Err(e) => {
-                    tracing::error!("failed to rescan {}: {e}", self.reloader.dir().display())
+                    tracing::error!("failed to rescan {}: {e}", self.reloader.dir().display());
+                    if forced {
+                        crate::service::notify::notify("READY=1").ok();
+                    }
                 }
             }
             self.watch_includes();

@@ -7,5 +7,9 @@ mod harness;
 
 mod corpus;
 mod differential;
+mod docs;
+mod glibc;
+mod metrics;
+mod ops;
 mod reload;
 mod serve;

@@ -1,0 +1,59 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_clusterdns_global_optspecs
+    string join \n log= log-format= h/help V/version
+end
+
+function __fish_clusterdns_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_clusterdns_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_clusterdns_using_subcommand
+    set -l cmd (__fish_clusterdns_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c clusterdns -n "__fish_clusterdns_needs_command" -l log -d 'Log filter (error, warn, info, debug, trace, or a tracing directive)' -r
+complete -c clusterdns -n "__fish_clusterdns_needs_command" -l log-format -d 'Log line format: text (colour only on a terminal) or json (one object per line)' -r -f -a "text\t'One human-readable line per event'
+json\t'One JSON object per line (timestamp, level, fields)'"
+complete -c clusterdns -n "__fish_clusterdns_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c clusterdns -n "__fish_clusterdns_needs_command" -s V -l version -d 'Print version'
+complete -c clusterdns -n "__fish_clusterdns_needs_command" -f -a "serve" -d 'Serve every NAME.zone file of a directory, authoritatively, over UDP and TCP'
+complete -c clusterdns -n "__fish_clusterdns_needs_command" -f -a "check" -d 'Check zone files as the server would read them; print problems and a summary'
+complete -c clusterdns -n "__fish_clusterdns_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l zones -d 'Directory of zone files; each NAME.zone serves the zone NAME [default: zones]' -r -F
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l listen -d 'Address to listen on, UDP and TCP (repeatable). Default: 0.0.0.0:53 and [::]:53' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l threads -d 'UDP worker threads (default: one per core)' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l poll-interval -d 'Poll the zone directory every SECS seconds instead of using inotify' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l debounce-ms -d 'Debounce for file-change events, in milliseconds [default: 20]' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l tcp-clients -d 'Most TCP connections served at once [default: 1024]' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l tcp-idle-timeout -d 'Close a TCP connection idle for this many seconds [default: 10]' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l user -d 'Started as root: become this user (and its group) once the sockets are bound' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l metrics -d 'Serve Prometheus metrics at http://ADDR:PORT/metrics' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l log -d 'Log filter (error, warn, info, debug, trace, or a tracing directive)' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l log-format -d 'Log line format: text (colour only on a terminal) or json (one object per line)' -r -f -a "text\t'One human-readable line per event'
+json\t'One JSON object per line (timestamp, level, fields)'"
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l no-watch -d 'Do not watch the zone directory for changes'
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l auto-serial -d 'Bump the served SOA serial (YYYYMMDDnn) when a zone\'s content changes but its serial did not'
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l query-log -d 'Log one line per query (client, qname, qtype, rcode, flags, size, microseconds)'
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -l origin -d 'Origin of the zone (default: the file name without .zone)' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -l log -d 'Log filter (error, warn, info, debug, trace, or a tracing directive)' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -l log-format -d 'Log line format: text (colour only on a terminal) or json (one object per line)' -r -f -a "text\t'One human-readable line per event'
+json\t'One JSON object per line (timestamp, level, fields)'"
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -l print -d 'Print the records in canonical form (as named-compilezone -s full -o -)'
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand help; and not __fish_seen_subcommand_from serve check help" -f -a "serve" -d 'Serve every NAME.zone file of a directory, authoritatively, over UDP and TCP'
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand help; and not __fish_seen_subcommand_from serve check help" -f -a "check" -d 'Check zone files as the server would read them; print problems and a summary'
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand help; and not __fish_seen_subcommand_from serve check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
