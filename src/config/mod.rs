@@ -4,6 +4,8 @@
 //! `NetConfig`), never what clap or a file parser produced.
 
 pub mod cli;
+mod rrl;
 mod serve;
 
+pub use rrl::{Prefix, RrlConfig, RrlOptions};
 pub use serve::{ConfigError, NetConfig, ServeConfig, ServeOptions, SourceConfig, Watch};

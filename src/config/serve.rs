@@ -6,6 +6,11 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::config::rrl::{RrlConfig, RrlOptions};
+
+/// Default cap on TCP connections from one client address.
+const DEFAULT_TCP_CLIENTS_PER_IP: usize = 64;
+
 /// Why the settings cannot be used. Options are named as on the command line.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -19,6 +24,14 @@ pub enum ConfigError {
     NoTcpClients,
     #[error("--tcp-idle-timeout must be at least 1 second")]
     NoTcpIdleTimeout,
+    #[error("--tcp-clients-per-ip must be at least 1")]
+    NoTcpClientsPerIp,
+    #[error(
+        "RRL options need a rate: give --rrl-responses-per-second (or an errors/nxdomains rate)"
+    )]
+    RrlWithoutRate,
+    #[error("{0}")]
+    BadRrl(&'static str),
     #[error("bad --origin {origin:?}")]
     BadOrigin {
         origin: String,
@@ -38,6 +51,8 @@ pub struct ServeOptions {
     pub debounce_ms: Option<u64>,
     pub tcp_clients: Option<usize>,
     pub tcp_idle_timeout: Option<u64>,
+    pub tcp_clients_per_ip: Option<usize>,
+    pub rrl: RrlOptions,
 }
 
 /// How the zone directory is watched.
@@ -67,6 +82,10 @@ pub struct NetConfig {
     pub threads: usize,
     pub tcp_clients: usize,
     pub tcp_idle_timeout: Duration,
+    /// Most TCP connections from one client address (its idlest is closed for a newer one).
+    pub tcp_clients_per_ip: usize,
+    /// Response-rate limiting on UDP; `None`: off.
+    pub rrl: Option<RrlConfig>,
 }
 
 /// Validated settings for `serve`.
@@ -89,6 +108,8 @@ impl ServeOptions {
             debounce_ms: self.debounce_ms.or(lower.debounce_ms),
             tcp_clients: self.tcp_clients.or(lower.tcp_clients),
             tcp_idle_timeout: self.tcp_idle_timeout.or(lower.tcp_idle_timeout),
+            tcp_clients_per_ip: self.tcp_clients_per_ip.or(lower.tcp_clients_per_ip),
+            rrl: self.rrl.over(lower.rrl),
         }
     }
 
@@ -125,6 +146,12 @@ impl ServeOptions {
             0 => return Err(ConfigError::NoTcpIdleTimeout),
             s => Duration::from_secs(s),
         };
+        let tcp_clients_per_ip = match self.tcp_clients_per_ip {
+            Some(0) => return Err(ConfigError::NoTcpClientsPerIp),
+            Some(n) => n.min(tcp_clients),
+            None => tcp_clients.min(DEFAULT_TCP_CLIENTS_PER_IP),
+        };
+        let rrl = self.rrl.resolve()?;
         Ok(ServeConfig {
             source: SourceConfig {
                 zones: self.zones.unwrap_or_else(|| PathBuf::from("zones")),
@@ -137,6 +164,8 @@ impl ServeOptions {
                 threads,
                 tcp_clients,
                 tcp_idle_timeout,
+                tcp_clients_per_ip,
+                rrl,
             },
         })
     }

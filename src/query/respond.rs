@@ -5,6 +5,7 @@
 use crate::dns::name;
 use crate::dns::rdata;
 use crate::dns::wire::{self, hf, rcode, Edns, Query, Reject, Writer, HEADER, OPT_LEN};
+use crate::query::cookie;
 use crate::query::fast::fast_answer_at;
 use crate::query::general::Resp;
 use crate::query::policy::{self, Verdict};
@@ -16,6 +17,27 @@ use crate::zone::Lookup;
 /// the packet deserves no answer (a response, or too short to carry an ID).
 #[inline]
 pub fn respond(set: &ZoneSet, packet: &[u8], out: &mut [u8], ctx: &RequestCtx) -> Option<usize> {
+    respond_via::<true>(set, packet, out, ctx).map(|a| a.len)
+}
+
+/// What [`respond_ext`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Answered {
+    /// Length of the response in `out`.
+    pub len: usize,
+    /// The client presented a valid server cookie (it cannot be a spoofed address).
+    pub cookie_ok: bool,
+}
+
+/// [`respond`], also telling whether the client proved its address with a server cookie (what
+/// the UDP rate limiter exempts).
+#[inline]
+pub fn respond_ext(
+    set: &ZoneSet,
+    packet: &[u8],
+    out: &mut [u8],
+    ctx: &RequestCtx,
+) -> Option<Answered> {
     respond_via::<true>(set, packet, out, ctx)
 }
 
@@ -28,15 +50,17 @@ pub fn respond_general(
     out: &mut [u8],
     ctx: &RequestCtx,
 ) -> Option<usize> {
-    respond_via::<false>(set, packet, out, ctx)
+    respond_via::<false>(set, packet, out, ctx).map(|a| a.len)
 }
 
+/// Parses, answers, and adds a server cookie when the client sent a client cookie (RFC 7873).
+#[inline]
 fn respond_via<const FAST: bool>(
     set: &ZoneSet,
     packet: &[u8],
     out: &mut [u8],
     ctx: &RequestCtx,
-) -> Option<usize> {
+) -> Option<Answered> {
     let q = match wire::parse_query(packet) {
         Ok(q) => q,
         Err(Reject::Drop) => return None,
@@ -47,9 +71,38 @@ fn respond_via<const FAST: bool>(
             question,
             edns,
         }) => {
-            return Some(error_response(out, id, flags, rcode, question, edns));
+            let len = error_response(out, id, flags, rcode, question, edns);
+            return Some(Answered {
+                len,
+                cookie_ok: false,
+            });
         }
     };
+    let Some(c) = q.cookie else {
+        let len = answer::<FAST>(set, q, out, ctx, 0)?;
+        return Some(Answered {
+            len,
+            cookie_ok: false,
+        });
+    };
+    // Leave room for the cookie so that it never truncates an answer.
+    let len = answer::<FAST>(set, q, out, ctx, cookie::REPLY_LEN)?;
+    let (ip, now) = (ctx.peer.ip(), cookie::now());
+    Some(Answered {
+        len: cookie::append(out, len, c, ip, now),
+        cookie_ok: cookie::valid(c, ip, now),
+    })
+}
+
+/// Answers a parsed query in at most the transport's limit less `reserve` bytes.
+#[inline]
+fn answer<const FAST: bool>(
+    set: &ZoneSet,
+    q: Query<'_>,
+    out: &mut [u8],
+    ctx: &RequestCtx,
+    reserve: usize,
+) -> Option<usize> {
     match policy::admit(ctx, &q) {
         Verdict::Answer => {}
     }
@@ -57,7 +110,7 @@ fn respond_via<const FAST: bool>(
         (Transport::Tcp, _) => 65535,
         (Transport::Udp, Some(e)) => (e.payload as usize).clamp(MIN_UDP, MAX_UDP),
         (Transport::Udp, None) => MIN_UDP,
-    };
+    } - reserve;
     if let Some(e) = q.edns {
         if e.version > 0 {
             return Some(simple(out, &q, limit, 0, (rcode::BADVERS >> 4) as u8));
