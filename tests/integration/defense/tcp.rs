@@ -170,3 +170,45 @@ fn more_connections_than_fds_neither_spins_nor_kills_tcp() {
         s.log()
     );
 }
+
+/// The server's resident set size in KiB, from /proc.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc/PID/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .expect("VmRSS")
+}
+
+#[test]
+fn open_tcp_connections_cost_little_memory() {
+    const N: usize = 300;
+    let zones = TempDir::with_example_zones("tcp-mem");
+    let s = Server::start(
+        zones.path(),
+        &[
+            "--tcp-clients",
+            "1000",
+            "--tcp-clients-per-ip",
+            "1000",
+            "--tcp-idle-timeout",
+            "60",
+        ],
+    );
+    // Warm up: one connection has been served (per-thread buffers exist).
+    let mut warm = connect(s.port).expect("connect");
+    assert!(query_on(&mut warm, 1));
+    let before = rss_kib(s.pid());
+    let mut held = Vec::new();
+    for i in 0..N {
+        let mut t = connect(s.port).expect("connect");
+        assert!(query_on(&mut t, i as u16), "connection {i} answered");
+        held.push(t);
+    }
+    let after = rss_kib(s.pid());
+    let per_conn = (after.saturating_sub(before)) as f64 / N as f64;
+    println!("RSS {before} KiB -> {after} KiB with {N} open connections: {per_conn:.1} KiB each");
+    assert!(per_conn < 16.0, "{per_conn:.1} KiB per open connection");
+}
