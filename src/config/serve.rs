@@ -182,6 +182,8 @@ mod tests {
         assert_eq!(cfg.source.watch, Watch::Events);
         assert_eq!(cfg.net.listen.len(), 2);
         assert_eq!(cfg.net.tcp_idle_timeout, Duration::from_secs(10));
+        assert_eq!(cfg.net.tcp_clients_per_ip, 64);
+        assert!(cfg.net.rrl.is_none(), "RRL is off by default");
         let file = ServeOptions {
             zones: Some("a".into()),
             tcp_clients: Some(5),
@@ -194,6 +196,7 @@ mod tests {
         let cfg = cli.over(file).resolve().expect("resolves");
         assert_eq!(cfg.source.zones, PathBuf::from("b"));
         assert_eq!(cfg.net.tcp_clients, 5);
+        assert_eq!(cfg.net.tcp_clients_per_ip, 5, "never above --tcp-clients");
     }
 
     #[test]
@@ -214,6 +217,14 @@ mod tests {
         assert!(matches!(
             idle0.resolve(),
             Err(ConfigError::NoTcpIdleTimeout)
+        ));
+        let per_ip0 = ServeOptions {
+            tcp_clients_per_ip: Some(0),
+            ..ServeOptions::default()
+        };
+        assert!(matches!(
+            per_ip0.resolve(),
+            Err(ConfigError::NoTcpClientsPerIp)
         ));
     }
 }

@@ -6,7 +6,7 @@ use std::io;
 
 /// Descriptors kept free besides TCP connections: stdio, the runtime's epoll and wakers, the
 /// inotify watch, zone files being read (in parallel), a log file, and slack.
-pub const FD_RESERVE: u64 = 64;
+pub(super) const FD_RESERVE: u64 = 64;
 
 /// Raises the soft open-files limit to the hard limit (capped at 1,048,576); returns
 /// (old soft, new soft).
@@ -32,7 +32,7 @@ pub fn raise_nofile() -> io::Result<(u64, u64)> {
 }
 
 /// The current soft open-files limit.
-pub fn nofile() -> Option<u64> {
+pub(super) fn nofile() -> Option<u64> {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -43,7 +43,7 @@ pub fn nofile() -> Option<u64> {
 
 /// How many TCP connections fit in `nofile` descriptors next to `sockets` listening sockets
 /// and `FD_RESERVE`: `requested`, or less (at least 1).
-pub fn fit_tcp_clients(requested: usize, nofile: u64, sockets: usize) -> usize {
+pub(super) fn fit_tcp_clients(requested: usize, nofile: u64, sockets: usize) -> usize {
     let room = nofile.saturating_sub(FD_RESERVE + sockets as u64);
     requested.min(room.max(1) as usize)
 }
