@@ -57,7 +57,7 @@ pub struct ServeArgs {
     /// Debounce for file-change events, in milliseconds [default: 20]
     #[arg(long, value_name = "MS")]
     pub debounce_ms: Option<u64>,
-    /// Most TCP connections served at once [default: 1024]
+    /// Most TCP connections served at once; when full, the idlest is closed for a newcomer (kept under the open-files limit) [default: 1024]
     #[arg(long)]
     pub tcp_clients: Option<usize>,
     /// Close a TCP connection idle for this many seconds [default: 10]
