@@ -18,6 +18,13 @@ const WATCH_DRAIN: Duration = Duration::from_secs(2);
 
 /// Runs `clusterdns serve` until SIGINT or SIGTERM.
 pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
+    match crate::net::raise_nofile() {
+        Ok((old, new)) if new > old => {
+            tracing::info!("open-files limit raised from {old} to {new}")
+        }
+        Ok((_, n)) => tracing::info!("open-files limit {n}"),
+        Err(e) => tracing::warn!("failed to raise the open-files limit: {e}"),
+    }
     let zones = cfg.source.zones.clone();
     let store = Arc::new(Store::new(ZoneSet::default()));
     let mut reloader = Reloader::new(

@@ -145,7 +145,7 @@ _clusterdns() {
             return 0
             ;;
         clusterdns__subcmd__serve)
-            opts="-h --zones --listen --threads --no-watch --poll-interval --auto-serial --debounce-ms --tcp-clients --tcp-idle-timeout --user --metrics --query-log --log --log-format --help"
+            opts="-h --zones --listen --threads --no-watch --poll-interval --auto-serial --debounce-ms --tcp-clients --tcp-idle-timeout --user --metrics --query-log --tcp-clients-per-ip --rrl-responses-per-second --rrl-errors-per-second --rrl-nxdomains-per-second --rrl-slip --rrl-window --rrl-ipv4-prefix-length --rrl-ipv6-prefix-length --rrl-exempt --log --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -184,6 +184,42 @@ _clusterdns() {
                     return 0
                     ;;
                 --metrics)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tcp-clients-per-ip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rrl-responses-per-second)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rrl-errors-per-second)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rrl-nxdomains-per-second)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rrl-slip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rrl-window)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rrl-ipv4-prefix-length)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rrl-ipv6-prefix-length)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rrl-exempt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -37,10 +37,19 @@ complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l listen -
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l threads -d 'UDP worker threads (default: one per core)' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l poll-interval -d 'Poll the zone directory every SECS seconds instead of using inotify' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l debounce-ms -d 'Debounce for file-change events, in milliseconds [default: 20]' -r
-complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l tcp-clients -d 'Most TCP connections served at once [default: 1024]' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l tcp-clients -d 'Most TCP connections served at once; when full, the idlest is closed for a newcomer (kept under the open-files limit) [default: 1024]' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l tcp-idle-timeout -d 'Close a TCP connection idle for this many seconds [default: 10]' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l user -d 'Started as root: become this user (and its group) once the sockets are bound' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l metrics -d 'Serve Prometheus metrics at http://ADDR:PORT/metrics' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l tcp-clients-per-ip -d 'Most TCP connections from one client address; a newer one closes its idlest [default: 64]' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l rrl-responses-per-second -d 'Turn on UDP response-rate limiting: answers per second per client prefix and name (BIND\'s responses-per-second)' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l rrl-errors-per-second -d 'Error responses per second per client prefix [default: the responses rate]' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l rrl-nxdomains-per-second -d 'NXDOMAIN responses per second per client prefix [default: the responses rate]' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l rrl-slip -d 'Send every Nth limited response truncated (TC=1) so real clients retry over TCP; 0 drops all [default: 2]' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l rrl-window -d 'Seconds over which rates are averaged [default: 15]' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l rrl-ipv4-prefix-length -d 'IPv4 clients are grouped by this prefix length [default: 24]' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l rrl-ipv6-prefix-length -d 'IPv6 clients are grouped by this prefix length [default: 56]' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l rrl-exempt -d 'Clients never rate-limited (repeatable), e.g. 10.0.0.0/8' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l log -d 'Log filter (error, warn, info, debug, trace, or a tracing directive)' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l log-format -d 'Log line format: text (colour only on a terminal) or json (one object per line)' -r -f -a "text\t'One human-readable line per event'
 json\t'One JSON object per line (timestamp, level, fields)'"

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{ConfigError, ServeOptions};
+use crate::config::{ConfigError, Prefix, RrlOptions, ServeOptions};
 use crate::dns::name::Name;
 
 #[derive(Debug, Parser)]
@@ -36,7 +36,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve every NAME.zone file of a directory, authoritatively, over UDP and TCP.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Check zone files as the server would read them; print problems and a summary.
     Check(CheckCmd),
 }
@@ -66,7 +66,7 @@ pub struct ServeArgs {
     /// Debounce for file-change events, in milliseconds [default: 20]
     #[arg(long, value_name = "MS")]
     pub debounce_ms: Option<u64>,
-    /// Most TCP connections served at once [default: 1024]
+    /// Most TCP connections served at once; when full, the idlest is closed for a newcomer (kept under the open-files limit) [default: 1024]
     #[arg(long)]
     pub tcp_clients: Option<usize>,
     /// Close a TCP connection idle for this many seconds [default: 10]
@@ -81,6 +81,65 @@ pub struct ServeArgs {
     /// Log one line per query (client, qname, qtype, rcode, flags, size, microseconds).
     #[arg(long)]
     pub query_log: bool,
+    /// Most TCP connections from one client address; a newer one closes its idlest [default: 64]
+    #[arg(long)]
+    pub tcp_clients_per_ip: Option<usize>,
+    /// Turn on UDP response-rate limiting: answers per second per client prefix and name (BIND's responses-per-second)
+    #[arg(
+        long,
+        value_name = "N",
+        help_heading = "Response-rate limiting (off by default)"
+    )]
+    pub rrl_responses_per_second: Option<u32>,
+    /// Error responses per second per client prefix [default: the responses rate]
+    #[arg(
+        long,
+        value_name = "N",
+        help_heading = "Response-rate limiting (off by default)"
+    )]
+    pub rrl_errors_per_second: Option<u32>,
+    /// NXDOMAIN responses per second per client prefix [default: the responses rate]
+    #[arg(
+        long,
+        value_name = "N",
+        help_heading = "Response-rate limiting (off by default)"
+    )]
+    pub rrl_nxdomains_per_second: Option<u32>,
+    /// Send every Nth limited response truncated (TC=1) so real clients retry over TCP; 0 drops all [default: 2]
+    #[arg(
+        long,
+        value_name = "N",
+        help_heading = "Response-rate limiting (off by default)"
+    )]
+    pub rrl_slip: Option<u32>,
+    /// Seconds over which rates are averaged [default: 15]
+    #[arg(
+        long,
+        value_name = "SECS",
+        help_heading = "Response-rate limiting (off by default)"
+    )]
+    pub rrl_window: Option<u32>,
+    /// IPv4 clients are grouped by this prefix length [default: 24]
+    #[arg(
+        long,
+        value_name = "BITS",
+        help_heading = "Response-rate limiting (off by default)"
+    )]
+    pub rrl_ipv4_prefix_length: Option<u8>,
+    /// IPv6 clients are grouped by this prefix length [default: 56]
+    #[arg(
+        long,
+        value_name = "BITS",
+        help_heading = "Response-rate limiting (off by default)"
+    )]
+    pub rrl_ipv6_prefix_length: Option<u8>,
+    /// Clients never rate-limited (repeatable), e.g. 10.0.0.0/8
+    #[arg(
+        long,
+        value_name = "PREFIX",
+        help_heading = "Response-rate limiting (off by default)"
+    )]
+    pub rrl_exempt: Vec<Prefix>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -112,6 +171,17 @@ impl ServeArgs {
             user: self.user,
             metrics: self.metrics,
             query_log: self.query_log.then_some(true),
+            tcp_clients_per_ip: self.tcp_clients_per_ip,
+            rrl: RrlOptions {
+                responses_per_second: self.rrl_responses_per_second,
+                errors_per_second: self.rrl_errors_per_second,
+                nxdomains_per_second: self.rrl_nxdomains_per_second,
+                slip: self.rrl_slip,
+                window: self.rrl_window,
+                ipv4_prefix_length: self.rrl_ipv4_prefix_length,
+                ipv6_prefix_length: self.rrl_ipv6_prefix_length,
+                exempt: (!self.rrl_exempt.is_empty()).then_some(self.rrl_exempt),
+            },
         }
     }
 }

@@ -7,8 +7,10 @@ pub mod cli;
 pub mod file;
 pub mod import;
 pub mod namedconf;
+mod rrl;
 mod serve;
 
+pub use rrl::{Prefix, RrlConfig, RrlOptions};
 pub use serve::{
     ConfigError, NetConfig, ServeConfig, ServeOptions, ServiceConfig, SourceConfig, Watch,
 };

@@ -6,6 +6,11 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::config::rrl::{RrlConfig, RrlOptions};
+
+/// Default cap on TCP connections from one client address.
+const DEFAULT_TCP_CLIENTS_PER_IP: usize = 64;
+
 /// Why the settings cannot be used. Options are named as on the command line.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -21,6 +26,14 @@ pub enum ConfigError {
     NoTcpIdleTimeout,
     #[error("--user needs a user name")]
     EmptyUser,
+    #[error("--tcp-clients-per-ip must be at least 1")]
+    NoTcpClientsPerIp,
+    #[error(
+        "RRL options need a rate: give --rrl-responses-per-second (or an errors/nxdomains rate)"
+    )]
+    RrlWithoutRate,
+    #[error("{0}")]
+    BadRrl(&'static str),
     #[error("bad --origin {origin:?}")]
     BadOrigin {
         origin: String,
@@ -43,6 +56,8 @@ pub struct ServeOptions {
     pub user: Option<String>,
     pub metrics: Option<SocketAddr>,
     pub query_log: Option<bool>,
+    pub tcp_clients_per_ip: Option<usize>,
+    pub rrl: RrlOptions,
 }
 
 /// How the zone directory is watched.
@@ -72,6 +87,10 @@ pub struct NetConfig {
     pub threads: usize,
     pub tcp_clients: usize,
     pub tcp_idle_timeout: Duration,
+    /// Most TCP connections from one client address (its idlest is closed for a newer one).
+    pub tcp_clients_per_ip: usize,
+    /// Response-rate limiting on UDP; `None`: off.
+    pub rrl: Option<RrlConfig>,
 }
 
 /// How the process runs as a service: the user it becomes, metrics, the query log.
@@ -109,6 +128,8 @@ impl ServeOptions {
             user: self.user.or(lower.user),
             metrics: self.metrics.or(lower.metrics),
             query_log: self.query_log.or(lower.query_log),
+            tcp_clients_per_ip: self.tcp_clients_per_ip.or(lower.tcp_clients_per_ip),
+            rrl: self.rrl.over(lower.rrl),
         }
     }
 
@@ -148,6 +169,12 @@ impl ServeOptions {
         if self.user.as_deref() == Some("") {
             return Err(ConfigError::EmptyUser);
         }
+        let tcp_clients_per_ip = match self.tcp_clients_per_ip {
+            Some(0) => return Err(ConfigError::NoTcpClientsPerIp),
+            Some(n) => n.min(tcp_clients),
+            None => tcp_clients.min(DEFAULT_TCP_CLIENTS_PER_IP),
+        };
+        let rrl = self.rrl.resolve()?;
         Ok(ServeConfig {
             source: SourceConfig {
                 zones: self.zones.unwrap_or_else(|| PathBuf::from("zones")),
@@ -160,6 +187,8 @@ impl ServeOptions {
                 threads,
                 tcp_clients,
                 tcp_idle_timeout,
+                tcp_clients_per_ip,
+                rrl,
             },
             service: ServiceConfig {
                 user: self.user,
@@ -181,6 +210,8 @@ mod tests {
         assert_eq!(cfg.source.watch, Watch::Events);
         assert_eq!(cfg.net.listen.len(), 2);
         assert_eq!(cfg.net.tcp_idle_timeout, Duration::from_secs(10));
+        assert_eq!(cfg.net.tcp_clients_per_ip, 64);
+        assert!(cfg.net.rrl.is_none(), "RRL is off by default");
         let file = ServeOptions {
             zones: Some("a".into()),
             tcp_clients: Some(5),
@@ -193,6 +224,7 @@ mod tests {
         let cfg = cli.over(file).resolve().expect("resolves");
         assert_eq!(cfg.source.zones, PathBuf::from("b"));
         assert_eq!(cfg.net.tcp_clients, 5);
+        assert_eq!(cfg.net.tcp_clients_per_ip, 5, "never above --tcp-clients");
     }
 
     #[test]
@@ -213,6 +245,14 @@ mod tests {
         assert!(matches!(
             idle0.resolve(),
             Err(ConfigError::NoTcpIdleTimeout)
+        ));
+        let per_ip0 = ServeOptions {
+            tcp_clients_per_ip: Some(0),
+            ..ServeOptions::default()
+        };
+        assert!(matches!(
+            per_ip0.resolve(),
+            Err(ConfigError::NoTcpClientsPerIp)
         ));
     }
 }

@@ -48,7 +48,13 @@ pub struct Query<'a> {
     /// Header and question bytes, as received.
     pub question: &'a [u8],
     pub edns: Option<Edns>,
+    /// The COOKIE option's data (RFC 7873), when the OPT record carries one of a valid length:
+    /// an 8-byte client cookie, optionally followed by an 8-32 byte server cookie.
+    pub cookie: Option<&'a [u8]>,
 }
+
+/// EDNS option code of DNS cookies (RFC 7873).
+pub const OPT_COOKIE: u16 = 10;
 
 impl Query<'_> {
     pub fn opcode(&self) -> u8 {
@@ -130,6 +136,7 @@ pub fn parse_query(p: &[u8]) -> Result<Query<'_>, Reject<'_>> {
         pos = skip_rr(p, pos).ok_or(formerr(Some(question), None))?;
     }
     let mut edns = None;
+    let mut cookie = None;
     for _ in 0..ar {
         let start = pos;
         let nl = skip_name(p, pos).ok_or(formerr(Some(question), None))?;
@@ -148,6 +155,7 @@ pub fn parse_query(p: &[u8]) -> Result<Query<'_>, Reject<'_>> {
                 version,
                 dnssec_ok: do_bit,
             });
+            cookie = find_cookie(&p[nl + 10..end]).map_err(|()| formerr(Some(question), edns))?;
         } else if t == 250 {
             // TSIG: we do not verify signatures; refuse below by treating as NOTAUTH-ish FORMERR.
         }
@@ -165,7 +173,29 @@ pub fn parse_query(p: &[u8]) -> Result<Query<'_>, Reject<'_>> {
         qclass,
         question,
         edns,
+        cookie,
     })
+}
+
+/// The COOKIE option among the OPT RDATA `options`; `Err` when one has a length RFC 7873
+/// section 5.2.2 forbids (FORMERR), or the options run past the RDATA.
+fn find_cookie(options: &[u8]) -> Result<Option<&[u8]>, ()> {
+    let mut at = 0;
+    let mut found = None;
+    while at < options.len() {
+        let (Some(code), Some(len)) = (u16_at(options, at), u16_at(options, at + 2)) else {
+            return Err(());
+        };
+        let data = options.get(at + 4..at + 4 + len as usize).ok_or(())?;
+        if code == OPT_COOKIE {
+            if !(len == 8 || (16..=40).contains(&len)) {
+                return Err(());
+            }
+            found = Some(data);
+        }
+        at += 4 + len as usize;
+    }
+    Ok(found)
 }
 
 /// Skips a possibly compressed name; returns the offset after it.

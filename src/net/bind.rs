@@ -45,29 +45,63 @@ pub struct Bound {
 /// Binds every listen address: `cfg.threads` UDP sockets and one TCP listener each. Logs each
 /// bound address (tests bind port 0 and read which port they got).
 pub fn bind_all(cfg: &NetConfig) -> Result<Vec<Bound>, BindError> {
-    let err = |proto, addr| move |error| BindError { proto, addr, error };
     let mut out = Vec::new();
     for &want in &cfg.listen {
-        // Bind the first UDP socket (resolving port 0), then the rest and TCP on that port.
-        // A port the kernel picks gets one socket shared by the workers, without SO_REUSEPORT:
-        // otherwise a client that sets SO_REUSEPORT (dig does) could be handed the same port.
-        let ephemeral = want.port() == 0;
-        let first = udp_socket(want, !ephemeral).map_err(err("udp", want))?;
-        let addr = first.local_addr().map_err(err("udp", want))?;
-        let mut udp = vec![first];
-        for _ in 1..cfg.threads {
-            let s = if ephemeral {
-                udp[0].try_clone().map_err(err("udp", addr))?
-            } else {
-                udp_socket(addr, true).map_err(err("udp", addr))?
-            };
-            udp.push(s);
-        }
-        let tcp = tcp_listener(addr).map_err(err("tcp", addr))?;
-        tracing::info!("listening on {addr} (udp, {} threads; tcp)", cfg.threads);
-        out.push(Bound { udp, tcp, addr });
+        let b = if want.port() == 0 {
+            bind_ephemeral(want, cfg.threads)?
+        } else {
+            bind_one(want, cfg.threads)?
+        };
+        tracing::info!(
+            "listening on {} (udp, {} threads; tcp)",
+            b.addr,
+            cfg.threads
+        );
+        out.push(b);
     }
     Ok(out)
+}
+
+/// How many kernel-picked UDP ports are tried before giving up because TCP on the same port
+/// is taken.
+const EPHEMERAL_TRIES: usize = 16;
+
+/// Port 0: the kernel picks a free UDP port, and TCP is bound on the same number -- which
+/// another program may already hold for TCP. Then pick again.
+fn bind_ephemeral(want: SocketAddr, threads: usize) -> Result<Bound, BindError> {
+    let mut tries = 0;
+    loop {
+        match bind_one(want, threads) {
+            Err(e) if e.proto == "tcp" && e.error.kind() == io::ErrorKind::AddrInUse => {
+                tries += 1;
+                if tries >= EPHEMERAL_TRIES {
+                    return Err(e);
+                }
+            }
+            r => return r,
+        }
+    }
+}
+
+/// Binds the first UDP socket (resolving port 0), then the rest and TCP on that port. A port
+/// the kernel picks gets one socket shared by the workers, without SO_REUSEPORT: otherwise a
+/// client that sets SO_REUSEPORT (dig does) could be handed the same port.
+fn bind_one(want: SocketAddr, threads: usize) -> Result<Bound, BindError> {
+    let err = |proto, addr| move |error| BindError { proto, addr, error };
+    let ephemeral = want.port() == 0;
+    let first = udp_socket(want, !ephemeral).map_err(err("udp", want))?;
+    let addr = first.local_addr().map_err(err("udp", want))?;
+    let mut udp = vec![first];
+    for _ in 1..threads {
+        let s = if ephemeral {
+            udp[0].try_clone().map_err(err("udp", addr))?
+        } else {
+            udp_socket(addr, true).map_err(err("udp", addr))?
+        };
+        udp.push(s);
+    }
+    let tcp = tcp_listener(addr).map_err(err("tcp", addr))?;
+    Ok(Bound { udp, tcp, addr })
 }
 
 fn udp_socket(addr: SocketAddr, reuse_port: bool) -> io::Result<UdpSocket> {

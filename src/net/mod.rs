@@ -3,6 +3,9 @@
 //! cancelled, then drains them.
 
 mod bind;
+mod conns;
+mod limits;
+mod rrl;
 mod tcp;
 mod udp;
 
@@ -10,10 +13,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 pub use bind::{bind_all, BindError, Bound};
+pub use limits::raise_nofile;
 
 use crate::config::NetConfig;
 use crate::metrics::Taps;
@@ -84,15 +87,49 @@ fn start(
     threads: &mut Vec<std::thread::JoinHandle<()>>,
     tasks: &mut tokio::task::JoinSet<()>,
 ) -> Result<(), NetError> {
-    let tcp_slots = Arc::new(Semaphore::new(cfg.tcp_clients));
+    let nsockets: usize = sockets.iter().map(|b| b.udp.len() + 1).sum();
+    let tcp_clients = match limits::nofile() {
+        Some(nofile) => {
+            let fit = limits::fit_tcp_clients(cfg.tcp_clients, nofile, nsockets);
+            if fit < cfg.tcp_clients {
+                tracing::warn!(
+                    "--tcp-clients {} lowered to {fit}: the open-files limit is {nofile} and {} descriptors stay reserved for sockets, zone files and watches (raise it with `ulimit -n` or LimitNOFILE=)",
+                    cfg.tcp_clients,
+                    limits::FD_RESERVE + nsockets as u64
+                );
+            }
+            fit
+        }
+        None => cfg.tcp_clients,
+    };
+    let table = conns::Table::new(
+        tcp_clients,
+        cfg.tcp_clients_per_ip.min(tcp_clients),
+        cfg.tcp_idle_timeout,
+    );
+    if let Some(r) = &cfg.rrl {
+        tracing::info!(
+            "response-rate limiting on UDP: {} answers, {} errors, {} NXDOMAIN per second per /{} or /{} prefix, slip {}, window {} s, {} exempt prefixes",
+            r.responses_per_second,
+            r.errors_per_second,
+            r.nxdomains_per_second,
+            r.ipv4_prefix_length,
+            r.ipv6_prefix_length,
+            r.slip,
+            r.window,
+            r.exempt.len()
+        );
+    }
     for b in sockets {
         for (i, sock) in b.udp.into_iter().enumerate() {
             let store = store.clone();
             let shutdown = shutdown.clone();
             let tap = taps.tap(true);
+            // Each worker has its own rate-limit table: no lock between workers.
+            let rrl = cfg.rrl.as_ref().map(rrl::Rrl::new);
             let h = std::thread::Builder::new()
                 .name(format!("udp-{}-{i}", b.addr))
-                .spawn(move || udp::udp_worker(sock, &store, tap, &shutdown))
+                .spawn(move || udp::udp_worker(sock, &store, tap, rrl, &shutdown))
                 .map_err(NetError::Worker)?;
             threads.push(h);
         }
@@ -103,8 +140,7 @@ fn start(
         tasks.spawn(tcp::tcp_accept(
             listener,
             store.clone(),
-            tcp_slots.clone(),
-            cfg.tcp_idle_timeout,
+            table.clone(),
             taps.clone(),
             shutdown.clone(),
         ));

@@ -1,11 +1,13 @@
 //! The UDP workers: one thread per socket, receiving a batch with `recvmmsg`, answering each
-//! packet from one snapshot of the zone set, and sending the batch with `sendmmsg`. Nothing is
-//! allocated or locked per packet.
+//! packet from one snapshot of the zone set (never packets from ports only reflection attacks
+//! use), passing each response through the worker's rate limiter when RRL is on, and sending
+//! the batch with `sendmmsg`. Nothing is allocated or locked per packet.
 
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 
 use tokio_util::sync::CancellationToken;
 
+use super::rrl::{Action, Rrl};
 use crate::metrics::Tap;
 use crate::query::{self, RequestCtx, Transport};
 use crate::store::Store;
@@ -18,12 +20,20 @@ const UDP_IN: usize = 4096;
 /// `recvmmsg` times out); the token takes a lock, so not once per batch.
 const CHECK_EVERY: u32 = 64;
 
+/// Source ports that get no UDP answer (as BIND): 0 cannot be replied to, and echo (7),
+/// daytime (13), quote (17), chargen (19) and time (37) answer anything, so a reply to them is
+/// a spoofed reflection loop.
+fn reflection_port(port: u16) -> bool {
+    matches!(port, 0 | 7 | 13 | 17 | 19 | 37)
+}
+
 /// One worker: receive a batch, answer each from one snapshot, send the batch; until
 /// `shutdown` is cancelled.
 pub(super) fn udp_worker(
     sock: UdpSocket,
     store: &Store,
     mut tap: Tap,
+    mut rrl: Option<Rrl>,
     shutdown: &CancellationToken,
 ) {
     use std::os::fd::AsRawFd;
@@ -60,6 +70,7 @@ pub(super) fn udp_worker(
     // Headers the last call filled in (the kernel rewrites their lengths and flags).
     let mut dirty = BATCH;
     let mut batches = 0u32;
+    let epoch = std::time::Instant::now();
     loop {
         batches = batches.wrapping_add(1);
         if batches % CHECK_EVERY == 0 && shutdown.is_cancelled() {
@@ -92,6 +103,12 @@ pub(super) fn udp_worker(
         dirty = n;
         let snap = store.snapshot();
         tap.batch_start(&snap);
+        // The rate limiter's clock: seconds since the worker started, read once per batch.
+        let now = if rrl.is_some() {
+            epoch.elapsed().as_secs() as u32
+        } else {
+            0
+        };
         let mut nout = 0usize;
         for i in 0..n {
             let len = msgs_in[i].msg_len as usize;
@@ -102,11 +119,21 @@ pub(super) fn udp_worker(
                 peer: peer(&addrs[i], msgs_in[i].msg_hdr.msg_namelen),
                 transport: Transport::Udp,
             };
+            if reflection_port(ctx.peer.port()) {
+                continue;
+            }
             let q = &inbufs[i][..len];
-            let Some(a) = query::respond_answered(&snap, q, &mut outbufs[nout], &ctx) else {
+            let Some(a) = query::respond_ext(&snap, q, &mut outbufs[nout], &ctx) else {
                 continue;
             };
-            let rlen = a.len;
+            let mut rlen = a.len;
+            if let Some(r) = rrl.as_mut() {
+                match r.judge(ctx.peer.ip(), &mut outbufs[nout][..rlen], now, a.cookie_ok) {
+                    Action::Send => {}
+                    Action::Drop => continue,
+                    Action::Slip(l) => rlen = l,
+                }
+            }
             tap.packet(&ctx, q, &outbufs[nout][..rlen], a);
             iov_out[nout] = libc::iovec {
                 iov_base: outbufs[nout].as_mut_ptr().cast(),

@@ -42,6 +42,8 @@ pub(super) struct Resp<'a, 'b> {
     /// BIND answers UDP queries whose EDNS payload is 512 or less minimally: no authority or
     /// additional records in positive answers.
     minimal: bool,
+    /// ANY over UDP gets one RRset (RFC 8482 section 4.2, as NSD and Knot answer); over TCP all.
+    any_one: bool,
     /// RRsets already in the message (by address), for duplicate suppression.
     added: [*const RRset; MAX_TRACK],
     nadded: usize,
@@ -75,6 +77,7 @@ impl<'a, 'b> Resp<'a, 'b> {
             tc: false,
             rcode: rcode::NOERROR,
             minimal,
+            any_one: transport == Transport::Udp,
             added: [std::ptr::null(); MAX_TRACK],
             nadded: 0,
             pending: [None; MAX_TRACK],
@@ -219,7 +222,10 @@ impl<'a, 'b> Resp<'a, 'b> {
                 self.negative(zone);
                 return None;
             }
-            for set in node.rrsets.iter() {
+            // Over UDP one RRset (RFC 8482): the first at the node, which keeps the answer
+            // small and a reflection attack unrewarding; a client wanting all asks over TCP.
+            let take = if self.any_one { 1 } else { node.rrsets.len() };
+            for set in node.rrsets.iter().take(take) {
                 self.add_answer(zone, owner, set);
             }
             self.positive(zone);

@@ -2,6 +2,7 @@
 //! locking. `respond` runs the steps (parse, policy, refusals, then the pre-encoded fast path
 //! or the general answer pipeline); `prepare` readies a zone for it at load time.
 
+mod cookie;
 mod fast;
 mod general;
 mod policy;
@@ -12,10 +13,9 @@ use std::net::SocketAddr;
 
 #[doc(hidden)]
 pub use fast::fast_answer;
-pub use respond::respond;
 #[doc(hidden)]
 pub use respond::respond_general;
-pub use respond::{respond_answered, Answered, NO_ZONE};
+pub use respond::{respond, respond_ext, Answered, NO_ZONE};
 
 use crate::zone::Zone;
 

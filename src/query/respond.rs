@@ -5,6 +5,7 @@
 use crate::dns::name;
 use crate::dns::rdata;
 use crate::dns::wire::{self, hf, rcode, Edns, Query, Reject, Writer, HEADER, OPT_LEN};
+use crate::query::cookie;
 use crate::query::fast::fast_answer_at;
 use crate::query::general::Resp;
 use crate::query::policy::{self, Verdict};
@@ -19,23 +20,27 @@ pub fn respond(set: &ZoneSet, packet: &[u8], out: &mut [u8], ctx: &RequestCtx) -
     respond_via::<true>(set, packet, out, ctx).map(|a| a.len)
 }
 
-/// What [`respond_answered`] tells the caller about an answer (for metrics and the query log).
+/// What [`respond_ext`] tells the caller about an answer (for the rate limiter, metrics and
+/// the query log).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Answered {
-    /// Length of the response written.
+    /// Length of the response in `out`.
     pub len: usize,
     /// The question's type (0 when the packet could not be parsed that far).
     pub qtype: u16,
     /// Index in `set.zones()` of the zone that answered, or [`NO_ZONE`].
     pub zone: u32,
+    /// The client presented a valid server cookie (it cannot be a spoofed address).
+    pub cookie_ok: bool,
 }
 
 /// [`Answered::zone`] when no zone answered (refused, malformed).
 pub const NO_ZONE: u32 = u32::MAX;
 
-/// [`respond`], also saying which zone answered and the question's type.
+/// [`respond`], also saying which zone answered, the question's type and whether the client
+/// proved its address with a server cookie (what the UDP rate limiter exempts).
 #[inline]
-pub fn respond_answered(
+pub fn respond_ext(
     set: &ZoneSet,
     packet: &[u8],
     out: &mut [u8],
@@ -56,13 +61,14 @@ pub fn respond_general(
     respond_via::<false>(set, packet, out, ctx).map(|a| a.len)
 }
 
+/// Parses, answers, and adds a server cookie when the client sent a client cookie (RFC 7873).
+#[inline]
 fn respond_via<const FAST: bool>(
     set: &ZoneSet,
     packet: &[u8],
     out: &mut [u8],
     ctx: &RequestCtx,
 ) -> Option<Answered> {
-    let at = |len, qtype, zone| Some(Answered { len, qtype, zone });
     let q = match wire::parse_query(packet) {
         Ok(q) => q,
         Err(Reject::Drop) => return None,
@@ -73,10 +79,46 @@ fn respond_via<const FAST: bool>(
             question,
             edns,
         }) => {
-            let n = error_response(out, id, flags, rcode, question, edns);
-            return at(n, 0, NO_ZONE);
+            let len = error_response(out, id, flags, rcode, question, edns);
+            return Some(Answered {
+                len,
+                qtype: 0,
+                zone: NO_ZONE,
+                cookie_ok: false,
+            });
         }
     };
+    let qtype = q.qtype;
+    let Some(c) = q.cookie else {
+        let (len, zone) = answer::<FAST>(set, q, out, ctx, 0)?;
+        return Some(Answered {
+            len,
+            qtype,
+            zone,
+            cookie_ok: false,
+        });
+    };
+    // Leave room for the cookie so that it never truncates an answer.
+    let (len, zone) = answer::<FAST>(set, q, out, ctx, cookie::REPLY_LEN)?;
+    let (ip, now) = (ctx.peer.ip(), cookie::now());
+    Some(Answered {
+        len: cookie::append(out, len, c, ip, now),
+        qtype,
+        zone,
+        cookie_ok: cookie::valid(c, ip, now),
+    })
+}
+
+/// Answers a parsed query in at most the transport's limit less `reserve` bytes; returns the
+/// length and the index of the zone that answered ([`NO_ZONE`] for none).
+#[inline]
+fn answer<const FAST: bool>(
+    set: &ZoneSet,
+    q: Query<'_>,
+    out: &mut [u8],
+    ctx: &RequestCtx,
+    reserve: usize,
+) -> Option<(usize, u32)> {
     match policy::admit(ctx, &q) {
         Verdict::Answer => {}
     }
@@ -84,20 +126,20 @@ fn respond_via<const FAST: bool>(
         (Transport::Tcp, _) => 65535,
         (Transport::Udp, Some(e)) => (e.payload as usize).clamp(MIN_UDP, MAX_UDP),
         (Transport::Udp, None) => MIN_UDP,
-    };
+    } - reserve;
     if let Some(e) = q.edns {
         if e.version > 0 {
             let n = simple(out, &q, limit, 0, (rcode::BADVERS >> 4) as u8);
-            return at(n, q.qtype, NO_ZONE);
+            return Some((n, NO_ZONE));
         }
     }
     if q.qclass != CLASS_IN {
-        return at(simple(out, &q, limit, rcode::REFUSED, 0), q.qtype, NO_ZONE);
+        return Some((simple(out, &q, limit, rcode::REFUSED, 0), NO_ZONE));
     }
     match q.qtype {
-        rdata::OPT => return at(simple(out, &q, limit, rcode::FORMERR, 0), q.qtype, NO_ZONE),
+        rdata::OPT => return Some((simple(out, &q, limit, rcode::FORMERR, 0), NO_ZONE)),
         rdata::AXFR | rdata::IXFR => {
-            return at(simple(out, &q, limit, rcode::REFUSED, 0), q.qtype, NO_ZONE)
+            return Some((simple(out, &q, limit, rcode::REFUSED, 0), NO_ZONE))
         }
         _ => {}
     }
@@ -113,21 +155,20 @@ fn respond_via<const FAST: bool>(
         ..q
     };
     let Some(zi) = set.find_index(q.qname) else {
-        return at(simple(out, &q, limit, rcode::REFUSED, 0), q.qtype, NO_ZONE);
+        return Some((simple(out, &q, limit, rcode::REFUSED, 0), NO_ZONE));
     };
     let zone = &set.zones()[zi as usize];
     let first = zone.lookup(q.qname);
     if FAST && q.rd() {
         if let Lookup::Exact(id) = first {
             if let Some(n) = fast_answer_at(zone, id, &q, out, limit) {
-                return at(n, q.qtype, zi);
+                return Some((n, zi));
             }
         }
     }
-    let qtype = q.qtype;
     let mut r = Resp::new(set, q, out, limit, ctx.transport);
     r.answer(zone, first);
-    at(r.finish(), qtype, zi)
+    Some((r.finish(), zi))
 }
 
 pub(super) fn header(out: &mut [u8], id: u16, flags: u16, counts: [u16; 4]) {

@@ -24,12 +24,21 @@ impl Server {
 
     /// Like `start`, but returns the log when the server exits or never binds.
     pub fn try_start(zones: &Path, extra: &[&str]) -> Result<Server, String> {
-        let mut child = clusterdns(&["--log", "info", "serve", "--zones"])
-            .arg(zones)
+        Self::try_start_with(zones, extra, |_| {})
+    }
+
+    /// Like `try_start`, with a last say over the command (e.g. a `pre_exec` setting limits).
+    pub fn try_start_with(
+        zones: &Path,
+        extra: &[&str],
+        adjust: impl FnOnce(&mut Command),
+    ) -> Result<Server, String> {
+        let mut cmd = clusterdns(&["--log", "info", "serve", "--zones"]);
+        cmd.arg(zones)
             .args(["--listen", "127.0.0.1:0", "--threads", "2"])
-            .args(extra)
-            .spawn()
-            .expect("failed to spawn clusterdns");
+            .args(extra);
+        adjust(&mut cmd);
+        let mut child = cmd.spawn().expect("failed to spawn clusterdns");
         let stderr = child.stderr.take().expect("stderr piped");
         let log = Arc::new(Mutex::new(String::new()));
         let (tx, rx) = std::sync::mpsc::channel();

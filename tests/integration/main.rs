@@ -6,6 +6,7 @@
 mod harness;
 
 mod corpus;
+mod defense;
 mod differential;
 mod docs;
 mod glibc;

@@ -115,3 +115,56 @@ fn fast_and_general_paths_agree() {
         "fast path never taken for some type: {fast_taken:?}"
     );
 }
+
+/// With a client cookie the two paths still agree, and both add the same COOKIE option (its
+/// timestamp and hash aside, which depend on the second the call ran in).
+#[test]
+fn fast_and_general_paths_agree_with_cookies() {
+    let (set, names) = load_set(true);
+    let peer: std::net::SocketAddr = "127.0.0.1:5300".parse().expect("address");
+    let client = [9u8, 8, 7, 6, 5, 4, 3, 2];
+    let mut a = vec![0u8; 65535];
+    let mut b = vec![0u8; 65535];
+    let mut compared = 0;
+    for zone_names in &names {
+        for name in zone_names {
+            for t in [1u16, 12, 16, 28, 15, 255] {
+                for payload in [512u16, 1232, 4096] {
+                    for transport in [Transport::Udp, Transport::Tcp] {
+                        let mut opt = opt_rr(payload, false).to_vec();
+                        opt[9..11].copy_from_slice(&12u16.to_be_bytes());
+                        opt.extend_from_slice(&[0, 10, 0, 8]);
+                        opt.extend_from_slice(&client);
+                        let pkt = query_packet(7, RD, name.wire(), t, Some(&opt));
+                        let ctx = RequestCtx { peer, transport };
+                        let na = query::respond(&set, &pkt, &mut a, &ctx).expect("answer");
+                        let nb = query::respond_general(&set, &pkt, &mut b, &ctx).expect("answer");
+                        assert_eq!(na, nb, "{name} type {t}: lengths differ");
+                        assert_eq!(
+                            &a[..na - 12],
+                            &b[..nb - 12],
+                            "{name} type {t} {transport:?}"
+                        );
+                        let m = hickory_proto::op::Message::from_vec(&a[..na])
+                            .unwrap_or_else(|e| panic!("{name} {t}: {e}"));
+                        assert!(m.edns.is_some(), "{name} {t}: OPT kept");
+                        // The option: code 10, length 24, our client cookie, version 1.
+                        let opt_at = na - 28;
+                        assert_eq!(&a[opt_at..opt_at + 4], &[0, 10, 0, 24]);
+                        assert_eq!(&a[opt_at + 4..opt_at + 12], &client);
+                        assert_eq!(a[opt_at + 12], 1);
+                        assert!(
+                            na <= if transport == Transport::Udp {
+                                payload.clamp(512, 1232) as usize
+                            } else {
+                                65535
+                            }
+                        );
+                        compared += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(compared > 100, "compared only {compared}");
+}

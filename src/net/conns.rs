@@ -1,0 +1,242 @@
+//! The TCP connection table: who holds a connection slot, a per-client-address cap, and
+//! eviction of the connection idle longest when a newcomer needs a slot (what NSD and Knot do
+//! under pressure, RFC 7766 section 6.2.3), plus the shorter idle timeout once the table is
+//! more than half full. The table is locked on accept and close only; a connection marks its
+//! activity with an atomic store.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
+
+/// Idle timeout once the table is more than half full (NSD uses 200 ms; Knot 0.2-2 s).
+pub(super) const BUSY_IDLE: Duration = Duration::from_millis(500);
+
+/// One connection's shared state: its last activity and the token that evicts it.
+pub(super) struct Conn {
+    id: u64,
+    ip: IpAddr,
+    /// Milliseconds since the table was created, at the last complete query or answer.
+    last: AtomicU64,
+    /// Cancelled when the connection is evicted (or on shutdown: a child of the shutdown token).
+    pub(super) stop: CancellationToken,
+    table: Arc<Table>,
+}
+
+impl Conn {
+    /// Marks the connection active now.
+    pub(super) fn touch(&self) {
+        self.last.store(self.table.now_ms(), Ordering::Relaxed);
+    }
+
+    /// How long this connection may stay idle now: shorter when the table is busy.
+    pub(super) fn idle_timeout(&self) -> Duration {
+        let (len, limit) = self.table.fill();
+        if len * 2 > limit {
+            self.table.idle.min(BUSY_IDLE)
+        } else {
+            self.table.idle
+        }
+    }
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        self.table.remove(self.id, self.ip);
+    }
+}
+
+struct Inner {
+    conns: HashMap<u64, Arc<ConnRef>>,
+    per_ip: HashMap<IpAddr, usize>,
+    next_id: u64,
+}
+
+/// What the table keeps of a connection (the `Conn` itself is owned by its task).
+struct ConnRef {
+    ip: IpAddr,
+    last: std::sync::Weak<Conn>,
+}
+
+/// The table of open TCP connections.
+pub(super) struct Table {
+    inner: Mutex<Inner>,
+    /// `inner.conns.len()`, readable without the lock.
+    open: AtomicUsize,
+    limit: usize,
+    per_ip_limit: usize,
+    idle: Duration,
+    epoch: Instant,
+}
+
+impl Table {
+    pub(super) fn new(limit: usize, per_ip_limit: usize, idle: Duration) -> Arc<Table> {
+        Arc::new(Table {
+            inner: Mutex::new(Inner {
+                conns: HashMap::new(),
+                per_ip: HashMap::new(),
+                next_id: 0,
+            }),
+            open: AtomicUsize::new(0),
+            limit: limit.max(1),
+            per_ip_limit: per_ip_limit.max(1),
+            idle,
+            epoch: Instant::now(),
+        })
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    /// (open connections, limit).
+    fn fill(&self) -> (usize, usize) {
+        (self.open.load(Ordering::Relaxed), self.limit)
+    }
+
+    /// Takes a slot for a connection from `peer`. When the client is at its own cap, its
+    /// connection idle longest is evicted; when the table is full, the one idle longest of all.
+    pub(super) fn admit(
+        self: &Arc<Self>,
+        peer: SocketAddr,
+        shutdown: &CancellationToken,
+    ) -> (Arc<Conn>, Option<IpAddr>) {
+        let ip = peer.ip();
+        let now = self.now_ms();
+        // The lock is never held across an await: every table method is synchronous.
+        let mut g = match self.inner.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        let mut evicted = None;
+        let at_ip_cap = g.per_ip.get(&ip).copied().unwrap_or(0) >= self.per_ip_limit;
+        if at_ip_cap || g.conns.len() >= self.limit {
+            let victim = g
+                .conns
+                .iter()
+                .filter(|(_, c)| !at_ip_cap || c.ip == ip)
+                .filter_map(|(&id, c)| {
+                    let conn = c.last.upgrade()?;
+                    Some((conn.last.load(Ordering::Relaxed), id, conn))
+                })
+                .min_by_key(|(last, id, _)| (*last, *id));
+            if let Some((_, id, conn)) = victim {
+                conn.stop.cancel();
+                evicted = Some(conn.ip);
+                remove_locked(&mut g, id, conn.ip);
+                self.open.store(g.conns.len(), Ordering::Relaxed);
+            }
+        }
+        let id = g.next_id;
+        g.next_id += 1;
+        let conn = Arc::new(Conn {
+            id,
+            ip,
+            last: AtomicU64::new(now),
+            stop: shutdown.child_token(),
+            table: self.clone(),
+        });
+        g.conns.insert(
+            id,
+            Arc::new(ConnRef {
+                ip,
+                last: Arc::downgrade(&conn),
+            }),
+        );
+        *g.per_ip.entry(ip).or_insert(0) += 1;
+        self.open.store(g.conns.len(), Ordering::Relaxed);
+        (conn, evicted)
+    }
+
+    fn remove(&self, id: u64, ip: IpAddr) {
+        let mut g = match self.inner.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        remove_locked(&mut g, id, ip);
+        self.open.store(g.conns.len(), Ordering::Relaxed);
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.fill().0
+    }
+}
+
+/// Forgets connection `id` (if still listed) and its share of the per-address count.
+fn remove_locked(g: &mut Inner, id: u64, ip: IpAddr) {
+    if g.conns.remove(&id).is_none() {
+        return;
+    }
+    if let Some(n) = g.per_ip.get_mut(&ip) {
+        *n -= 1;
+        if *n == 0 {
+            g.per_ip.remove(&ip);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(s: &str) -> SocketAddr {
+        s.parse().expect("address")
+    }
+
+    #[test]
+    fn full_table_evicts_the_idlest() {
+        let t = Table::new(3, 10, Duration::from_secs(10));
+        let sd = CancellationToken::new();
+        let (a, _) = t.admit(addr("127.0.0.1:1"), &sd);
+        let (b, _) = t.admit(addr("127.0.0.2:1"), &sd);
+        let (c, _) = t.admit(addr("127.0.0.3:1"), &sd);
+        // a is older than b and c by insertion; make a the freshest.
+        a.last.store(1_000, Ordering::Relaxed);
+        b.last.store(500, Ordering::Relaxed);
+        c.last.store(700, Ordering::Relaxed);
+        let (d, evicted) = t.admit(addr("127.0.0.4:1"), &sd);
+        assert_eq!(evicted, Some(addr("127.0.0.2:1").ip()));
+        assert!(b.stop.is_cancelled());
+        assert!(!a.stop.is_cancelled() && !c.stop.is_cancelled() && !d.stop.is_cancelled());
+        assert_eq!(t.len(), 3);
+        drop(b);
+        assert_eq!(
+            t.len(),
+            3,
+            "dropping an evicted connection frees nothing twice"
+        );
+        drop(d);
+        assert_eq!(t.len(), 2);
+    }
+
+    #[test]
+    fn per_address_cap_evicts_that_clients_own() {
+        let t = Table::new(100, 2, Duration::from_secs(10));
+        let sd = CancellationToken::new();
+        let (a1, _) = t.admit(addr("10.0.0.1:1"), &sd);
+        let (other, _) = t.admit(addr("10.0.0.2:1"), &sd);
+        let (a2, _) = t.admit(addr("10.0.0.1:2"), &sd);
+        other.last.store(0, Ordering::Relaxed);
+        a1.last.store(5, Ordering::Relaxed);
+        a2.last.store(9, Ordering::Relaxed);
+        let (_a3, evicted) = t.admit(addr("10.0.0.1:3"), &sd);
+        assert_eq!(evicted, Some(addr("10.0.0.1:1").ip()));
+        assert!(a1.stop.is_cancelled());
+        assert!(!other.stop.is_cancelled());
+    }
+
+    #[test]
+    fn busy_table_shortens_idle_timeout() {
+        let t = Table::new(4, 4, Duration::from_secs(10));
+        let sd = CancellationToken::new();
+        let (a, _) = t.admit(addr("127.0.0.1:1"), &sd);
+        assert_eq!(a.idle_timeout(), Duration::from_secs(10));
+        let _b = t.admit(addr("127.0.0.1:2"), &sd);
+        let _c = t.admit(addr("127.0.0.1:3"), &sd);
+        assert_eq!(a.idle_timeout(), BUSY_IDLE);
+    }
+}
