@@ -25,6 +25,8 @@ pub mod rcode {
     pub const NXDOMAIN: u8 = 3;
     pub const NOTIMP: u8 = 4;
     pub const REFUSED: u8 = 5;
+    /// Not authorized: what BIND answers to a TSIG-signed query whose key it does not know.
+    pub const NOTAUTH: u8 = 9;
     /// Extended rcode 16 (upper bits 1 in OPT).
     pub const BADVERS: u16 = 16;
 }
@@ -130,6 +132,7 @@ pub fn parse_query(p: &[u8]) -> Result<Query<'_>, Reject<'_>> {
         pos = skip_rr(p, pos).ok_or(formerr(Some(question), None))?;
     }
     let mut edns = None;
+    let mut tsig = false;
     for _ in 0..ar {
         let start = pos;
         let nl = skip_name(p, pos).ok_or(formerr(Some(question), None))?;
@@ -148,14 +151,26 @@ pub fn parse_query(p: &[u8]) -> Result<Query<'_>, Reject<'_>> {
                 version,
                 dnssec_ok: do_bit,
             });
-        } else if t == 250 {
-            // TSIG: we do not verify signatures; refuse below by treating as NOTAUTH-ish FORMERR.
+        } else if t == rdata::TSIG {
+            // No keys are configured, so every TSIG key is unknown: NOTAUTH below.
+            tsig = true;
         }
         pos = end;
     }
     if pos != p.len() {
         // Trailing garbage after the last record.
         return Err(formerr(Some(question), edns));
+    }
+    if tsig {
+        // BIND answers a query signed with a key it does not know with NOTAUTH (RFC 8945
+        // 5.2.2, BADKEY); without TSIG support no key is known.
+        return Err(Reject::Error {
+            id,
+            flags,
+            rcode: rcode::NOTAUTH,
+            question: Some(question),
+            edns,
+        });
     }
     Ok(Query {
         id,
@@ -524,6 +539,39 @@ mod tests {
         assert!(matches!(
             parse_query(&p),
             Err(Reject::Error { rcode: 4, .. })
+        ));
+    }
+
+    #[test]
+    fn tsig_signed_query_is_notauth() {
+        // hmac-sha256. key, time 0, fudge 300, empty MAC, original id, error 0, no other data.
+        let mut tsig = b"\x03key\x00".to_vec();
+        tsig.extend_from_slice(&[0, 250, 0, 255, 0, 0, 0, 0]);
+        let alg = b"\x0bhmac-sha256\x00";
+        let rd_len = alg.len() + 6 + 2 + 2 + 2 + 2 + 2;
+        tsig.extend_from_slice(&(rd_len as u16).to_be_bytes());
+        tsig.extend_from_slice(alg);
+        tsig.extend_from_slice(&[0, 0, 0, 0, 0, 0, 1, 44, 0, 0, 0x12, 0x34, 0, 0, 0, 0]);
+        let p = query(b"\x01a\x00", 1, &tsig, 1);
+        assert!(matches!(
+            parse_query(&p),
+            Err(Reject::Error {
+                rcode: rcode::NOTAUTH,
+                question: Some(_),
+                edns: None,
+                ..
+            })
+        ));
+        let mut both = OPT.to_vec();
+        both.extend_from_slice(&tsig);
+        let p = query(b"\x01a\x00", 1, &both, 2);
+        assert!(matches!(
+            parse_query(&p),
+            Err(Reject::Error {
+                rcode: rcode::NOTAUTH,
+                edns: Some(_),
+                ..
+            })
         ));
     }
 
