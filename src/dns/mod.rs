@@ -2,4 +2,5 @@
 //! parser and the response writer.
 pub mod name;
 pub mod rdata;
+pub(crate) mod time;
 pub mod wire;

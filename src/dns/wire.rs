@@ -427,20 +427,16 @@ impl<'b> Writer<'b> {
     fn put_fields(&mut self, fields: &[rdata::F], rd: &[u8]) -> Result<(), Full> {
         let mut p = 0usize;
         for f in fields {
-            let n = match f {
-                rdata::F::U8 => 1,
-                rdata::F::U16 => 2,
-                rdata::F::U32 | rdata::F::Period => 4,
-                rdata::F::Dn(c) => {
-                    let Some(l) = rd.get(p..).and_then(name::wire_len) else {
-                        return self.put(&rd[p.min(rd.len())..]);
-                    };
-                    self.put_name(&rd[p..p + l], *c)?;
-                    p += l;
-                    continue;
-                }
-                _ => rd.len() - p,
-            };
+            if let rdata::F::Dn(compress) = *f {
+                let Some(l) = rd.get(p..).and_then(name::wire_len) else {
+                    return self.put(&rd[p.min(rd.len())..]);
+                };
+                self.put_name(&rd[p..p + l], compress)?;
+                p += l;
+                continue;
+            }
+            // Fields other than names are copied; one of unknown length takes the rest.
+            let n = f.wire_len(rd, p).unwrap_or(rd.len() - p);
             let end = (p + n).min(rd.len());
             self.put(&rd[p..end])?;
             p = end;
