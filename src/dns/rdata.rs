@@ -14,13 +14,15 @@ mod tests;
 mod text;
 mod types;
 
-pub use error::{RdataError, MAX_RDATA};
+pub use error::RdataError;
+pub(crate) use error::MAX_RDATA;
 pub use field::F;
-pub use text::{parse_dec, parse_ttl, push_u64};
+pub(crate) use text::push_u64;
+pub use text::{parse_dec, parse_ttl};
 pub use types::{
     class_from_text, class_to_text, info, is_meta, type_from_text, type_name, type_to_text,
     TypeInfo, A, AAAA, ANY, AXFR, CNAME, DNAME, DS, IXFR, KEY, MAILA, MAILB, MX, NS, NSEC, NSEC3,
-    NXT, OPT, PTR, RRSIG, SOA, SRV, TKEY, TSIG, TXT, TYPES,
+    NXT, OPT, PTR, RRSIG, SOA, SRV, TKEY, TSIG, TXT,
 };
 
 use crate::dns::name::Name;

@@ -5,7 +5,7 @@ use super::text::lossy;
 use crate::dns::name::NameError;
 
 /// RDATA of this size or more makes BIND fail with "ran out of space" (`DNS_RDATA_MAXLENGTH`).
-pub const MAX_RDATA: usize = 65512;
+pub(crate) const MAX_RDATA: usize = 65512;
 
 /// Error while reading RDATA.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

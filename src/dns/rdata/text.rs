@@ -6,7 +6,7 @@ use super::{custom, RdataError};
 use crate::dns::name;
 
 /// Appends a decimal number without going through `format!`.
-pub fn push_u64(out: &mut String, mut v: u64) {
+pub(crate) fn push_u64(out: &mut String, mut v: u64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
@@ -80,7 +80,7 @@ pub(crate) fn lossy(t: &[u8]) -> std::borrow::Cow<'_, str> {
 }
 
 /// Strict dotted-quad (BIND's inet_pton: exactly four decimal parts, each 0-255).
-pub fn parse_ipv4(t: &[u8]) -> Option<[u8; 4]> {
+pub(crate) fn parse_ipv4(t: &[u8]) -> Option<[u8; 4]> {
     let mut out = [0u8; 4];
     let mut n = 0usize;
     let mut v: u32 = 0;
@@ -116,7 +116,7 @@ pub fn parse_ipv4(t: &[u8]) -> Option<[u8; 4]> {
 }
 
 /// IPv6 text as inet_pton reads it (embedded dotted quad allowed).
-pub fn parse_ipv6(t: &[u8]) -> Option<[u8; 16]> {
+pub(crate) fn parse_ipv6(t: &[u8]) -> Option<[u8; 16]> {
     let s = std::str::from_utf8(t).ok()?;
     // Rust's parser accepts the same forms as inet_pton except leading zeros in an embedded
     // IPv4 part, which both reject.
@@ -125,7 +125,7 @@ pub fn parse_ipv6(t: &[u8]) -> Option<[u8; 16]> {
 }
 
 /// Appends one character-string (length byte + bytes), interpreting escapes.
-pub fn push_charstring(text: &[u8], out: &mut Vec<u8>) -> Result<(), RdataError> {
+pub(crate) fn push_charstring(text: &[u8], out: &mut Vec<u8>) -> Result<(), RdataError> {
     let len_at = out.len();
     out.push(0);
     unescape_into(text, out).ok_or_else(|| RdataError::Escape(lossy(text).into_owned()))?;
@@ -138,7 +138,7 @@ pub fn push_charstring(text: &[u8], out: &mut Vec<u8>) -> Result<(), RdataError>
 }
 
 /// Interprets `\X` and `\DDD` escapes.
-pub fn unescape_into(text: &[u8], out: &mut Vec<u8>) -> Option<()> {
+pub(crate) fn unescape_into(text: &[u8], out: &mut Vec<u8>) -> Option<()> {
     let mut i = 0;
     while i < text.len() {
         let c = text[i];
@@ -226,7 +226,7 @@ pub(crate) fn parse_nsap(t: &[u8], out: &mut Vec<u8>) -> Option<()> {
 }
 
 /// Appends a character-string in BIND's quoted form.
-pub fn write_charstring(s: &[u8], out: &mut String) {
+pub(crate) fn write_charstring(s: &[u8], out: &mut String) {
     out.push('"');
     write_text_escaped(s, out);
     out.push('"');

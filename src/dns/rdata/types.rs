@@ -74,7 +74,7 @@ const RRSIG_FIELDS: &[F] = &[Type, Alg, U8, Period, Time, Time, U16, Signer, B64
 const TLSA_FIELDS: &[F] = &[U8, U8, U8, Hex];
 
 /// Every type BIND 9.18 knows by name. Types without a layout keep their RDATA opaque.
-pub static TYPES: &[TypeInfo] = &[
+static TYPES: &[TypeInfo] = &[
     t!(1, "A", &[Ip4]),
     t!(2, "NS", &[Dn(true)], add 0),
     t!(3, "MD", &[Dn(true)]),
