@@ -104,12 +104,7 @@ impl ZoneBuilder {
         } = parsed;
         warnings.extend(pw);
         for (f, line, message) in deferred {
-            let path = files.get(f as usize).cloned().unwrap_or_default();
-            warnings.push(Diag {
-                path,
-                line,
-                message,
-            });
+            warnings.push(Diag::in_file(&files, f, line, message));
         }
         let Builder {
             mut nodes,
@@ -535,7 +530,7 @@ fn find_rdata(set: &RRset, rtype: u16, rd: &[u8]) -> Option<usize> {
 }
 
 /// The type an RRSIG covers (its RRset key besides the owner), `None` for other types.
-fn covered_type(rtype: u16, rd: &[u8]) -> Option<u16> {
+pub(super) fn covered_type(rtype: u16, rd: &[u8]) -> Option<u16> {
     (rtype == rdata::RRSIG).then(|| rd.get(..2).map_or(0, |b| u16::from_be_bytes([b[0], b[1]])))
 }
 

@@ -32,11 +32,7 @@ impl Checked<'_> {
     }
 
     fn at(&self, file: u16, line: u32, message: String) -> Diag {
-        Diag {
-            path: self.files.get(file as usize).cloned().unwrap_or_default(),
-            line,
-            message,
-        }
+        Diag::in_file(self.files, file, line, message)
     }
 
     /// A diagnostic about the whole zone (the top file, no line).

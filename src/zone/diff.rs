@@ -2,8 +2,9 @@
 //! (what reload asks before it publishes), and the records removed and added, in wire form
 //! (what an IXFR answer is made of).
 
-use super::{Node, RRset, Zone};
-use crate::dns::name::{self, Name};
+use super::builder::covered_type;
+use super::{serial_offset, Node, RRset, Zone};
+use crate::dns::name::Name;
 use crate::dns::rdata;
 
 /// One resource record in wire form.
@@ -53,21 +54,12 @@ pub fn same_except_serial(a: &Zone, b: &Zone) -> bool {
         })
 }
 
-/// SOA RRset data (`rdlength | rdata`) with the serial cut out.
+/// SOA RRset data (`rdlength | rdata`) with the serial of the first record cut out.
 fn soa_without_serial(set: &[u8]) -> (&[u8], &[u8]) {
-    match serial_offset(set) {
-        Some(p) => (&set[..p], &set[p + 4..]),
+    match set.get(2..).and_then(serial_offset) {
+        Some(p) => (&set[..p + 2], &set[p + 6..]),
         None => (set, &[]),
     }
-}
-
-/// Where the serial of the first SOA record starts in `rdlength | mname | rname | serial ...`.
-fn serial_offset(set: &[u8]) -> Option<usize> {
-    let mut p = 2;
-    for _ in 0..2 {
-        p += name::wire_len(set.get(p..)?)?;
-    }
-    (p + 4 <= set.len()).then_some(p)
 }
 
 /// The records to remove from `old` and to add to make `new`, nothing ignored (the SOA
@@ -96,9 +88,7 @@ pub fn diff(old: &Zone, new: &Zone) -> ZoneDiff {
 /// The RRset of `n` that `s` would be compared with: same type and, for RRSIGs, the same
 /// covered type (each is an RRset of its own).
 fn same_set<'a>(n: &'a Node, s: &RRset) -> Option<&'a RRset> {
-    fn covered(x: &RRset) -> Option<Option<&[u8]>> {
-        (x.rtype == rdata::RRSIG).then(|| x.rdatas().next().and_then(|r| r.get(..2)))
-    }
+    let covered = |x: &RRset| x.rdatas().next().and_then(|r| covered_type(x.rtype, r));
     n.rrsets
         .iter()
         .find(|t| t.rtype == s.rtype && covered(t) == covered(s))

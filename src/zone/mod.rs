@@ -241,11 +241,16 @@ pub struct ZoneErrors {
 
 /// The serial field of SOA RDATA.
 pub fn soa_serial(rd: &[u8]) -> u32 {
+    serial_offset(rd)
+        .map(|p| u32::from_be_bytes([rd[p], rd[p + 1], rd[p + 2], rd[p + 3]]))
+        .unwrap_or(0)
+}
+
+/// Where the serial starts in SOA RDATA (after MNAME and RNAME), when it is all there.
+fn serial_offset(rd: &[u8]) -> Option<usize> {
     let mut p = 0;
     for _ in 0..2 {
-        p += name::wire_len(&rd[p.min(rd.len())..]).unwrap_or(0);
+        p += name::wire_len(rd.get(p..)?)?;
     }
-    rd.get(p..p + 4)
-        .map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
-        .unwrap_or(0)
+    (p + 4 <= rd.len()).then_some(p)
 }

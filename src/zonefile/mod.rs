@@ -50,6 +50,17 @@ pub struct Diag {
     pub message: String,
 }
 
+impl Diag {
+    /// A message about `line` of the file with index `file` in `files` (see [`Record::file`]).
+    pub(crate) fn in_file(files: &[PathBuf], file: u16, line: u32, message: String) -> Diag {
+        Diag {
+            path: files.get(file as usize).cloned().unwrap_or_default(),
+            line,
+            message,
+        }
+    }
+}
+
 impl fmt::Display for Diag {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.line == 0 {

@@ -63,24 +63,16 @@ impl<'o> State<'o> {
             self.out.suppressed += 1;
             return;
         }
-        let path = self.files.get(file as usize).cloned().unwrap_or_default();
-        self.out.errors.push(Diag {
-            path,
-            line,
-            message,
-        });
+        let d = Diag::in_file(&self.files, file, line, message);
+        self.out.errors.push(d);
     }
 
     pub(super) fn warn(&mut self, file: u16, line: u32, message: String) {
         if self.out.warnings.len() >= MAX_ERRORS {
             return;
         }
-        let path = self.files.get(file as usize).cloned().unwrap_or_default();
-        self.out.warnings.push(Diag {
-            path,
-            line,
-            message,
-        });
+        let d = Diag::in_file(&self.files, file, line, message);
+        self.out.warnings.push(d);
     }
 
     /// Reads a file in chunks, so a large zone is never held whole in memory: each chunk is
