@@ -112,19 +112,25 @@ pub(crate) enum HexForm {
 }
 
 impl HexForm {
-    /// The length the data must have, given the fields before it.
-    fn want(self, rd: &[u8]) -> Option<usize> {
-        let by_type = |at: usize, table: &[(u8, usize)]| {
-            let t = *rd.get(at)?;
-            table.iter().find(|(k, _)| *k == t).map(|(_, l)| *l)
-        };
+    /// Where the byte that sets the data's length sits, and the lengths its values require.
+    fn length_rule(self) -> Option<(usize, &'static [(u8, usize)])> {
         match self {
             HexForm::Plain => None,
             // Digest types BIND knows: SHA-1, SHA-256, SHA-384.
-            HexForm::DsDigest => by_type(3, &[(1, 20), (2, 32), (4, 48)]),
-            HexForm::ZoneDigest => by_type(5, &[(1, 48), (2, 64)]),
-            HexForm::Fingerprint => by_type(1, &[(1, 20), (2, 32)]),
+            HexForm::DsDigest => Some((3, &[(1, 20), (2, 32), (4, 48)])),
+            HexForm::ZoneDigest => Some((5, &[(1, 48), (2, 64)])),
+            HexForm::Fingerprint => Some((1, &[(1, 20), (2, 32)])),
         }
+    }
+
+    /// The length the data must have given the fields before it: `Err` when the byte that
+    /// decides is missing, `Ok(None)` when there is no rule or the value is not in it.
+    fn want(self, rd: &[u8]) -> Result<Option<usize>, ()> {
+        let Some((at, table)) = self.length_rule() else {
+            return Ok(None);
+        };
+        let t = *rd.get(at).ok_or(())?;
+        Ok(table.iter().find(|(k, _)| *k == t).map(|(_, l)| *l))
     }
 }
 
@@ -133,7 +139,7 @@ pub(crate) struct HexData(pub HexForm);
 
 impl Field for HexData {
     fn read(&self, r: &mut Reader<'_, '_>, out: &mut Vec<u8>) -> Result<(), RdataError> {
-        let want = self.0.want(out);
+        let want = self.0.want(out).unwrap_or(None);
         let mut joined = Vec::new();
         let optional = self.0 == HexForm::Fingerprint && want.is_none();
         if r.rest(&mut joined) == 0 && !optional {
@@ -157,21 +163,8 @@ impl Field for HexData {
 
     fn print(&self, rd: &[u8], p: usize, out: &mut String) -> Option<usize> {
         let data = &rd[p.min(rd.len())..];
-        let want = match self.0 {
-            HexForm::Plain => None,
-            // The type byte must be there even when the type is unknown.
-            HexForm::DsDigest => rd.get(3).and(self.0.want(rd)),
-            HexForm::ZoneDigest => rd.get(5).and(self.0.want(rd)),
-            HexForm::Fingerprint => rd.get(1).and(self.0.want(rd)),
-        };
-        let have_type = match self.0 {
-            HexForm::Plain => true,
-            HexForm::DsDigest => rd.len() > 3,
-            HexForm::ZoneDigest => rd.len() > 5,
-            HexForm::Fingerprint => rd.len() > 1,
-        };
-        if !have_type
-            || want.is_some_and(|w| w != data.len())
+        let want = self.0.want(rd).ok()?;
+        if want.is_some_and(|w| w != data.len())
             || (self.0 == HexForm::ZoneDigest && data.len() < 12)
             || (data.is_empty() && self.0 != HexForm::Fingerprint)
         {
