@@ -113,7 +113,10 @@ impl ZoneBuilder {
             first_line,
             ..
         } = b;
-        checks::mark_cuts_and_aliases(&mut nodes);
+        checks::check_names(&mut nodes, |id, message| {
+            let (f, line) = first_line[id];
+            errors.push(Diag::in_file(&files, f, line, message));
+        });
         let z = checks::Checked {
             origin: &origin,
             nodes: &nodes,
@@ -122,7 +125,7 @@ impl ZoneBuilder {
             files: &files,
             apex_ns: &apex_ns,
         };
-        checks::check(&z, &mut errors);
+        checks::check_zone(&z, &mut errors);
         if !errors.is_empty() {
             return Err(ZoneErrors { errors, suppressed });
         }

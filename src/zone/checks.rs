@@ -53,20 +53,37 @@ const NODE_RULES: &[NodeRule] = &[
     soa_only_at_apex,
 ];
 
-/// Applies every rule, appending what breaks them to `errors`. The apex NS and CDS rules run
-/// only on a zone that passed the others, as in BIND.
-pub(super) fn check(z: &Checked<'_>, errors: &mut Vec<Diag>) {
-    for (id, n) in z.nodes.iter().enumerate() {
+/// The per-name pass, one walk over the nodes (a zone may have millions): sets the CUT flag
+/// on delegation points and CNAME on aliases, and applies [`NODE_RULES`], handing each
+/// broken rule to `report` with the node's id.
+pub(super) fn check_names(nodes: &mut [Node], mut report: impl FnMut(usize, String)) {
+    for (id, n) in nodes.iter_mut().enumerate() {
         // Most names hold only address records: none of the rules applies to them.
-        if n.rrsets.iter().all(|r| !ruled_type(r.rtype)) {
-            continue;
+        let mut ruled = false;
+        for r in n.rrsets.iter() {
+            match r.rtype {
+                rdata::CNAME => {
+                    n.flags |= flag::CNAME;
+                    ruled = true;
+                }
+                rdata::NS if id != 0 => n.flags |= flag::CUT,
+                rdata::DNAME | rdata::SOA | rdata::DS => ruled = true,
+                _ => {}
+            }
         }
-        for rule in NODE_RULES {
-            if let Some(m) = rule(id, n) {
-                errors.push(z.at_node(id, m));
+        if ruled {
+            for rule in NODE_RULES {
+                if let Some(m) = rule(id, n) {
+                    report(id, m);
+                }
             }
         }
     }
+}
+
+/// The rules about the zone as a whole, after [`check_names`]. The apex NS and CDS rules
+/// run only on a zone that passed all the others, as in BIND.
+pub(super) fn check_zone(z: &Checked<'_>, errors: &mut Vec<Diag>) {
     errors.extend(soa_at_apex(z));
     errors.extend(ns_at_apex(z));
     if errors.is_empty() {
@@ -77,24 +94,6 @@ pub(super) fn check(z: &Checked<'_>, errors: &mut Vec<Diag>) {
             0,
             format!("zone {}: CDS/CDNSKEY consistency checks failed", z.origin),
         ));
-    }
-}
-
-/// Types some per-name rule looks at.
-fn ruled_type(t: u16) -> bool {
-    matches!(t, rdata::CNAME | rdata::DNAME | rdata::SOA | rdata::DS)
-}
-
-/// Sets the flags the checks do not need: CUT on delegation points and CNAME on aliases.
-pub(super) fn mark_cuts_and_aliases(nodes: &mut [Node]) {
-    for (id, n) in nodes.iter_mut().enumerate() {
-        for r in n.rrsets.iter() {
-            match r.rtype {
-                rdata::CNAME => n.flags |= flag::CNAME,
-                rdata::NS if id != 0 => n.flags |= flag::CUT,
-                _ => {}
-            }
-        }
     }
 }
 
