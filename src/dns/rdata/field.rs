@@ -12,9 +12,6 @@ use super::custom;
 use super::text::lossy;
 use super::{RdataError, Tok};
 use crate::dns::name::Name;
-use encoded as e;
-use mnemonic as m;
-use plain as k;
 
 /// What one field kind knows.
 pub(super) trait Field {
@@ -67,91 +64,91 @@ macro_rules! field_kinds {
 }
 
 field_kinds! {
-    U8 => k::Uint(1),
-    U16 => k::Uint(2),
-    U32 => k::Uint(4),
+    U8 => plain::Uint(1),
+    U16 => plain::Uint(2),
+    U32 => plain::Uint(4),
     /// u32 written in master files with optional TTL units (SOA timers, RRSIG original TTL).
-    Period => k::Period,
+    Period => plain::Period,
     /// A domain name; `true` when it may be compressed on the wire (RFC 3597 section 4).
-    Dn(_compress: bool) => k::Dn,
-    Ip4 => k::Ip4,
-    Ip6 => k::Ip6,
+    Dn(_compress: bool) => plain::Dn,
+    Ip4 => plain::Ip4,
+    Ip6 => plain::Ip6,
     /// One character-string.
-    Str => k::Str,
+    Str => plain::Str,
     /// One or more character-strings up to the end of the RDATA.
-    Strs => k::Strs,
+    Strs => plain::Strs,
     /// Zero or one character-string at the end (ISDN subaddress).
-    OptStr => k::OptStr,
+    OptStr => plain::OptStr,
     /// A character-string of at least 4 decimal digits (X25).
-    Digits => k::Digits,
+    Digits => plain::Digits,
     /// One token without a length byte, to the end of the RDATA, printed quoted (CAA value,
     /// URI target).
-    Text => k::Text { quoted: false },
+    Text => plain::Text { quoted: false },
     /// Base64 up to the end of the RDATA, at least one token, printed in 56-column chunks.
-    B64 => e::Base64(e::B64Form::Required),
+    B64 => encoded::Base64(encoded::B64Form::Required),
     /// Like `B64` but may be empty (KEY, SINK, IPSECKEY).
-    B64Opt => e::Base64(e::B64Form::Optional),
+    B64Opt => encoded::Base64(encoded::B64Form::Optional),
     /// Base64 to the end, printed without splitting (HHIT, BRID).
-    B64Flat => e::Base64(e::B64Form::Flat),
+    B64Flat => encoded::Base64(encoded::B64Form::Flat),
     /// Hex up to the end of the RDATA, at least one token, printed in 56-column chunks.
-    Hex => e::HexData(e::HexForm::Plain),
+    Hex => encoded::HexData(encoded::HexForm::Plain),
     /// Hex with a length byte; `-` when empty (NSEC3 and NSEC3PARAM salt).
-    Salt => e::Salt,
+    Salt => encoded::Salt,
     /// Base32hex with a length byte (NSEC3 next hashed owner name).
-    B32 => e::Base32,
+    B32 => encoded::Base32,
     /// NSEC-style type bitmap up to the end of the RDATA, possibly empty (NSEC3, CSYNC).
-    Bitmap => e::Bitmap(e::BitmapForm::Nsec3),
+    Bitmap => encoded::Bitmap(encoded::BitmapForm::Nsec3),
     /// A type bitmap that must list at least one type (NSEC).
-    NsecBitmap => e::Bitmap(e::BitmapForm::Nsec),
+    NsecBitmap => encoded::Bitmap(encoded::BitmapForm::Nsec),
     /// NXT-style bitmap (types 1-127) up to the end of the RDATA.
-    NxtBitmap => e::Bitmap(e::BitmapForm::Nxt),
+    NxtBitmap => encoded::Bitmap(encoded::BitmapForm::Nxt),
     /// RRSIG signer name: at most as many labels as the labels field (third byte) says.
-    Signer => k::Signer,
+    Signer => plain::Signer,
     /// RRSIG/SIG time: `YYYYMMDDHHMMSS` or seconds.
-    Time => k::Time,
+    Time => plain::Time,
     /// A record type mnemonic (u16).
-    Type => k::Type,
+    Type => plain::Type,
     /// DNSSEC algorithm (u8): mnemonic or number in, number out.
-    Alg => m::alg(false),
+    Alg => mnemonic::alg(false),
     /// DNSSEC algorithm (u8) printed as its mnemonic (CERT).
-    AlgName => m::alg(true),
+    AlgName => mnemonic::alg(true),
     /// CERT type (u16), mnemonic in and out.
-    CertType => m::CertType,
+    CertType => mnemonic::CertType,
     /// KEY/DNSKEY flags (u16): number or mnemonics.
-    KeyFlags => m::KeyFlags,
+    KeyFlags => mnemonic::KeyFlags,
     /// KEY/DNSKEY protocol (u8): number or mnemonic.
-    Proto => m::PROTO,
+    Proto => mnemonic::PROTO,
     /// DS digest type (u8): number or mnemonic.
-    DigestType => m::DIGEST_TYPE,
+    DigestType => mnemonic::DIGEST_TYPE,
     /// DS digest: hex to the end, length checked against the digest type before it.
-    Digest => e::HexData(e::HexForm::DsDigest),
+    Digest => encoded::HexData(encoded::HexForm::DsDigest),
     /// SSHFP fingerprint: hex to the end (may be empty), length checked against the type.
-    Fingerprint => e::HexData(e::HexForm::Fingerprint),
+    Fingerprint => encoded::HexData(encoded::HexForm::Fingerprint),
     /// RKEY flags: a u16 that must be zero.
-    RkeyFlags => m::RkeyFlags,
+    RkeyFlags => mnemonic::RkeyFlags,
     /// A string that must be quoted, no length byte, to the end (URI target).
-    QText => k::Text { quoted: true },
+    QText => plain::Text { quoted: true },
     /// ZONEMD digest: hex to the end, length checked against the hash algorithm before it.
-    ZoneDigest => e::HexData(e::HexForm::ZoneDigest),
+    ZoneDigest => encoded::HexData(encoded::HexForm::ZoneDigest),
     /// KEY/DNSKEY public key: base64 to the end, absent when the flags say "no key".
-    KeyData => e::KeyData,
-    Eui48 => k::Eui(6),
-    Eui64 => k::Eui(8),
+    KeyData => encoded::KeyData,
+    Eui48 => plain::Eui(6),
+    Eui64 => plain::Eui(8),
     /// Four 16-bit hex groups (L64, NID).
-    Locator64 => k::Locator64,
+    Locator64 => plain::Locator64,
     /// `0x`-prefixed hex (NSAP).
-    Nsap => k::Nsap,
+    Nsap => plain::Nsap,
     /// CAA tag: a character-string of letters and digits, printed bare.
-    Tag => k::Tag,
+    Tag => plain::Tag,
     /// DSYNC scheme (u8): `NOTIFY` or a number.
-    Scheme => m::SCHEME,
+    Scheme => mnemonic::SCHEME,
     /// AMTRELAY discovery-optional bit and relay type, one byte.
-    AmtType => m::AmtType,
+    AmtType => mnemonic::AmtType,
     /// IPSECKEY/AMTRELAY gateway whose form is given by the byte at offset `n & 0x7f`; with
     /// `n & 0x80` only the low 7 bits of that byte count and "no gateway" may omit the `.`.
-    Gateway(at: u8) => m::Gateway(at),
+    Gateway(at: u8) => mnemonic::Gateway(at),
     /// DOA data: base64 or `-` for none, printed unsplit.
-    DoaData => e::DoaData,
+    DoaData => encoded::DoaData,
     /// Irregular layouts handled by a function of their own (whole RDATA).
     Loc => custom::LOC,
     Apl => custom::APL,
