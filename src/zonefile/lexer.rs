@@ -9,6 +9,19 @@ pub(super) struct RawTok {
     pub(super) quoted: bool,
 }
 
+/// Why the lexer could not split a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub(super) enum LexError {
+    #[error("file too large")]
+    TooLarge,
+    #[error("unbalanced parentheses (missing ')')")]
+    MissingParen,
+    #[error("unbalanced parentheses (extra ')')")]
+    ExtraParen,
+    #[error("unbalanced quotes")]
+    UnbalancedQuotes,
+}
+
 pub(super) enum LexResult {
     Eof,
     /// The buffer ends inside the record that starts at `start` (only when more text follows).
@@ -21,7 +34,8 @@ pub(super) enum LexResult {
         line: u32,
         indented: bool,
     },
-    Error(u32, String),
+    /// A record that cannot be split, at this line (0: the file as a whole).
+    Error(u32, LexError),
 }
 
 pub(super) struct Lexer<'a> {
@@ -52,7 +66,7 @@ impl<'a> Lexer<'a> {
         }
         if b.len() > u32::MAX as usize {
             self.pos = b.len();
-            return LexResult::Error(0, "file too large".to_string());
+            return LexResult::Error(0, LexError::TooLarge);
         }
         let start_line = self.line;
         let start = self.pos;
@@ -68,10 +82,7 @@ impl<'a> Lexer<'a> {
                     };
                 }
                 if depth > 0 {
-                    return LexResult::Error(
-                        paren_line,
-                        "unbalanced parentheses (missing ')')".to_string(),
-                    );
+                    return LexResult::Error(paren_line, LexError::MissingParen);
                 }
                 return LexResult::Record {
                     line: start_line,
@@ -108,7 +119,7 @@ impl<'a> Lexer<'a> {
                         self.skip_line();
                         return LexResult::Error(
                             self.line.saturating_sub(1).max(start_line),
-                            "unbalanced parentheses (extra ')')".to_string(),
+                            LexError::ExtraParen,
                         );
                     }
                     depth -= 1;
@@ -128,7 +139,7 @@ impl<'a> Lexer<'a> {
                                 let line = self.line;
                                 self.pos = i;
                                 self.skip_line();
-                                return LexResult::Error(line, "unbalanced quotes".to_string());
+                                return LexResult::Error(line, LexError::UnbalancedQuotes);
                             }
                             Some(b'\\') => i += 2,
                             Some(b'"') => break,

@@ -123,7 +123,7 @@ impl<'o> State<'o> {
             match lex.next_record(&mut toks) {
                 LexResult::Eof => return (text.len(), lex.line),
                 LexResult::Partial { start, line } => return (start, line),
-                LexResult::Error(line, msg) => self.error(file, line, msg),
+                LexResult::Error(line, e) => self.error(file, line, e.to_string()),
                 LexResult::Record { line, indented } => {
                     if toks.is_empty() {
                         continue;
