@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::error::ReadError;
 use super::lexer::RawTok;
 use super::state::{canonical, lossy, FileCtx, State};
 use super::MAX_INCLUDE_DEPTH;
@@ -21,17 +22,13 @@ impl State<'_> {
     ) {
         if depth > MAX_INCLUDE_DEPTH {
             if let Some((f, l)) = from {
-                self.error(
-                    f,
-                    l,
-                    format!("$INCLUDE nested too deeply (more than {MAX_INCLUDE_DEPTH} levels)"),
-                );
+                self.error(f, l, ReadError::IncludeDepth);
             }
             return;
         }
         let Ok(idx) = u16::try_from(self.files.len()) else {
             if let Some((f, l)) = from {
-                self.error(f, l, "too many included files".to_string());
+                self.error(f, l, ReadError::TooManyFiles);
             }
             return;
         };
@@ -40,8 +37,12 @@ impl State<'_> {
         let regular = std::fs::metadata(path).map(|m| m.is_file());
         if let Ok(false) = regular {
             match from {
-                Some((f, l)) => self.error(f, l, format!("{}: not a regular file", path.display())),
-                None => self.error(idx, 0, "not a regular file".to_string()),
+                Some((f, l)) => self.error(
+                    f,
+                    l,
+                    ReadError::IncludedNotAFile(path.display().to_string()),
+                ),
+                None => self.error(idx, 0, ReadError::NotAFile),
             }
             return;
         }
@@ -55,7 +56,14 @@ impl State<'_> {
                     depth,
                 };
                 if let Err(e) = self.parse_reader(file, &mut ctx) {
-                    self.error(idx, 0, format!("failed to read {}: {e}", path.display()));
+                    self.error(
+                        idx,
+                        0,
+                        ReadError::Read {
+                            path: path.display().to_string(),
+                            err: e.to_string(),
+                        },
+                    );
                 }
                 self.stack.pop();
             }
@@ -63,9 +71,12 @@ impl State<'_> {
                 Some((f, l)) => self.error(
                     f,
                     l,
-                    format!("failed to read included file {}: {e}", path.display()),
+                    ReadError::OpenIncluded {
+                        path: path.display().to_string(),
+                        err: e.to_string(),
+                    },
                 ),
-                None => self.error(idx, 0, format!("failed to read zone file: {e}")),
+                None => self.error(idx, 0, ReadError::OpenZone(e.to_string())),
             },
         }
     }
@@ -81,7 +92,14 @@ impl State<'_> {
         match d.as_slice() {
             b"$ORIGIN" => {
                 let Some(t) = toks.get(1) else {
-                    self.error(ctx.file, line, "$ORIGIN without a name".to_string());
+                    self.error(
+                        ctx.file,
+                        line,
+                        ReadError::MissingArgument {
+                            directive: "$ORIGIN",
+                            what: "a name",
+                        },
+                    );
                     return;
                 };
                 match self.name(t.text, &ctx.origin) {
@@ -89,49 +107,66 @@ impl State<'_> {
                     Err(e) => self.error(
                         ctx.file,
                         line,
-                        format!("bad $ORIGIN '{}': {e}", lossy(t.text)),
+                        ReadError::BadOrigin {
+                            text: lossy(t.text).into_owned(),
+                            err: e,
+                        },
                     ),
                 }
                 if toks.len() > 2 {
                     self.error(
                         ctx.file,
                         line,
-                        format!("extra input text '{}'", lossy(toks[2].text)),
+                        ReadError::Extra(lossy(toks[2].text).into_owned()),
                     );
                 }
             }
             b"$TTL" => {
                 let Some(t) = toks.get(1) else {
-                    self.error(ctx.file, line, "$TTL without a value".to_string());
+                    self.error(
+                        ctx.file,
+                        line,
+                        ReadError::MissingArgument {
+                            directive: "$TTL",
+                            what: "a value",
+                        },
+                    );
                     return;
                 };
                 match rdata::parse_ttl(t.text) {
                     Some(v) => {
                         let v = if v > 0x7fff_ffff {
-                            self.warn(
-                                ctx.file,
-                                line,
-                                format!("$TTL {v} > MAXTTL, setting $TTL to 0"),
-                            );
+                            self.warn(ctx.file, line, ReadError::DefaultTtlTooLarge(v));
                             0
                         } else {
                             v
                         };
                         self.default_ttl = Some(v);
                     }
-                    None => self.error(ctx.file, line, format!("bad $TTL '{}'", lossy(t.text))),
+                    None => self.error(
+                        ctx.file,
+                        line,
+                        ReadError::BadDefaultTtl(lossy(t.text).into_owned()),
+                    ),
                 }
                 if toks.len() > 2 {
                     self.error(
                         ctx.file,
                         line,
-                        format!("extra input text '{}'", lossy(toks[2].text)),
+                        ReadError::Extra(lossy(toks[2].text).into_owned()),
                     );
                 }
             }
             b"$INCLUDE" => {
                 let Some(t) = toks.get(1) else {
-                    self.error(ctx.file, line, "$INCLUDE without a file name".to_string());
+                    self.error(
+                        ctx.file,
+                        line,
+                        ReadError::MissingArgument {
+                            directive: "$INCLUDE",
+                            what: "a file name",
+                        },
+                    );
                     return;
                 };
                 // BIND uses the file name as written: escapes are not interpreted.
@@ -143,7 +178,10 @@ impl State<'_> {
                             self.error(
                                 ctx.file,
                                 line,
-                                format!("bad $INCLUDE origin '{}': {e}", lossy(o.text)),
+                                ReadError::BadIncludeOrigin {
+                                    text: lossy(o.text).into_owned(),
+                                    err: e,
+                                },
                             );
                             return;
                         }
@@ -155,7 +193,7 @@ impl State<'_> {
                     self.error(
                         ctx.file,
                         line,
-                        format!("$INCLUDE loop: {} includes itself", path.display()),
+                        ReadError::IncludeLoop(path.display().to_string()),
                     );
                     return;
                 }
@@ -163,7 +201,7 @@ impl State<'_> {
                     self.error(
                         ctx.file,
                         line,
-                        format!("extra input text '{}'", lossy(extra.text)),
+                        ReadError::Extra(lossy(extra.text).into_owned()),
                     );
                     return;
                 }
@@ -175,7 +213,7 @@ impl State<'_> {
             _ => self.error(
                 ctx.file,
                 line,
-                format!("unknown directive '{}'", lossy(toks[0].text)),
+                ReadError::UnknownDirective(lossy(toks[0].text).into_owned()),
             ),
         }
     }

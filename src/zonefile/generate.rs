@@ -1,6 +1,7 @@
 //! BIND's `$GENERATE range lhs [ttl] [class] type rhs`: the range, the `$` templates with
 //! their `${offset,width,base}` modifiers, and the records they expand to.
 
+use super::error::ReadError;
 use super::lexer::RawTok;
 use super::state::{lossy, FileCtx, Head, State};
 use super::MAX_GENERATE;
@@ -17,14 +18,14 @@ impl State<'_> {
     ) {
         let file = ctx.file;
         if toks.len() < 4 {
-            self.error(file, line, "$GENERATE: too few arguments".to_string());
+            self.error(file, line, ReadError::GenerateArguments);
             return;
         }
         let Some((start, stop, step)) = parse_range(toks[1].text) else {
             self.error(
                 file,
                 line,
-                format!("$GENERATE: bad range '{}'", lossy(toks[1].text)),
+                ReadError::GenerateRange(lossy(toks[1].text).into_owned()),
             );
             return;
         };
@@ -32,7 +33,7 @@ impl State<'_> {
             self.error(
                 file,
                 line,
-                format!("$GENERATE: range '{}' too large", lossy(toks[1].text)),
+                ReadError::GenerateTooLarge(lossy(toks[1].text).into_owned()),
             );
             return;
         }
@@ -42,7 +43,7 @@ impl State<'_> {
         };
         let rest = &toks[3 + head.consumed..];
         if rest.is_empty() {
-            self.error(file, line, "$GENERATE: missing right-hand side".to_string());
+            self.error(file, line, ReadError::GenerateNoRhs);
             return;
         }
         let mut v = start;
@@ -50,7 +51,7 @@ impl State<'_> {
             let owner_text = match expand_template(lhs.text, v) {
                 Ok(s) => s,
                 Err(e) => {
-                    self.error(file, line, format!("$GENERATE: {e}"));
+                    self.error(file, line, e.into());
                     return;
                 }
             };
@@ -59,7 +60,7 @@ impl State<'_> {
                 match expand_template(t.text, v) {
                     Ok(s) => rhs_texts.push((s, t.quoted)),
                     Err(e) => {
-                        self.error(file, line, format!("$GENERATE: {e}"));
+                        self.error(file, line, e.into());
                         return;
                     }
                 }
@@ -70,7 +71,10 @@ impl State<'_> {
                     self.error(
                         file,
                         line,
-                        format!("$GENERATE: bad owner name '{}': {e}", lossy(&owner_text)),
+                        ReadError::GenerateOwner {
+                            text: lossy(&owner_text).into_owned(),
+                            err: e,
+                        },
                     );
                     return;
                 }

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::dns::name::Name;
 
 mod directives;
+mod error;
 mod generate;
 mod lexer;
 mod state;

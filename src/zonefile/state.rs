@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::error::ReadError;
 use super::lexer::{LexResult, Lexer, RawTok};
 use super::{Diag, Options, Parsed, Record, MAX_ERRORS, READ_CHUNK};
 use crate::dns::name::{self, Name};
@@ -58,20 +59,20 @@ impl<'o> State<'o> {
         self.out
     }
 
-    pub(super) fn error(&mut self, file: u16, line: u32, message: String) {
+    pub(super) fn error(&mut self, file: u16, line: u32, e: ReadError) {
         if self.out.errors.len() >= MAX_ERRORS {
             self.out.suppressed += 1;
             return;
         }
-        let d = Diag::in_file(&self.files, file, line, message);
+        let d = Diag::in_file(&self.files, file, line, e.to_string());
         self.out.errors.push(d);
     }
 
-    pub(super) fn warn(&mut self, file: u16, line: u32, message: String) {
+    pub(super) fn warn(&mut self, file: u16, line: u32, e: ReadError) {
         if self.out.warnings.len() >= MAX_ERRORS {
             return;
         }
-        let d = Diag::in_file(&self.files, file, line, message);
+        let d = Diag::in_file(&self.files, file, line, e.to_string());
         self.out.warnings.push(d);
     }
 
@@ -123,7 +124,7 @@ impl<'o> State<'o> {
             match lex.next_record(&mut toks) {
                 LexResult::Eof => return (text.len(), lex.line),
                 LexResult::Partial { start, line } => return (start, line),
-                LexResult::Error(line, e) => self.error(file, line, e.to_string()),
+                LexResult::Error(line, e) => self.error(file, line, e.into()),
                 LexResult::Record { line, indented } => {
                     if toks.is_empty() {
                         continue;
@@ -155,7 +156,7 @@ impl<'o> State<'o> {
         let mut i = 0usize;
         if indented {
             if ctx.last_owner.is_empty() {
-                self.error(ctx.file, line, "no current owner name".to_string());
+                self.error(ctx.file, line, ReadError::NoOwner);
                 return;
             }
         } else {
@@ -167,7 +168,10 @@ impl<'o> State<'o> {
                     self.error(
                         ctx.file,
                         line,
-                        format!("bad owner name '{}': {e}", lossy(first.text)),
+                        ReadError::BadOwner {
+                            text: lossy(first.text).into_owned(),
+                            err: e,
+                        },
                     );
                     return;
                 }
@@ -196,38 +200,30 @@ impl<'o> State<'o> {
             if c != self.opts.class {
                 let mut s = String::new();
                 rdata::class_to_text(c, &mut s);
-                self.error(
-                    ctx.file,
-                    line,
-                    format!("class '{s}' does not match the zone's class"),
-                );
+                self.error(ctx.file, line, ReadError::ClassMismatch(s));
                 return;
             }
         }
         if rdata::is_meta(rtype) {
-            self.error(
-                ctx.file,
-                line,
-                format!(
-                    "type '{}': invalid use of a meta type",
-                    rdata::type_name(rtype)
-                ),
-            );
+            self.error(ctx.file, line, ReadError::MetaType(rdata::type_name(rtype)));
             return;
         }
         if rtype == rdata::NS && owner.wire().starts_with(b"\x01*") {
-            self.error(
-                ctx.file,
-                line,
-                format!("{owner}: invalid NS owner name (wildcard)"),
-            );
+            self.error(ctx.file, line, ReadError::WildcardNs(owner.to_string()));
             return;
         }
         let mut rd = std::mem::take(&mut self.rdbuf);
         let res = rdata::parse_rdata(rtype, rtoks, &ctx.origin, &mut rd);
         if let Err(e) = res {
             self.rdbuf = rd;
-            self.error(ctx.file, line, format!("{}: {e}", rdata::type_name(rtype)));
+            self.error(
+                ctx.file,
+                line,
+                ReadError::Rdata {
+                    rtype: rdata::type_name(rtype),
+                    err: e,
+                },
+            );
             return;
         }
         let rdata: Box<[u8]> = rd.as_slice().into();
@@ -244,31 +240,19 @@ impl<'o> State<'o> {
                     if rtype == rdata::SOA && rdata.len() >= 4 {
                         let m = &rdata[rdata.len() - 4..];
                         let min = u32::from_be_bytes([m[0], m[1], m[2], m[3]]);
-                        self.warn(
-                            ctx.file,
-                            line,
-                            "no TTL specified; using SOA MINTTL instead".to_string(),
-                        );
+                        self.warn(ctx.file, line, ReadError::NoTtlUsingMinimum);
                         // BIND then uses MINTTL as if it were a $TTL.
                         self.default_ttl = Some(min);
                         min
                     } else {
-                        self.error(
-                            ctx.file,
-                            line,
-                            "no TTL specified; zone rejected".to_string(),
-                        );
+                        self.error(ctx.file, line, ReadError::NoTtl);
                         return;
                     }
                 }
             },
         };
         if ttl > 0x7fff_ffff {
-            self.warn(
-                ctx.file,
-                line,
-                format!("TTL {ttl} > MAXTTL, setting TTL to 0"),
-            );
+            self.warn(ctx.file, line, ReadError::TtlTooLarge(ttl));
         }
         let ttl = if ttl > 0x7fff_ffff { 0 } else { ttl };
         let rec = Record {
@@ -303,18 +287,14 @@ impl<'o> State<'o> {
         let mut i = 0;
         loop {
             let Some(t) = toks.get(i) else {
-                self.error(
-                    file,
-                    line,
-                    "unexpected end of line (expected a type)".to_string(),
-                );
+                self.error(file, line, ReadError::NoType);
                 return None;
             };
             if !t.quoted && ttl.is_none() && t.text.first().is_some_and(u8::is_ascii_digit) {
                 match rdata::parse_ttl(t.text) {
                     Some(v) => ttl = Some(v),
                     None => {
-                        self.error(file, line, format!("bad TTL '{}'", lossy(t.text)));
+                        self.error(file, line, ReadError::BadTtl(lossy(t.text).into_owned()));
                         return None;
                     }
                 }
@@ -339,7 +319,11 @@ impl<'o> State<'o> {
                     })
                 }
                 _ => {
-                    self.error(file, line, format!("unknown RR type '{}'", lossy(t.text)));
+                    self.error(
+                        file,
+                        line,
+                        ReadError::UnknownType(lossy(t.text).into_owned()),
+                    );
                     return None;
                 }
             }
