@@ -128,3 +128,13 @@ fn syntax(t: &[u8]) -> RdataError {
 fn range(t: &[u8]) -> RdataError {
     RdataError::RangeOf(lossy(t).into_owned())
 }
+
+/// The first token as a decimal number up to `max`; `what` names it when it is missing.
+fn leading_number(toks: &[Tok<'_>], what: &'static str, max: u64) -> Result<u64, RdataError> {
+    let t = toks.first().ok_or(RdataError::End(what))?;
+    let v = parse_dec(t.text).ok_or_else(|| RdataError::bad("number", t.text))?;
+    if v > max {
+        return Err(range(t.text));
+    }
+    Ok(v)
+}

@@ -9,11 +9,7 @@ pub(super) fn parse_a6(
     origin: &Name,
     out: &mut Vec<u8>,
 ) -> Result<(), RdataError> {
-    let t = toks.first().ok_or(RdataError::End("a prefix length"))?;
-    let plen = parse_dec(t.text).ok_or_else(|| format!("bad number '{}'", lossy(t.text)))?;
-    if plen > 128 {
-        return Err(range(t.text));
-    }
+    let plen = leading_number(toks, "a prefix length", 128)?;
     out.push(plen as u8);
     let mut i = 1;
     if plen < 128 {

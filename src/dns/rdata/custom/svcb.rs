@@ -232,11 +232,7 @@ pub(super) fn parse_svcb(
     origin: &Name,
     out: &mut Vec<u8>,
 ) -> Result<(), RdataError> {
-    let t = toks.first().ok_or(RdataError::End("a priority"))?;
-    let prio = parse_dec(t.text).ok_or_else(|| format!("bad number '{}'", lossy(t.text)))?;
-    if prio > 0xffff {
-        return Err(range(t.text));
-    }
+    let prio = leading_number(toks, "a priority", 0xffff)?;
     out.extend_from_slice(&(prio as u16).to_be_bytes());
     let t = toks.get(1).ok_or(RdataError::End("a target name"))?;
     name::parse_append(t.text, Some(origin.wire()), out)
