@@ -125,7 +125,7 @@ fn parse_generic(toks: &[Tok<'_>], out: &mut Vec<u8>) -> Result<(), RdataError> 
 }
 
 /// Appends RDATA in the RFC 3597 generic form.
-pub fn write_generic(rdata: &[u8], out: &mut String) {
+pub(crate) fn write_generic(rdata: &[u8], out: &mut String) {
     out.push_str("\\# ");
     push_u64(out, rdata.len() as u64);
     if !rdata.is_empty() {

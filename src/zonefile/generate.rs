@@ -112,7 +112,7 @@ fn parse_range(t: &[u8]) -> Option<(u64, u64, u64)> {
 
 /// Why a `$GENERATE` template could not be expanded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum GenerateError {
+pub(crate) enum GenerateError {
     #[error("unterminated ${{")]
     Unterminated,
     #[error("bad ${{}} modifier")]
@@ -134,7 +134,7 @@ pub enum GenerateError {
 }
 
 /// Expands a `$GENERATE` template: `$`, `${offset[,width[,base]]}`, `\$`.
-pub fn expand_template(t: &[u8], value: u64) -> Result<Vec<u8>, GenerateError> {
+pub(crate) fn expand_template(t: &[u8], value: u64) -> Result<Vec<u8>, GenerateError> {
     let mut out = Vec::with_capacity(t.len() + 8);
     let mut i = 0;
     while i < t.len() {

@@ -17,18 +17,17 @@ mod state;
 #[cfg(test)]
 mod tests;
 
-pub use generate::{expand_template, GenerateError};
 use state::{FileCtx, State};
 
 /// How much of a zone file is read at a time.
 const READ_CHUNK: usize = 1 << 20;
 
 /// Stop reporting after this many errors in one zone.
-pub const MAX_ERRORS: usize = 100;
+pub(crate) const MAX_ERRORS: usize = 100;
 /// Deepest `$INCLUDE` nesting accepted (BIND allows 20).
-pub const MAX_INCLUDE_DEPTH: usize = 20;
+pub(crate) const MAX_INCLUDE_DEPTH: usize = 20;
 /// Largest `$GENERATE` range expansion, to keep a typo from exhausting memory.
-pub const MAX_GENERATE: u64 = 10_000_000;
+pub(crate) const MAX_GENERATE: u64 = 10_000_000;
 
 /// One resource record as read from a file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 mod unit {
     use crate::dns::name::Name;
     use crate::dns::rdata;
+    use crate::zonefile::generate::expand_template;
     use crate::zonefile::*;
 
     fn parse(text: &str, origin: &str) -> Parsed {
