@@ -38,6 +38,8 @@ pub struct Tok<'a> {
 }
 
 /// Reads RDATA of `rtype` from `toks` into `out` (wire format). `origin` completes names.
+/// Inlined into the zone-file reader, which calls it once per record.
+#[inline]
 pub fn parse_rdata(
     rtype: u16,
     toks: &[Tok<'_>],
