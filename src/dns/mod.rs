@@ -3,4 +3,5 @@
 pub mod name;
 pub mod rdata;
 pub mod serial;
+pub(crate) mod time;
 pub mod wire;

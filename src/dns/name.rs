@@ -186,7 +186,7 @@ pub fn write_name(wire: &[u8], out: &mut String) {
 }
 
 /// Appends `\DDD`.
-pub fn push_ddd(out: &mut String, c: u8) {
+pub(crate) fn push_ddd(out: &mut String, c: u8) {
     out.push('\\');
     out.push((b'0' + c / 100) as char);
     out.push((b'0' + (c / 10) % 10) as char);

@@ -5,6 +5,7 @@
 use std::time::SystemTime;
 
 use crate::dns::rdata;
+use crate::dns::time::civil_from_days;
 use crate::zone::Zone;
 
 /// RFC 1982 serial comparison: `a <= b`.
@@ -37,21 +38,6 @@ pub fn base_of_day(days: i64) -> u32 {
     (y as u32) * 1_000_000 + m * 10_000 + d * 100
 }
 
-// merge: use dns::time::civil_from_days
-/// Days since 1970-01-01 to (year, month, day) (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719468;
-    let era = z.div_euclid(146097);
-    let doe = z.rem_euclid(146097);
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
 /// SOA RRset data (`rdlength | rdata`) with the serial cut out.
 pub fn soa_without_serial(set: &[u8]) -> (&[u8], &[u8]) {
     match serial_offset(set) {
@@ -62,11 +48,23 @@ pub fn soa_without_serial(set: &[u8]) -> (&[u8], &[u8]) {
 
 /// Where the serial of the first SOA record starts in `rdlength | mname | rname | serial ...`.
 fn serial_offset(set: &[u8]) -> Option<usize> {
-    let mut p = 2;
+    rdata_serial_offset(set.get(2..)?).map(|p| p + 2)
+}
+
+/// Where the serial starts in SOA RDATA (after MNAME and RNAME), when it is all there.
+fn rdata_serial_offset(rd: &[u8]) -> Option<usize> {
+    let mut p = 0;
     for _ in 0..2 {
-        p += crate::dns::name::wire_len(set.get(p..)?)?;
+        p += crate::dns::name::wire_len(rd.get(p..)?)?;
     }
-    (p + 4 <= set.len()).then_some(p)
+    (p + 4 <= rd.len()).then_some(p)
+}
+
+/// The serial field of SOA RDATA (0 when the RDATA is cut short).
+pub fn soa_serial(rd: &[u8]) -> u32 {
+    rdata_serial_offset(rd)
+        .map(|p| u32::from_be_bytes([rd[p], rd[p + 1], rd[p + 2], rd[p + 3]]))
+        .unwrap_or(0)
 }
 
 /// Rewrites the serial of the zone's SOA (before the zone is prepared for serving).

@@ -25,6 +25,8 @@ pub mod rcode {
     pub const NXDOMAIN: u8 = 3;
     pub const NOTIMP: u8 = 4;
     pub const REFUSED: u8 = 5;
+    /// Not authorized: what BIND answers to a TSIG-signed query whose key it does not know.
+    pub const NOTAUTH: u8 = 9;
     /// Extended rcode 16 (upper bits 1 in OPT).
     pub const BADVERS: u16 = 16;
 }
@@ -137,6 +139,7 @@ pub fn parse_query(p: &[u8]) -> Result<Query<'_>, Reject<'_>> {
     }
     let mut edns = None;
     let mut cookie = None;
+    let mut tsig = false;
     for _ in 0..ar {
         let start = pos;
         let nl = skip_name(p, pos).ok_or(formerr(Some(question), None))?;
@@ -156,14 +159,26 @@ pub fn parse_query(p: &[u8]) -> Result<Query<'_>, Reject<'_>> {
                 dnssec_ok: do_bit,
             });
             cookie = find_cookie(&p[nl + 10..end]).map_err(|()| formerr(Some(question), edns))?;
-        } else if t == 250 {
-            // TSIG: we do not verify signatures; refuse below by treating as NOTAUTH-ish FORMERR.
+        } else if t == rdata::TSIG {
+            // No keys are configured, so every TSIG key is unknown: NOTAUTH below.
+            tsig = true;
         }
         pos = end;
     }
     if pos != p.len() {
         // Trailing garbage after the last record.
         return Err(formerr(Some(question), edns));
+    }
+    if tsig {
+        // BIND answers a query signed with a key it does not know with NOTAUTH (RFC 8945
+        // 5.2.2, BADKEY); without TSIG support no key is known.
+        return Err(Reject::Error {
+            id,
+            flags,
+            rcode: rcode::NOTAUTH,
+            question: Some(question),
+            edns,
+        });
     }
     Ok(Query {
         id,
@@ -442,20 +457,16 @@ impl<'b> Writer<'b> {
     fn put_fields(&mut self, fields: &[rdata::F], rd: &[u8]) -> Result<(), Full> {
         let mut p = 0usize;
         for f in fields {
-            let n = match f {
-                rdata::F::U8 => 1,
-                rdata::F::U16 => 2,
-                rdata::F::U32 | rdata::F::Period => 4,
-                rdata::F::Dn(c) => {
-                    let Some(l) = rd.get(p..).and_then(name::wire_len) else {
-                        return self.put(&rd[p.min(rd.len())..]);
-                    };
-                    self.put_name(&rd[p..p + l], *c)?;
-                    p += l;
-                    continue;
-                }
-                _ => rd.len() - p,
-            };
+            if let rdata::F::Dn(compress) = *f {
+                let Some(l) = rd.get(p..).and_then(name::wire_len) else {
+                    return self.put(&rd[p.min(rd.len())..]);
+                };
+                self.put_name(&rd[p..p + l], compress)?;
+                p += l;
+                continue;
+            }
+            // Fields other than names are copied; one of unknown length takes the rest.
+            let n = f.wire_len(rd, p).unwrap_or(rd.len() - p);
             let end = (p + n).min(rd.len());
             self.put(&rd[p..end])?;
             p = end;
@@ -489,106 +500,4 @@ pub enum Owner<'a> {
 pub const OPT_LEN: usize = 11;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn query(name: &[u8], qtype: u16, extra: &[u8], arcount: u16) -> Vec<u8> {
-        let mut p = vec![0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0];
-        p.extend_from_slice(&arcount.to_be_bytes());
-        p.extend_from_slice(name);
-        p.extend_from_slice(&qtype.to_be_bytes());
-        p.extend_from_slice(&1u16.to_be_bytes());
-        p.extend_from_slice(extra);
-        p
-    }
-
-    const OPT: &[u8] = &[0, 0, 41, 0x10, 0, 0, 0, 0x80, 0, 0, 0];
-
-    #[test]
-    fn parses_query_with_edns() {
-        let p = query(b"\x01a\x02bc\x00", 1, OPT, 1);
-        let q = parse_query(&p).unwrap();
-        assert_eq!(q.id, 0x1234);
-        assert_eq!(q.qname, b"\x01a\x02bc\x00");
-        assert_eq!(q.qtype, 1);
-        assert!(q.rd());
-        assert_eq!(
-            q.edns,
-            Some(Edns {
-                payload: 4096,
-                version: 0,
-                dnssec_ok: true
-            })
-        );
-    }
-
-    #[test]
-    fn rejects() {
-        assert!(matches!(parse_query(&[0; 5]), Err(Reject::Drop)));
-        let mut p = query(b"\x01a\x00", 1, &[], 0);
-        p[2] |= 0x80;
-        assert!(matches!(parse_query(&p), Err(Reject::Drop)));
-        let p = query(b"\x01a\x00", 1, b"junk", 0);
-        assert!(matches!(
-            parse_query(&p),
-            Err(Reject::Error { rcode: 1, .. })
-        ));
-        let p = query(b"\xc0\x0c", 1, &[], 0);
-        assert!(matches!(
-            parse_query(&p),
-            Err(Reject::Error {
-                rcode: 1,
-                question: None,
-                ..
-            })
-        ));
-        let mut two = OPT.to_vec();
-        two.extend_from_slice(OPT);
-        let p = query(b"\x01a\x00", 1, &two, 2);
-        assert!(matches!(
-            parse_query(&p),
-            Err(Reject::Error { rcode: 1, .. })
-        ));
-        let mut p = query(b"\x01a\x00", 1, &[], 0);
-        p[2] = 0x28; // opcode 5 (UPDATE)
-        assert!(matches!(
-            parse_query(&p),
-            Err(Reject::Error { rcode: 4, .. })
-        ));
-    }
-
-    #[test]
-    fn random_bytes_never_panic() {
-        let mut seed = 7u64;
-        let mut buf = [0u8; 64];
-        for _ in 0..20000 {
-            for b in buf.iter_mut() {
-                seed = seed
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                *b = (seed >> 56) as u8;
-            }
-            buf[2] &= 0x07; // mostly queries
-            buf[4] = 0;
-            buf[5] = 1;
-            let n = (seed >> 20) as usize % 64;
-            let _ = parse_query(&buf[..n]);
-        }
-    }
-
-    #[test]
-    fn compression() {
-        let mut b = [0u8; 512];
-        let mut w = Writer::new(&mut b, 512);
-        w.put(&[0; 12]).unwrap();
-        w.put_name(b"\x03www\x07example\x03com\x00", true).unwrap();
-        assert_eq!(w.len, 12 + 17);
-        w.put_name(b"\x04mail\x07EXAMPLE\x03com\x00", true).unwrap();
-        // "mail" + pointer to offset 16 ("example.com")
-        assert_eq!(&w.bytes()[29..], b"\x04mail\xc0\x10");
-        w.put_name(b"\x04mail\x07example\x03com\x00", true).unwrap();
-        assert_eq!(&w.bytes()[36..], b"\xc0\x1d");
-        w.set_limit(w.len + 1);
-        assert_eq!(w.put_name(b"\x01x\x00", false), Err(Full));
-    }
-}
+mod tests;

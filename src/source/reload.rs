@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::dns::name::Name;
-use crate::dns::rdata;
 use crate::dns::serial::{self, next_serial, serial_le, set_serial};
 use crate::source::loader::{self, LoadError};
 use crate::source::parallel::load_parallel;
@@ -259,8 +258,7 @@ impl Reloader {
             return true;
         };
         let t = Instant::now();
-        // merge: use zone::diff::same_except_serial
-        let same = same_content(&o, &loaded.zone);
+        let same = crate::zone::same_except_serial(&o, &loaded.zone);
         tracing::debug!(
             "zone {origin}: compared in {:.1} ms",
             t.elapsed().as_secs_f64() * 1000.0
@@ -349,29 +347,6 @@ fn retire(old: Arc<ZoneSet>) {
     );
 }
 
-/// Whether two versions of a zone serve the same data, ignoring the SOA serial.
-fn same_content(a: &Zone, b: &Zone) -> bool {
-    a.class == b.class
-        && a.records == b.records
-        && a.nodes.len() == b.nodes.len()
-        && a.nodes.iter().zip(&b.nodes).all(|(x, y)| {
-            x.name.wire() == y.name.wire()
-                && x.flags == y.flags
-                && x.rrsets.len() == y.rrsets.len()
-                && x.rrsets.iter().zip(y.rrsets.iter()).all(|(s, t)| {
-                    s.rtype == t.rtype
-                        && s.ttl == t.ttl
-                        && s.count == t.count
-                        && if s.rtype == rdata::SOA {
-                            serial::soa_without_serial(&s.rdata)
-                                == serial::soa_without_serial(&t.rdata)
-                        } else {
-                            s.rdata == t.rdata
-                        }
-                })
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -396,15 +371,24 @@ mod tests {
     #[test]
     fn content_comparison_ignores_only_the_serial() {
         let a = zone(BASE);
-        assert!(same_content(&a, &zone(BASE)));
-        assert!(same_content(&a, &zone(&BASE.replace("2024010101", "7"))));
-        assert!(!same_content(&a, &zone(&BASE.replace("3H )", "2H )"))));
-        assert!(!same_content(&a, &zone(&BASE.replace("1.4", "1.5"))));
-        assert!(!same_content(
+        assert!(crate::zone::same_except_serial(&a, &zone(BASE)));
+        assert!(crate::zone::same_except_serial(
+            &a,
+            &zone(&BASE.replace("2024010101", "7"))
+        ));
+        assert!(!crate::zone::same_except_serial(
+            &a,
+            &zone(&BASE.replace("3H )", "2H )"))
+        ));
+        assert!(!crate::zone::same_except_serial(
+            &a,
+            &zone(&BASE.replace("1.4", "1.5"))
+        ));
+        assert!(!crate::zone::same_except_serial(
             &a,
             &zone(&BASE.replace("$TTL 1D", "$TTL 2D"))
         ));
-        assert!(!same_content(
+        assert!(!crate::zone::same_except_serial(
             &a,
             &zone(&format!("{BASE}n1 IN A 10.0.0.1\n"))
         ));
@@ -418,7 +402,7 @@ mod tests {
         let soa = z.soa().expect("soa");
         let rd = soa.rdatas().next().expect("one soa");
         assert_eq!(crate::zone::soa_serial(rd), 2025112301);
-        assert!(same_content(&z, &zone(BASE)));
+        assert!(crate::zone::same_except_serial(&z, &zone(BASE)));
     }
 
     #[test]
