@@ -20,8 +20,13 @@ const WATCH_DRAIN: Duration = Duration::from_secs(2);
 pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
     let zones = cfg.source.zones.clone();
     let store = Arc::new(Store::new(ZoneSet::default()));
-    let mut reloader = Reloader::new(
+    let catalog = crate::source::catalog::Catalog::new(
+        cfg.source.scan.then(|| zones.clone()),
+        cfg.source.config.clone(),
+    );
+    let mut reloader = Reloader::with_catalog(
         zones.clone(),
+        catalog,
         store.clone(),
         ReloadOptions {
             auto_serial: cfg.source.auto_serial,

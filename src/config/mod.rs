@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod file;
 pub mod import;
+pub mod layer;
 pub mod namedconf;
 mod serve;
 

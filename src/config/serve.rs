@@ -6,6 +6,8 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::layer::ConfigSource;
+
 /// Why the settings cannot be used. Options are named as on the command line.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -38,6 +40,8 @@ pub struct ServeOptions {
     pub debounce_ms: Option<u64>,
     pub tcp_clients: Option<usize>,
     pub tcp_idle_timeout: Option<u64>,
+    /// The config file zones are listed in (re-read at every reload).
+    pub config: Option<ConfigSource>,
 }
 
 /// How the zone directory is watched.
@@ -58,6 +62,11 @@ pub struct SourceConfig {
     pub watch: Watch,
     pub auto_serial: bool,
     pub debounce: Duration,
+    /// Zones listed in this config file.
+    pub config: Option<ConfigSource>,
+    /// Serve `zones` by file name (false when a config file lists the zones and names no
+    /// `zones_dir`: then `zones` is only the directory watched).
+    pub scan: bool,
 }
 
 /// The sockets and their limits.
@@ -89,6 +98,7 @@ impl ServeOptions {
             debounce_ms: self.debounce_ms.or(lower.debounce_ms),
             tcp_clients: self.tcp_clients.or(lower.tcp_clients),
             tcp_idle_timeout: self.tcp_idle_timeout.or(lower.tcp_idle_timeout),
+            config: self.config.or(lower.config),
         }
     }
 
@@ -125,12 +135,23 @@ impl ServeOptions {
             0 => return Err(ConfigError::NoTcpIdleTimeout),
             s => Duration::from_secs(s),
         };
+        let scan = self.zones.is_some() || self.config.is_none();
         Ok(ServeConfig {
             source: SourceConfig {
-                zones: self.zones.unwrap_or_else(|| PathBuf::from("zones")),
+                scan,
+                zones: self.zones.unwrap_or_else(|| match &self.config {
+                    // Nothing served by file name: watch the config file's directory.
+                    Some(c) => c
+                        .path()
+                        .parent()
+                        .filter(|p| !p.as_os_str().is_empty())
+                        .map_or_else(|| PathBuf::from("."), PathBuf::from),
+                    None => PathBuf::from("zones"),
+                }),
                 watch,
                 auto_serial: self.auto_serial.unwrap_or(false),
                 debounce: Duration::from_millis(self.debounce_ms.unwrap_or(20)),
+                config: self.config,
             },
             net: NetConfig {
                 listen,

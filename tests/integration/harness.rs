@@ -24,10 +24,18 @@ impl Server {
 
     /// Like `start`, but returns the log when the server exits or never binds.
     pub fn try_start(zones: &Path, extra: &[&str]) -> Result<Server, String> {
-        let mut child = clusterdns(&["--log", "info", "serve", "--zones"])
-            .arg(zones)
-            .args(["--listen", "127.0.0.1:0", "--threads", "2"])
-            .args(extra)
+        let zones = zones.to_string_lossy();
+        let mut args = vec!["serve", "--zones", &zones, "--listen", "127.0.0.1:0"];
+        args.extend(["--threads", "2"]);
+        args.extend(extra);
+        Self::launch(&args)
+    }
+
+    /// Starts `clusterdns --log info ARGS` (ARGS from the subcommand on) and waits until it
+    /// says which port it bound on 127.0.0.1; returns the log when it exits or never binds.
+    pub fn launch(args: &[&str]) -> Result<Server, String> {
+        let mut child = clusterdns(&["--log", "info"])
+            .args(args)
             .spawn()
             .expect("failed to spawn clusterdns");
         let stderr = child.stderr.take().expect("stderr piped");

@@ -5,6 +5,7 @@
 
 mod harness;
 
+mod bind;
 mod corpus;
 mod differential;
 mod reload;
