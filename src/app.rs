@@ -19,7 +19,10 @@ const WATCH_DRAIN: Duration = Duration::from_secs(2);
 /// Runs `clusterdns serve` until SIGINT or SIGTERM.
 pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
     let zones = cfg.source.zones.clone();
-    let store = Arc::new(Store::new(ZoneSet::default()));
+    let store = Arc::new(Store::with_access(
+        ZoneSet::default(),
+        cfg.net.access.clone(),
+    ));
     let catalog = crate::source::catalog::Catalog::new(
         cfg.source.scan.then(|| zones.clone()),
         cfg.source.config.clone(),

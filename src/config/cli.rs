@@ -119,6 +119,9 @@ impl ServeArgs {
     pub fn options(self) -> ServeOptions {
         ServeOptions {
             config: config_source(self.config, self.named_conf),
+            allow_query: None,
+            allow_recursion: None,
+            forward_to: None,
             zones: self.zones,
             listen: (!self.listen.is_empty()).then_some(self.listen),
             threads: self.threads,

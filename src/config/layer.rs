@@ -156,6 +156,9 @@ impl Layer {
             tcp_clients: Some(c.tcp_clients),
             tcp_idle_timeout: Some(c.tcp_idle_timeout),
             config: Some(src.clone()),
+            allow_query: c.allow_query.clone(),
+            allow_recursion: c.allow_recursion.clone(),
+            forward_to: (!c.forward_to.is_empty()).then(|| c.forward_to.clone()),
         }
     }
 }

@@ -6,7 +6,10 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::access;
+use super::file::{MatchEntry, ServerAddr};
 use super::layer::ConfigSource;
+use crate::query::acl::{Access, Table};
 
 /// Why the settings cannot be used. Options are named as on the command line.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +45,12 @@ pub struct ServeOptions {
     pub tcp_idle_timeout: Option<u64>,
     /// The config file zones are listed in (re-read at every reload).
     pub config: Option<ConfigSource>,
+    /// Who may query; `None`: anyone.
+    pub allow_query: Option<Vec<MatchEntry>>,
+    /// Whose outside names are forwarded; `None`: localhost and localnets (BIND's default).
+    pub allow_recursion: Option<Vec<MatchEntry>>,
+    /// Upstream resolvers for names outside our zones.
+    pub forward_to: Option<Vec<ServerAddr>>,
 }
 
 /// How the zone directory is watched.
@@ -76,6 +85,10 @@ pub struct NetConfig {
     pub threads: usize,
     pub tcp_clients: usize,
     pub tcp_idle_timeout: Duration,
+    /// Who may query, and whose outside names are forwarded.
+    pub access: Access,
+    /// Upstream resolvers for names outside our zones (none: outside names get REFUSED).
+    pub forward_to: Vec<SocketAddr>,
 }
 
 /// Validated settings for `serve`.
@@ -99,6 +112,9 @@ impl ServeOptions {
             tcp_clients: self.tcp_clients.or(lower.tcp_clients),
             tcp_idle_timeout: self.tcp_idle_timeout.or(lower.tcp_idle_timeout),
             config: self.config.or(lower.config),
+            allow_query: self.allow_query.or(lower.allow_query),
+            allow_recursion: self.allow_recursion.or(lower.allow_recursion),
+            forward_to: self.forward_to.or(lower.forward_to),
         }
     }
 
@@ -136,6 +152,23 @@ impl ServeOptions {
             s => Duration::from_secs(s),
         };
         let scan = self.zones.is_some() || self.config.is_none();
+        let ifaces = access::interfaces();
+        let access = Access {
+            query: self
+                .allow_query
+                .as_deref()
+                .map_or_else(Table::open, |l| access::table(l, &ifaces)),
+            recursion: self.allow_recursion.as_deref().map_or_else(
+                || access::default_recursion(&ifaces),
+                |l| access::table(l, &ifaces),
+            ),
+        };
+        let forward_to = self
+            .forward_to
+            .unwrap_or_default()
+            .iter()
+            .map(|s| SocketAddr::new(s.addr, s.port.unwrap_or(53)))
+            .collect();
         Ok(ServeConfig {
             source: SourceConfig {
                 scan,
@@ -158,6 +191,8 @@ impl ServeOptions {
                 threads,
                 tcp_clients,
                 tcp_idle_timeout,
+                access,
+                forward_to,
             },
         })
     }

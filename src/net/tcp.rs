@@ -58,6 +58,7 @@ async fn tcp_conn(
     let ctx = RequestCtx {
         peer,
         transport: Transport::Tcp,
+        access: store.access(),
     };
     let mut out = vec![0u8; 2 + 65535];
     let mut msg = vec![0u8; 65535];

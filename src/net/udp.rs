@@ -94,6 +94,7 @@ pub(super) fn udp_worker(sock: UdpSocket, store: &Store, shutdown: &Cancellation
             let ctx = RequestCtx {
                 peer: peer(&addrs[i], msgs_in[i].msg_hdr.msg_namelen),
                 transport: Transport::Udp,
+                access: store.access(),
             };
             let Some(rlen) = query::respond(&snap, &inbufs[i][..len], &mut outbufs[nout], &ctx)
             else {

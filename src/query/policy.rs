@@ -1,6 +1,7 @@
 //! The policy hook: the one place where a request is judged by who sent it and how, before it
-//! is answered. ACLs, response-rate limiting, metrics and transfer permissions plug in here;
-//! today every request is answered. Runs per packet: no allocation, no lock.
+//! is answered. ACLs (`allow-query`, a prefix table built at config time), response-rate
+//! limiting, metrics and transfer permissions plug in here. Runs per packet: no allocation,
+//! no lock.
 
 use crate::dns::wire::Query;
 use crate::query::RequestCtx;
@@ -10,10 +11,16 @@ use crate::query::RequestCtx;
 pub(super) enum Verdict {
     /// Answer it from the zones.
     Answer,
+    /// Answer REFUSED (the client is outside `allow-query`, as BIND does).
+    Refuse,
 }
 
 /// Judges one parsed request.
 #[inline]
-pub(super) fn admit(_ctx: &RequestCtx, _q: &Query<'_>) -> Verdict {
-    Verdict::Answer
+pub(super) fn admit(ctx: &RequestCtx, _q: &Query<'_>) -> Verdict {
+    if ctx.access.query.allows(ctx.peer.ip()) {
+        Verdict::Answer
+    } else {
+        Verdict::Refuse
+    }
 }

@@ -50,14 +50,15 @@ fn respond_via<const FAST: bool>(
             return Some(error_response(out, id, flags, rcode, question, edns));
         }
     };
-    match policy::admit(ctx, &q) {
-        Verdict::Answer => {}
-    }
     let limit = match (ctx.transport, q.edns) {
         (Transport::Tcp, _) => 65535,
         (Transport::Udp, Some(e)) => (e.payload as usize).clamp(MIN_UDP, MAX_UDP),
         (Transport::Udp, None) => MIN_UDP,
     };
+    match policy::admit(ctx, &q) {
+        Verdict::Answer => {}
+        Verdict::Refuse => return Some(simple(out, &q, limit, rcode::REFUSED, 0)),
+    }
     if let Some(e) = q.edns {
         if e.version > 0 {
             return Some(simple(out, &q, limit, 0, (rcode::BADVERS >> 4) as u8));

@@ -272,6 +272,9 @@ fn tutorial_setup_answers_as_bind_does() {
         &["localhost", "A"],
         &["-x", "127.0.0.1"],
         &["www.example.org", "A"],
+        // From outside allow-query { localhost; }: REFUSED.
+        &["-b", "127.0.0.2", "lhmaster.lihui.hadoop", "A"],
+        &["-b", "127.0.0.2", "-x", "192.168.1.5"],
     ];
     for q in queries {
         let ours = dig(server.port, q);
@@ -289,6 +292,11 @@ fn tutorial_setup_answers_as_bind_does() {
             bind.raw
         );
     }
+    let outside = dig(
+        server.port,
+        &["-b", "127.0.0.2", "lhmaster.lihui.hadoop", "A"],
+    );
+    assert_eq!(outside.status, "REFUSED", "{}", outside.raw);
     let ptr = dig(server.port, &["-x", "192.168.1.5"]);
     assert_eq!(ptr.answer_rdata(), ["lhslave01.lihui.hadoop."]);
 }

@@ -74,7 +74,12 @@ fn fast_and_general_paths_agree() {
                         let qname = random_case(name.wire(), &mut seed);
                         let id = (seed >> 17) as u16;
                         let pkt = packet(id, &qname, t, edns);
-                        let ctx = RequestCtx { peer, transport };
+                        let access = clusterdns::query::acl::Access::default();
+                        let ctx = RequestCtx {
+                            peer,
+                            transport,
+                            access: &access,
+                        };
                         let na = query::respond(&set, &pkt, &mut a, &ctx)
                             .expect("a query gets an answer");
                         let nb = query::respond_general(&set, &pkt, &mut b, &ctx)
