@@ -76,9 +76,26 @@ async fn run(
 ) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     let watcher = crate::source::watch::spawn(reloader, &cfg.source, shutdown.clone())?;
+    let forward = if cfg.net.forward_to.is_empty() {
+        None
+    } else {
+        let f = crate::net::forward::spawn(&cfg.net.forward_to, shutdown.clone())?;
+        tracing::info!(
+            "forwarding names outside our zones to {}",
+            cfg.net
+                .forward_to
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        Some(f)
+    };
     let server = {
         let shutdown = shutdown.clone();
-        tokio::spawn(async move { crate::net::serve(sockets, store, &cfg.net, shutdown).await })
+        tokio::spawn(
+            async move { crate::net::serve(sockets, store, &cfg.net, shutdown, forward).await },
+        )
     };
     tokio::select! {
         _ = wait_for_signal() => tracing::info!("shutting down"),

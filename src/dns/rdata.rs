@@ -567,7 +567,7 @@ fn hexval(c: u8) -> Option<u8> {
 
 /// Decodes hex digit pairs; fails on odd length or a non-hex digit.
 pub fn decode_hex_into(t: &[u8], out: &mut Vec<u8>) -> Option<()> {
-    if t.len() % 2 != 0 {
+    if !t.len().is_multiple_of(2) {
         return None;
     }
     for p in t.chunks(2) {
@@ -1215,7 +1215,7 @@ fn b64val(c: u8) -> Option<u32> {
 
 /// Decodes base64 (padding required as BIND requires it).
 pub fn decode_base64_into(t: &[u8], out: &mut Vec<u8>) -> Option<()> {
-    if t.len() % 4 != 0 {
+    if !t.len().is_multiple_of(4) {
         return None;
     }
     let n = t.len() / 4;

@@ -3,6 +3,7 @@
 //! cancelled, then drains them.
 
 mod bind;
+pub mod forward;
 mod tcp;
 mod udp;
 
@@ -42,6 +43,7 @@ pub async fn serve(
     store: Arc<Store>,
     cfg: &NetConfig,
     shutdown: CancellationToken,
+    forward: Option<forward::Forwarder>,
 ) -> Result<(), NetError> {
     let mut threads = Vec::new();
     let mut tasks = tokio::task::JoinSet::new();
@@ -54,6 +56,7 @@ pub async fn serve(
         &mut threads,
         &mut tasks,
         &tcp_slots,
+        forward,
     );
     if started.is_err() {
         shutdown.cancel();
@@ -74,6 +77,7 @@ pub async fn serve(
 }
 
 /// Starts a UDP worker per UDP socket and an accept loop per TCP listener.
+#[allow(clippy::too_many_arguments)] // one call site, each argument a different resource
 fn start(
     sockets: Vec<Bound>,
     store: &Arc<Store>,
@@ -82,14 +86,16 @@ fn start(
     threads: &mut Vec<std::thread::JoinHandle<()>>,
     tasks: &mut tokio::task::JoinSet<()>,
     tcp_slots: &Arc<Semaphore>,
+    forward: Option<forward::Forwarder>,
 ) -> Result<(), NetError> {
     for b in sockets {
         for (i, sock) in b.udp.into_iter().enumerate() {
             let store = store.clone();
             let shutdown = shutdown.clone();
+            let forward = forward.clone();
             let h = std::thread::Builder::new()
                 .name(format!("udp-{}-{i}", b.addr))
-                .spawn(move || udp::udp_worker(sock, &store, &shutdown))
+                .spawn(move || udp::udp_worker(sock, &store, &shutdown, forward))
                 .map_err(NetError::Worker)?;
             threads.push(h);
         }

@@ -6,9 +6,14 @@ use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 
 use tokio_util::sync::CancellationToken;
 
+use std::sync::Arc;
+
+use crate::net::forward::Forwarder;
 use crate::query::{self, RequestCtx, Transport};
 use crate::store::Store;
 
+const REFUSED: u8 = 5;
+const SERVFAIL: u8 = 2;
 /// Packets per `recvmmsg` batch.
 const BATCH: usize = 32;
 /// Largest UDP query read (anything longer is dropped).
@@ -19,9 +24,22 @@ const CHECK_EVERY: u32 = 64;
 
 /// One worker: receive a batch, answer each from one snapshot, send the batch; until
 /// `shutdown` is cancelled.
-pub(super) fn udp_worker(sock: UdpSocket, store: &Store, shutdown: &CancellationToken) {
+pub(super) fn udp_worker(
+    sock: UdpSocket,
+    store: &Store,
+    shutdown: &CancellationToken,
+    forward: Option<Forwarder>,
+) {
     use std::os::fd::AsRawFd;
     let fd = sock.as_raw_fd();
+    // The forwarding task answers on a clone of this socket.
+    let forward = forward.and_then(|f| match sock.try_clone() {
+        Ok(s) => Some((f, Arc::new(s))),
+        Err(e) => {
+            tracing::warn!("failed to share a UDP socket with the forwarder: {e}");
+            None
+        }
+    });
     let mut inbufs = vec![[0u8; UDP_IN]; BATCH];
     let mut outbufs = vec![[0u8; query::MAX_UDP + 512]; BATCH];
     // SAFETY: zeroed sockaddr_storage, iovec and mmsghdr are valid initial values.
@@ -56,7 +74,7 @@ pub(super) fn udp_worker(sock: UdpSocket, store: &Store, shutdown: &Cancellation
     let mut batches = 0u32;
     loop {
         batches = batches.wrapping_add(1);
-        if batches % CHECK_EVERY == 0 && shutdown.is_cancelled() {
+        if batches.is_multiple_of(CHECK_EVERY) && shutdown.is_cancelled() {
             return;
         }
         for m in &mut msgs_in[..dirty] {
@@ -100,6 +118,18 @@ pub(super) fn udp_worker(sock: UdpSocket, store: &Store, shutdown: &Cancellation
             else {
                 continue;
             };
+            if let Some((f, s)) = &forward {
+                let out = &mut outbufs[nout];
+                if rlen > 3
+                    && out[3] & 0x0f == REFUSED
+                    && query::forwardable(&snap, &inbufs[i][..len], &ctx)
+                {
+                    if f.hand_off(&inbufs[i][..len], ctx.peer, s) {
+                        continue;
+                    }
+                    out[3] = (out[3] & 0xf0) | SERVFAIL;
+                }
+            }
             iov_out[nout] = libc::iovec {
                 iov_base: outbufs[nout].as_mut_ptr().cast(),
                 iov_len: rlen,

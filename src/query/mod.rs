@@ -13,6 +13,7 @@ use std::net::SocketAddr;
 
 #[doc(hidden)]
 pub use fast::fast_answer;
+pub use policy::forwardable;
 pub use respond::respond;
 #[doc(hidden)]
 pub use respond::respond_general;

@@ -3,8 +3,11 @@
 //! limiting, metrics and transfer permissions plug in here. Runs per packet: no allocation,
 //! no lock.
 
-use crate::dns::wire::Query;
-use crate::query::RequestCtx;
+use crate::dns::name;
+use crate::dns::rdata;
+use crate::dns::wire::{self, Query};
+use crate::query::{RequestCtx, CLASS_IN};
+use crate::store::ZoneSet;
 
 /// What to do with a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,4 +26,27 @@ pub(super) fn admit(ctx: &RequestCtx, _q: &Query<'_>) -> Verdict {
     } else {
         Verdict::Refuse
     }
+}
+
+/// Whether a query that was answered REFUSED may be forwarded instead: a standard IN query
+/// with RD set, for a name outside every zone of `set`, from a client allowed to query and
+/// in `allow-recursion`. Runs only for REFUSED answers; no allocation.
+pub fn forwardable(set: &ZoneSet, packet: &[u8], ctx: &RequestCtx) -> bool {
+    let Ok(q) = wire::parse_query(packet) else {
+        return false;
+    };
+    if !q.rd()
+        || q.qclass != CLASS_IN
+        || matches!(q.qtype, rdata::OPT | rdata::AXFR | rdata::IXFR)
+        || !ctx.access.query.allows(ctx.peer.ip())
+        || !ctx.access.recursion.allows(ctx.peer.ip())
+    {
+        return false;
+    }
+    let mut lower = [0u8; name::MAX_NAME];
+    let n = q.qname.len().min(name::MAX_NAME);
+    for (d, c) in lower[..n].iter_mut().zip(q.qname) {
+        *d = c.to_ascii_lowercase();
+    }
+    set.find(&lower[..n]).is_none()
 }

@@ -8,5 +8,6 @@ mod harness;
 mod bind;
 mod corpus;
 mod differential;
+mod forward;
 mod reload;
 mod serve;
