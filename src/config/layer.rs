@@ -191,4 +191,13 @@ mod tests {
         assert!(e.message.contains("c.toml:1:"), "{}", e.message);
         let _ = std::fs::remove_dir_all(&dir);
     }
+
+    #[test]
+    fn the_contrib_example_parses() {
+        let text = include_str!("../../contrib/clusterdns.toml");
+        let cfg = super::super::file::parse_config(text, Path::new("contrib/clusterdns.toml"))
+            .expect("contrib/clusterdns.toml parses");
+        assert_eq!(cfg.zones.len(), 2);
+        assert_eq!(cfg.forward_to.len(), 2);
+    }
 }

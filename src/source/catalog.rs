@@ -4,7 +4,7 @@
 //! last good list (the error is logged with `path:line`).
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::config::file::ZoneType;
 use crate::config::layer::{read_layer, ConfigSource};
@@ -44,11 +44,6 @@ impl Catalog {
             secondaries: BTreeSet::new(),
             last_error: None,
         }
-    }
-
-    /// The directory scanned, if any.
-    pub fn scanned_dir(&self) -> Option<&Path> {
-        self.dir.as_deref()
     }
 
     /// Files to watch besides those the zones were read from: the config files and the zone
