@@ -26,9 +26,17 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         Err(e) => tracing::warn!("failed to raise the open-files limit: {e}"),
     }
     let zones = cfg.source.zones.clone();
-    let store = Arc::new(Store::new(ZoneSet::default()));
-    let mut reloader = Reloader::new(
+    let store = Arc::new(Store::with_access(
+        ZoneSet::default(),
+        cfg.net.access.clone(),
+    ));
+    let catalog = crate::source::catalog::Catalog::new(
+        cfg.source.scan.then(|| zones.clone()),
+        cfg.source.config.clone(),
+    );
+    let mut reloader = Reloader::with_catalog(
         zones.clone(),
+        catalog,
         store.clone(),
         ReloadOptions {
             auto_serial: cfg.source.auto_serial,
@@ -111,11 +119,26 @@ async fn run(
         _ => None,
     };
     let watcher = crate::source::watch::spawn(reloader, &cfg.source, shutdown.clone())?;
+    let forward = if cfg.net.forward_to.is_empty() {
+        None
+    } else {
+        let f = crate::net::forward::spawn(&cfg.net.forward_to, shutdown.clone())?;
+        tracing::info!(
+            "forwarding names outside our zones to {}",
+            cfg.net
+                .forward_to
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        Some(f)
+    };
     let server = {
         let shutdown = shutdown.clone();
-        tokio::spawn(
-            async move { crate::net::serve(sockets, store, &cfg.net, &taps, shutdown).await },
-        )
+        tokio::spawn(async move {
+            crate::net::serve(sockets, store, &cfg.net, &taps, shutdown, forward).await
+        })
     };
     crate::service::notify::ready(zones, records);
     tokio::select! {

@@ -26,20 +26,32 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => {
-            clusterdns::app::serve(args.options().resolve()?)?;
+            let (opts, notes) = args.load()?;
+            for n in notes {
+                tracing::warn!("{n}");
+            }
+            clusterdns::app::serve(opts.resolve()?)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Check(args) => {
-            let ok = clusterdns::check::run(
-                &args.resolve()?,
-                &mut std::io::stdout().lock(),
-                &mut std::io::stderr().lock(),
-            )?;
+            let ok = match args.config_source() {
+                Some(src) => clusterdns::check::run_config(&src, &mut std::io::stderr().lock())?,
+                None => clusterdns::check::run(
+                    &args.resolve()?,
+                    &mut std::io::stdout().lock(),
+                    &mut std::io::stderr().lock(),
+                )?,
+            };
             Ok(if ok {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE
             })
+        }
+        Command::ImportBind { file } => {
+            let toml = clusterdns::config::import::import_named_conf(&file)?;
+            print!("{toml}");
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

@@ -7,6 +7,7 @@ use arc_swap::ArcSwap;
 use hashbrown::HashTable;
 
 use crate::dns::name::{self, Name};
+use crate::query::acl::Access;
 use crate::zone::{hash_name, Zone};
 
 /// Every zone being served, indexed by origin.
@@ -178,13 +179,27 @@ pub fn trim_memory() {
 #[derive(Debug)]
 pub struct Store {
     current: ArcSwap<ZoneSet>,
+    /// Who may query, and whose outside names are forwarded (fixed at start).
+    access: Access,
 }
 
 impl Store {
     pub fn new(set: ZoneSet) -> Store {
+        Store::with_access(set, Access::default())
+    }
+
+    /// A store whose queries are judged by `access`.
+    pub fn with_access(set: ZoneSet, access: Access) -> Store {
         Store {
             current: ArcSwap::from_pointee(set),
+            access,
         }
+    }
+
+    /// The access tables the policy hook judges each query by.
+    #[inline]
+    pub fn access(&self) -> &Access {
+        &self.access
     }
 
     /// A snapshot for one query (or one batch): lock-free, wait-free for readers.

@@ -22,6 +22,9 @@ _clusterdns() {
             clusterdns,help)
                 cmd="clusterdns__subcmd__help"
                 ;;
+            clusterdns,import-bind)
+                cmd="clusterdns__subcmd__import__subcmd__bind"
+                ;;
             clusterdns,serve)
                 cmd="clusterdns__subcmd__serve"
                 ;;
@@ -30,6 +33,9 @@ _clusterdns() {
                 ;;
             clusterdns__subcmd__help,help)
                 cmd="clusterdns__subcmd__help__subcmd__help"
+                ;;
+            clusterdns__subcmd__help,import-bind)
+                cmd="clusterdns__subcmd__help__subcmd__import__subcmd__bind"
                 ;;
             clusterdns__subcmd__help,serve)
                 cmd="clusterdns__subcmd__help__subcmd__serve"
@@ -41,7 +47,7 @@ _clusterdns() {
 
     case "${cmd}" in
         clusterdns)
-            opts="-h -V --log --log-format --help --version serve check help"
+            opts="-h -V --log --log-format --help --version serve check import-bind help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -63,12 +69,20 @@ _clusterdns() {
             return 0
             ;;
         clusterdns__subcmd__check)
-            opts="-h --origin --print --log --log-format --help"
+            opts="-h --config --named-conf --origin --print --log --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --named-conf)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --origin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -89,7 +103,7 @@ _clusterdns() {
             return 0
             ;;
         clusterdns__subcmd__help)
-            opts="serve check help"
+            opts="serve check import-bind help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -130,6 +144,20 @@ _clusterdns() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        clusterdns__subcmd__help__subcmd__import__subcmd__bind)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         clusterdns__subcmd__help__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -144,13 +172,43 @@ _clusterdns() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        clusterdns__subcmd__serve)
-            opts="-h --zones --listen --threads --no-watch --poll-interval --auto-serial --debounce-ms --tcp-clients --tcp-idle-timeout --user --metrics --query-log --tcp-clients-per-ip --rrl-responses-per-second --rrl-errors-per-second --rrl-nxdomains-per-second --rrl-slip --rrl-window --rrl-ipv4-prefix-length --rrl-ipv6-prefix-length --rrl-exempt --log --log-format --help"
+        clusterdns__subcmd__import__subcmd__bind)
+            opts="-h --log --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --log)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        clusterdns__subcmd__serve)
+            opts="-h --config --named-conf --zones --listen --threads --no-watch --poll-interval --auto-serial --debounce-ms --tcp-clients --tcp-idle-timeout --user --metrics --query-log --tcp-clients-per-ip --rrl-responses-per-second --rrl-errors-per-second --rrl-nxdomains-per-second --rrl-slip --rrl-window --rrl-ipv4-prefix-length --rrl-ipv6-prefix-length --rrl-exempt --log --log-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --named-conf)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --zones)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -31,7 +31,10 @@ complete -c clusterdns -n "__fish_clusterdns_needs_command" -s h -l help -d 'Pri
 complete -c clusterdns -n "__fish_clusterdns_needs_command" -s V -l version -d 'Print version'
 complete -c clusterdns -n "__fish_clusterdns_needs_command" -f -a "serve" -d 'Serve every NAME.zone file of a directory, authoritatively, over UDP and TCP'
 complete -c clusterdns -n "__fish_clusterdns_needs_command" -f -a "check" -d 'Check zone files as the server would read them; print problems and a summary'
+complete -c clusterdns -n "__fish_clusterdns_needs_command" -f -a "import-bind" -d 'Print the clusterdns TOML config equivalent to a BIND named.conf'
 complete -c clusterdns -n "__fish_clusterdns_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l config -d 'TOML config file (the command line overrides it)' -r -F
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l named-conf -d 'Serve as BIND would from this named.conf (zones, listen-on, allow-query, forwarders)' -r -F
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l zones -d 'Directory of zone files; each NAME.zone serves the zone NAME [default: zones]' -r -F
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l listen -d 'Address to listen on, UDP and TCP (repeatable). Default: 0.0.0.0:53 and [::]:53' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l threads -d 'UDP worker threads (default: one per core)' -r
@@ -57,12 +60,19 @@ complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l no-watch
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l auto-serial -d 'Bump the served SOA serial (YYYYMMDDnn) when a zone\'s content changes but its serial did not'
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l query-log -d 'Log one line per query (client, qname, qtype, rcode, flags, size, microseconds)'
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -l config -d 'Check this TOML config file and every zone it serves (instead of PATHS)' -r -F
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -l named-conf -d 'Check this named.conf and every zone it serves (instead of PATHS)' -r -F
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -l origin -d 'Origin of the zone (default: the file name without .zone)' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -l log -d 'Log filter (error, warn, info, debug, trace, or a tracing directive)' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -l log-format -d 'Log line format: text (colour only on a terminal) or json (one object per line)' -r -f -a "text\t'One human-readable line per event'
 json\t'One JSON object per line (timestamp, level, fields)'"
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -l print -d 'Print the records in canonical form (as named-compilezone -s full -o -)'
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c clusterdns -n "__fish_clusterdns_using_subcommand help; and not __fish_seen_subcommand_from serve check help" -f -a "serve" -d 'Serve every NAME.zone file of a directory, authoritatively, over UDP and TCP'
-complete -c clusterdns -n "__fish_clusterdns_using_subcommand help; and not __fish_seen_subcommand_from serve check help" -f -a "check" -d 'Check zone files as the server would read them; print problems and a summary'
-complete -c clusterdns -n "__fish_clusterdns_using_subcommand help; and not __fish_seen_subcommand_from serve check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand import-bind" -l log -d 'Log filter (error, warn, info, debug, trace, or a tracing directive)' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand import-bind" -l log-format -d 'Log line format: text (colour only on a terminal) or json (one object per line)' -r -f -a "text\t'One human-readable line per event'
+json\t'One JSON object per line (timestamp, level, fields)'"
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand import-bind" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand help; and not __fish_seen_subcommand_from serve check import-bind help" -f -a "serve" -d 'Serve every NAME.zone file of a directory, authoritatively, over UDP and TCP'
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand help; and not __fish_seen_subcommand_from serve check import-bind help" -f -a "check" -d 'Check zone files as the server would read them; print problems and a summary'
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand help; and not __fish_seen_subcommand_from serve check import-bind help" -f -a "import-bind" -d 'Print the clusterdns TOML config equivalent to a BIND named.conf'
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand help; and not __fish_seen_subcommand_from serve check import-bind help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

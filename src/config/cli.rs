@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::config::layer::{read_layer, ConfigSource, LayerError};
 use crate::config::{ConfigError, Prefix, RrlOptions, ServeOptions};
 use crate::dns::name::Name;
 
@@ -39,12 +40,23 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// Check zone files as the server would read them; print problems and a summary.
     Check(CheckCmd),
+    /// Print the clusterdns TOML config equivalent to a BIND named.conf.
+    ImportBind {
+        /// The named.conf to read (relative includes: beside it, then the current directory).
+        file: PathBuf,
+    },
 }
 
 /// `serve` options. Defaults are applied when the layers are resolved (so that a later config
 /// file can tell an option the user gave from one left out); help shows them.
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
+    /// TOML config file (the command line overrides it).
+    #[arg(long, value_name = "FILE", conflicts_with = "named_conf")]
+    pub config: Option<PathBuf>,
+    /// Serve as BIND would from this named.conf (zones, listen-on, allow-query, forwarders).
+    #[arg(long, value_name = "FILE")]
+    pub named_conf: Option<PathBuf>,
     /// Directory of zone files; each NAME.zone serves the zone NAME [default: zones]
     #[arg(long)]
     pub zones: Option<PathBuf>,
@@ -147,6 +159,12 @@ pub struct CheckCmd {
     /// Zone directories or zone files.
     #[arg(default_value = "zones")]
     pub paths: Vec<PathBuf>,
+    /// Check this TOML config file and every zone it serves (instead of PATHS).
+    #[arg(long, value_name = "FILE", conflicts_with = "named_conf")]
+    pub config: Option<PathBuf>,
+    /// Check this named.conf and every zone it serves (instead of PATHS).
+    #[arg(long, value_name = "FILE")]
+    pub named_conf: Option<PathBuf>,
     /// Origin of the zone (default: the file name without .zone).
     #[arg(long)]
     pub origin: Option<String>,
@@ -155,10 +173,32 @@ pub struct CheckCmd {
     pub print: bool,
 }
 
+/// The config file named by `--config` or `--named-conf`, if any.
+fn config_source(config: Option<PathBuf>, named_conf: Option<PathBuf>) -> Option<ConfigSource> {
+    config
+        .map(ConfigSource::Toml)
+        .or(named_conf.map(ConfigSource::NamedConf))
+}
+
 impl ServeArgs {
+    /// The options of the command line over those of the config file it names (if any),
+    /// and the config file's warnings.
+    pub fn load(self) -> Result<(ServeOptions, Vec<String>), LayerError> {
+        let Some(src) = config_source(self.config.clone(), self.named_conf.clone()) else {
+            return Ok((self.options(), Vec::new()));
+        };
+        let layer = read_layer(&src)?;
+        let file = layer.options(&src);
+        Ok((self.options().over(file), layer.notes))
+    }
+
     /// The options the command line sets (flags it leaves off say nothing).
     pub fn options(self) -> ServeOptions {
         ServeOptions {
+            config: config_source(self.config, self.named_conf),
+            allow_query: None,
+            allow_recursion: None,
+            forward_to: None,
             zones: self.zones,
             listen: (!self.listen.is_empty()).then_some(self.listen),
             threads: self.threads,
@@ -187,6 +227,11 @@ impl ServeArgs {
 }
 
 impl CheckCmd {
+    /// The config file to check, if one was given (then the paths are ignored).
+    pub fn config_source(&self) -> Option<ConfigSource> {
+        config_source(self.config.clone(), self.named_conf.clone())
+    }
+
     pub fn resolve(self) -> Result<crate::check::CheckArgs, ConfigError> {
         let origin = match self.origin {
             Some(o) => Some(

@@ -3,9 +3,11 @@
 //! the library runs on. Library modules take only the resolved types (`SourceConfig`,
 //! `NetConfig`), never what clap or a file parser produced.
 
+mod access;
 pub mod cli;
 pub mod file;
 pub mod import;
+pub mod layer;
 pub mod namedconf;
 mod rrl;
 mod serve;

@@ -10,6 +10,10 @@ use crate::config::rrl::{RrlConfig, RrlOptions};
 
 /// Default cap on TCP connections from one client address.
 const DEFAULT_TCP_CLIENTS_PER_IP: usize = 64;
+use super::access;
+use super::file::{MatchEntry, ServerAddr};
+use super::layer::ConfigSource;
+use crate::query::acl::{Access, Table};
 
 /// Why the settings cannot be used. Options are named as on the command line.
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +62,14 @@ pub struct ServeOptions {
     pub query_log: Option<bool>,
     pub tcp_clients_per_ip: Option<usize>,
     pub rrl: RrlOptions,
+    /// The config file zones are listed in (re-read at every reload).
+    pub config: Option<ConfigSource>,
+    /// Who may query; `None`: anyone.
+    pub allow_query: Option<Vec<MatchEntry>>,
+    /// Whose outside names are forwarded; `None`: localhost and localnets (BIND's default).
+    pub allow_recursion: Option<Vec<MatchEntry>>,
+    /// Upstream resolvers for names outside our zones.
+    pub forward_to: Option<Vec<ServerAddr>>,
 }
 
 /// How the zone directory is watched.
@@ -78,6 +90,11 @@ pub struct SourceConfig {
     pub watch: Watch,
     pub auto_serial: bool,
     pub debounce: Duration,
+    /// Zones listed in this config file.
+    pub config: Option<ConfigSource>,
+    /// Serve `zones` by file name (false when a config file lists the zones and names no
+    /// `zones_dir`: then `zones` is only the directory watched).
+    pub scan: bool,
 }
 
 /// The sockets and their limits.
@@ -91,6 +108,10 @@ pub struct NetConfig {
     pub tcp_clients_per_ip: usize,
     /// Response-rate limiting on UDP; `None`: off.
     pub rrl: Option<RrlConfig>,
+    /// Who may query, and whose outside names are forwarded.
+    pub access: Access,
+    /// Upstream resolvers for names outside our zones (none: outside names get REFUSED).
+    pub forward_to: Vec<SocketAddr>,
 }
 
 /// How the process runs as a service: the user it becomes, metrics, the query log.
@@ -130,6 +151,10 @@ impl ServeOptions {
             query_log: self.query_log.or(lower.query_log),
             tcp_clients_per_ip: self.tcp_clients_per_ip.or(lower.tcp_clients_per_ip),
             rrl: self.rrl.over(lower.rrl),
+            config: self.config.or(lower.config),
+            allow_query: self.allow_query.or(lower.allow_query),
+            allow_recursion: self.allow_recursion.or(lower.allow_recursion),
+            forward_to: self.forward_to.or(lower.forward_to),
         }
     }
 
@@ -175,18 +200,48 @@ impl ServeOptions {
             None => tcp_clients.min(DEFAULT_TCP_CLIENTS_PER_IP),
         };
         let rrl = self.rrl.resolve()?;
+        let scan = self.zones.is_some() || self.config.is_none();
+        let ifaces = access::interfaces();
+        let access = Access {
+            query: self
+                .allow_query
+                .as_deref()
+                .map_or_else(Table::open, |l| access::table(l, &ifaces)),
+            recursion: self.allow_recursion.as_deref().map_or_else(
+                || access::default_recursion(&ifaces),
+                |l| access::table(l, &ifaces),
+            ),
+        };
+        let forward_to = self
+            .forward_to
+            .unwrap_or_default()
+            .iter()
+            .map(|s| SocketAddr::new(s.addr, s.port.unwrap_or(53)))
+            .collect();
         Ok(ServeConfig {
             source: SourceConfig {
-                zones: self.zones.unwrap_or_else(|| PathBuf::from("zones")),
+                scan,
+                zones: self.zones.unwrap_or_else(|| match &self.config {
+                    // Nothing served by file name: watch the config file's directory.
+                    Some(c) => c
+                        .path()
+                        .parent()
+                        .filter(|p| !p.as_os_str().is_empty())
+                        .map_or_else(|| PathBuf::from("."), PathBuf::from),
+                    None => PathBuf::from("zones"),
+                }),
                 watch,
                 auto_serial: self.auto_serial.unwrap_or(false),
                 debounce: Duration::from_millis(self.debounce_ms.unwrap_or(20)),
+                config: self.config,
             },
             net: NetConfig {
                 listen,
                 threads,
                 tcp_clients,
                 tcp_idle_timeout,
+                access,
+                forward_to,
                 tcp_clients_per_ip,
                 rrl,
             },

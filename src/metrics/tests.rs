@@ -22,9 +22,11 @@ fn answer(tap: &mut Tap, set: &Arc<ZoneSet>, origin: &str) {
         .iter()
         .position(|z| z.origin.to_string() == origin)
         .unwrap();
+    let access = crate::query::acl::Access::default();
     let ctx = RequestCtx {
         peer: "127.0.0.1:1".parse().unwrap(),
         transport: Transport::Udp,
+        access: &access,
     };
     let a = Answered {
         len: 12,

@@ -4,6 +4,7 @@
 
 mod bind;
 mod conns;
+pub mod forward;
 mod limits;
 mod rrl;
 mod tcp;
@@ -47,6 +48,7 @@ pub async fn serve(
     cfg: &NetConfig,
     taps: &Taps,
     shutdown: CancellationToken,
+    forward: Option<forward::Forwarder>,
 ) -> Result<(), NetError> {
     let mut threads = Vec::new();
     let mut tasks = tokio::task::JoinSet::new();
@@ -58,6 +60,7 @@ pub async fn serve(
         &shutdown,
         &mut threads,
         &mut tasks,
+        forward,
     );
     if started.is_err() {
         shutdown.cancel();
@@ -78,6 +81,7 @@ pub async fn serve(
 }
 
 /// Starts a UDP worker per UDP socket and an accept loop per TCP listener.
+#[allow(clippy::too_many_arguments)] // one call site, each argument a different resource
 fn start(
     sockets: Vec<Bound>,
     store: &Arc<Store>,
@@ -86,6 +90,7 @@ fn start(
     shutdown: &CancellationToken,
     threads: &mut Vec<std::thread::JoinHandle<()>>,
     tasks: &mut tokio::task::JoinSet<()>,
+    forward: Option<forward::Forwarder>,
 ) -> Result<(), NetError> {
     let nsockets: usize = sockets.iter().map(|b| b.udp.len() + 1).sum();
     let tcp_clients = match limits::nofile() {
@@ -127,9 +132,10 @@ fn start(
             let tap = taps.tap(true);
             // Each worker has its own rate-limit table: no lock between workers.
             let rrl = cfg.rrl.as_ref().map(rrl::Rrl::new);
+            let forward = forward.clone();
             let h = std::thread::Builder::new()
                 .name(format!("udp-{}-{i}", b.addr))
-                .spawn(move || udp::udp_worker(sock, &store, tap, rrl, &shutdown))
+                .spawn(move || udp::udp_worker(sock, &store, tap, rrl, &shutdown, forward))
                 .map_err(NetError::Worker)?;
             threads.push(h);
         }

@@ -116,7 +116,7 @@ impl Rrl {
         let slip = self.cfg.slip;
         let e = self.entry_mut(key);
         e.limited = e.limited.wrapping_add(1);
-        if slip == 0 || e.limited % slip != 0 {
+        if slip == 0 || !e.limited.is_multiple_of(slip) {
             return Action::Drop;
         }
         // A truncated reply with the question only: a real client retries over TCP.

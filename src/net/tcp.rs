@@ -103,6 +103,7 @@ async fn tcp_conn(
     let ctx = RequestCtx {
         peer,
         transport: Transport::Tcp,
+        access: store.access(),
     };
     let mut msg: Vec<u8> = Vec::new();
     let mut out: Vec<u8> = Vec::new();

@@ -4,14 +4,18 @@
 //! the batch with `sendmmsg`. Nothing is allocated or locked per packet.
 
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
+use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
 use super::rrl::{Action, Rrl};
 use crate::metrics::Tap;
+use crate::net::forward::Forwarder;
 use crate::query::{self, RequestCtx, Transport};
 use crate::store::Store;
 
+const REFUSED: u8 = 5;
+const SERVFAIL: u8 = 2;
 /// Packets per `recvmmsg` batch.
 const BATCH: usize = 32;
 /// Largest UDP query read (anything longer is dropped).
@@ -35,9 +39,18 @@ pub(super) fn udp_worker(
     mut tap: Tap,
     mut rrl: Option<Rrl>,
     shutdown: &CancellationToken,
+    forward: Option<Forwarder>,
 ) {
     use std::os::fd::AsRawFd;
     let fd = sock.as_raw_fd();
+    // The forwarding task answers on a clone of this socket.
+    let forward = forward.and_then(|f| match sock.try_clone() {
+        Ok(s) => Some((f, Arc::new(s))),
+        Err(e) => {
+            tracing::warn!("failed to share a UDP socket with the forwarder: {e}");
+            None
+        }
+    });
     let mut inbufs = vec![[0u8; UDP_IN]; BATCH];
     let mut outbufs = vec![[0u8; query::MAX_UDP + 512]; BATCH];
     // SAFETY: zeroed sockaddr_storage, iovec and mmsghdr are valid initial values.
@@ -73,7 +86,7 @@ pub(super) fn udp_worker(
     let epoch = std::time::Instant::now();
     loop {
         batches = batches.wrapping_add(1);
-        if batches % CHECK_EVERY == 0 && shutdown.is_cancelled() {
+        if batches.is_multiple_of(CHECK_EVERY) && shutdown.is_cancelled() {
             return;
         }
         for m in &mut msgs_in[..dirty] {
@@ -118,6 +131,7 @@ pub(super) fn udp_worker(
             let ctx = RequestCtx {
                 peer: peer(&addrs[i], msgs_in[i].msg_hdr.msg_namelen),
                 transport: Transport::Udp,
+                access: store.access(),
             };
             if reflection_port(ctx.peer.port()) {
                 continue;
@@ -127,6 +141,18 @@ pub(super) fn udp_worker(
                 continue;
             };
             let mut rlen = a.len;
+            if let Some((f, s)) = &forward {
+                let out = &mut outbufs[nout];
+                if rlen > 3
+                    && out[3] & 0x0f == REFUSED
+                    && query::forwardable(&snap, &inbufs[i][..len], &ctx)
+                {
+                    if f.hand_off(&inbufs[i][..len], ctx.peer, s) {
+                        continue;
+                    }
+                    out[3] = (out[3] & 0xf0) | SERVFAIL;
+                }
+            }
             if let Some(r) = rrl.as_mut() {
                 match r.judge(ctx.peer.ip(), &mut outbufs[nout][..rlen], now, a.cookie_ok) {
                     Action::Send => {}

@@ -2,6 +2,7 @@
 //! locking. `respond` runs the steps (parse, policy, refusals, then the pre-encoded fast path
 //! or the general answer pipeline); `prepare` readies a zone for it at load time.
 
+pub mod acl;
 mod cookie;
 mod fast;
 mod general;
@@ -13,6 +14,7 @@ use std::net::SocketAddr;
 
 #[doc(hidden)]
 pub use fast::fast_answer;
+pub use policy::forwardable;
 #[doc(hidden)]
 pub use respond::respond_general;
 pub use respond::{respond, respond_ext, Answered, NO_ZONE};
@@ -39,10 +41,12 @@ pub enum Transport {
 
 /// Who asked, and how: what the policy hook (ACLs, rate limits, metrics) judges by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RequestCtx {
+pub struct RequestCtx<'a> {
     /// The client's address.
     pub peer: SocketAddr,
     pub transport: Transport,
+    /// Who may query, and whose outside names are forwarded.
+    pub access: &'a acl::Access,
 }
 
 /// Readies a freshly built zone for the query path (pre-encoded answers). Call it once the

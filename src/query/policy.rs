@@ -1,19 +1,52 @@
 //! The policy hook: the one place where a request is judged by who sent it and how, before it
-//! is answered. ACLs, response-rate limiting, metrics and transfer permissions plug in here;
-//! today every request is answered. Runs per packet: no allocation, no lock.
+//! is answered. ACLs (`allow-query`, a prefix table built at config time), response-rate
+//! limiting, metrics and transfer permissions plug in here. Runs per packet: no allocation,
+//! no lock.
 
-use crate::dns::wire::Query;
-use crate::query::RequestCtx;
+use crate::dns::name;
+use crate::dns::rdata;
+use crate::dns::wire::{self, Query};
+use crate::query::{RequestCtx, CLASS_IN};
+use crate::store::ZoneSet;
 
 /// What to do with a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Verdict {
     /// Answer it from the zones.
     Answer,
+    /// Answer REFUSED (the client is outside `allow-query`, as BIND does).
+    Refuse,
 }
 
 /// Judges one parsed request.
 #[inline]
-pub(super) fn admit(_ctx: &RequestCtx, _q: &Query<'_>) -> Verdict {
-    Verdict::Answer
+pub(super) fn admit(ctx: &RequestCtx, _q: &Query<'_>) -> Verdict {
+    if ctx.access.query.allows(ctx.peer.ip()) {
+        Verdict::Answer
+    } else {
+        Verdict::Refuse
+    }
+}
+
+/// Whether a query that was answered REFUSED may be forwarded instead: a standard IN query
+/// with RD set, for a name outside every zone of `set`, from a client allowed to query and
+/// in `allow-recursion`. Runs only for REFUSED answers; no allocation.
+pub fn forwardable(set: &ZoneSet, packet: &[u8], ctx: &RequestCtx) -> bool {
+    let Ok(q) = wire::parse_query(packet) else {
+        return false;
+    };
+    if !q.rd()
+        || q.qclass != CLASS_IN
+        || matches!(q.qtype, rdata::OPT | rdata::AXFR | rdata::IXFR)
+        || !ctx.access.query.allows(ctx.peer.ip())
+        || !ctx.access.recursion.allows(ctx.peer.ip())
+    {
+        return false;
+    }
+    let mut lower = [0u8; name::MAX_NAME];
+    let n = q.qname.len().min(name::MAX_NAME);
+    for (d, c) in lower[..n].iter_mut().zip(q.qname) {
+        *d = c.to_ascii_lowercase();
+    }
+    set.find(&lower[..n]).is_none()
 }

@@ -119,14 +119,15 @@ fn answer<const FAST: bool>(
     ctx: &RequestCtx,
     reserve: usize,
 ) -> Option<(usize, u32)> {
-    match policy::admit(ctx, &q) {
-        Verdict::Answer => {}
-    }
     let limit = match (ctx.transport, q.edns) {
         (Transport::Tcp, _) => 65535,
         (Transport::Udp, Some(e)) => (e.payload as usize).clamp(MIN_UDP, MAX_UDP),
         (Transport::Udp, None) => MIN_UDP,
     } - reserve;
+    match policy::admit(ctx, &q) {
+        Verdict::Answer => {}
+        Verdict::Refuse => return Some((simple(out, &q, limit, rcode::REFUSED, 0), NO_ZONE)),
+    }
     if let Some(e) = q.edns {
         if e.version > 0 {
             let n = simple(out, &q, limit, 0, (rcode::BADVERS >> 4) as u8);

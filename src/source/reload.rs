@@ -10,10 +10,11 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::dns::name::Name;
 use crate::dns::serial::{self, next_serial, serial_le, set_serial};
+use crate::source::catalog::Catalog;
 use crate::source::loader::{self, LoadError};
 use crate::source::parallel::load_parallel;
 use crate::source::report::{Change, Report};
-use crate::source::stamp::{stamp, stamp_at, states, FileState, Stamp};
+use crate::source::stamp::{stamp, stamp_at, states, watch_key, FileState, Stamp};
 use crate::store::{Store, ZoneSet};
 use crate::zone::Zone;
 
@@ -77,8 +78,11 @@ pub type Observer = Box<dyn Fn(&Report) + Send>;
 /// Owns the zone directory's state; the only writer of the store.
 pub struct Reloader {
     dir: PathBuf,
+    /// Which zones to serve from which files.
+    catalog: Catalog,
     store: Arc<Store>,
-    entries: BTreeMap<PathBuf, Entry>,
+    /// Keyed by zone file and origin (two zones may share a file, as `named.localhost`).
+    entries: BTreeMap<(PathBuf, Name), Entry>,
     opts: ReloadOptions,
     /// Told about every reload (metrics).
     observer: Option<Observer>,
@@ -86,8 +90,19 @@ pub struct Reloader {
 
 impl Reloader {
     pub fn new(dir: PathBuf, store: Arc<Store>, opts: ReloadOptions) -> Reloader {
+        Reloader::with_catalog(dir.clone(), Catalog::dir(dir), store, opts)
+    }
+
+    /// A reloader serving the zones `catalog` lists; `dir` is the directory watched.
+    pub fn with_catalog(
+        dir: PathBuf,
+        catalog: Catalog,
+        store: Arc<Store>,
+        opts: ReloadOptions,
+    ) -> Reloader {
         Reloader {
             dir,
+            catalog,
             store,
             entries: BTreeMap::new(),
             opts,
@@ -109,6 +124,7 @@ impl Reloader {
         self.entries
             .values()
             .flat_map(|e| e.files.iter().map(|f| f.key.clone()))
+            .chain(self.catalog.watched().iter().map(|p| watch_key(p)))
             .collect()
     }
 
@@ -122,13 +138,13 @@ impl Reloader {
     /// changed; publishes a complete new set if anything served changed.
     pub(super) fn reload_with(&mut self, req: &Request) -> std::io::Result<Report> {
         let t0 = Instant::now();
-        let files = loader::zone_files(&self.dir)?;
-        let listed: BTreeSet<&PathBuf> = files.iter().collect();
+        let files = self.catalog.list()?;
+        let listed: BTreeSet<&(PathBuf, Name)> = files.iter().collect();
         let mut report = Report::default();
         let mut changed = false;
         // Removed files (or renamed away from *.zone): the rescan runs after the debounce, so a
         // file renamed over its original is never seen missing.
-        let gone: Vec<PathBuf> = self
+        let gone: Vec<(PathBuf, Name)> = self
             .entries
             .keys()
             .filter(|p| !listed.contains(p))
@@ -140,19 +156,17 @@ impl Reloader {
         // New or changed files, loaded in parallel (one thread per core at most).
         let todo: Vec<(PathBuf, Name)> = files
             .iter()
-            .filter_map(|p| {
-                let origin = loader::origin_from_path(p)?;
-                let fresh = match self.entries.get(p) {
+            .filter_map(|(p, origin)| {
+                let fresh = match self.entries.get(&(p.clone(), origin.clone())) {
                     None => true,
                     Some(e) => {
                         req.force
-                            || e.origin != origin
                             || e.files
                                 .iter()
                                 .any(|f| req.dirty.contains(&f.key) || stamp(&f.path) != f.stamp)
                     }
                 };
-                fresh.then(|| (p.clone(), origin))
+                fresh.then(|| (p.clone(), origin.clone()))
             })
             .collect();
         report.reread = todo.len();
@@ -179,8 +193,8 @@ impl Reloader {
     }
 
     /// Forgets the zone file `path`; true if it was being served.
-    fn withdraw(&mut self, path: &Path, report: &mut Report) -> bool {
-        match self.entries.remove(path) {
+    fn withdraw(&mut self, key: &(PathBuf, Name), report: &mut Report) -> bool {
+        match self.entries.remove(key) {
             Some(e) if e.zone.is_some() => {
                 report.changes.push(Change::Removed { origin: e.origin });
                 true
@@ -198,14 +212,15 @@ impl Reloader {
         result: Result<loader::Loaded, LoadError>,
         report: &mut Report,
     ) -> bool {
-        let prev = self.entries.get(&path).filter(|e| e.origin == origin);
+        let key = (path.clone(), origin.clone());
+        let prev = self.entries.get(&key);
         let old = prev.and_then(|e| e.zone.clone());
         let mut loaded = match result {
             Ok(l) => l,
             Err(e) => {
                 if stamp(&path).is_none() {
                     // Deleted between the directory scan and the read: a removal, not an error.
-                    return self.withdraw(&path, report);
+                    return self.withdraw(&key, report);
                 }
                 report.changes.push(Change::Failed {
                     origin: origin.clone(),
@@ -228,7 +243,7 @@ impl Reloader {
                 }
                 let file_serial = prev.map_or(0, |p| p.file_serial);
                 self.entries.insert(
-                    path,
+                    key,
                     Entry {
                         origin,
                         files,
@@ -254,7 +269,7 @@ impl Reloader {
                 records: zone.records,
             });
             self.entries
-                .insert(path, Entry::serving(origin, files, zone, file_serial));
+                .insert(key, Entry::serving(origin, files, zone, file_serial));
             return true;
         };
         let t = Instant::now();
@@ -288,7 +303,7 @@ impl Reloader {
             Some(file_serial)
         };
         let Some(serial) = serve else {
-            if let Some(e) = self.entries.get_mut(&path) {
+            if let Some(e) = self.entries.get_mut(&key) {
                 if e.failed {
                     report.recovered.push(origin);
                 }
@@ -309,7 +324,7 @@ impl Reloader {
             records: zone.records,
         });
         self.entries
-            .insert(path, Entry::serving(origin, files, zone, file_serial));
+            .insert(key, Entry::serving(origin, files, zone, file_serial));
         true
     }
 }

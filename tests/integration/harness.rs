@@ -33,10 +33,23 @@ impl Server {
         extra: &[&str],
         adjust: impl FnOnce(&mut Command),
     ) -> Result<Server, String> {
-        let mut cmd = clusterdns(&["--log", "info", "serve", "--zones"]);
-        cmd.arg(zones)
-            .args(["--listen", "127.0.0.1:0", "--threads", "2"])
-            .args(extra);
+        let zones = zones.to_string_lossy();
+        let mut args = vec!["serve", "--zones", &zones, "--listen", "127.0.0.1:0"];
+        args.extend(["--threads", "2"]);
+        args.extend(extra);
+        Self::launch_with(&args, adjust)
+    }
+
+    /// Starts `clusterdns --log info ARGS` (ARGS from the subcommand on) and waits until it
+    /// says which port it bound on 127.0.0.1; returns the log when it exits or never binds.
+    pub fn launch(args: &[&str]) -> Result<Server, String> {
+        Self::launch_with(args, |_| {})
+    }
+
+    /// Like `launch`, with a last say over the command.
+    pub fn launch_with(args: &[&str], adjust: impl FnOnce(&mut Command)) -> Result<Server, String> {
+        let mut cmd = clusterdns(&["--log", "info"]);
+        cmd.args(args);
         adjust(&mut cmd);
         let mut child = cmd.spawn().expect("failed to spawn clusterdns");
         let stderr = child.stderr.take().expect("stderr piped");

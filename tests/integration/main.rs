@@ -5,10 +5,12 @@
 
 mod harness;
 
+mod bind;
 mod corpus;
 mod defense;
 mod differential;
 mod docs;
+mod forward;
 mod glibc;
 mod metrics;
 mod ops;

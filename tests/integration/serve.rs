@@ -275,7 +275,7 @@ fn malformed_input_never_breaks_the_server() {
                     p[at] = rng.next() as u8;
                 }
                 let keep = (rng.next() as usize) % (p.len() + 1);
-                if rng.next() % 3 == 0 {
+                if rng.next().is_multiple_of(3) {
                     p.truncate(keep);
                 }
                 p

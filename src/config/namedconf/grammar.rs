@@ -73,6 +73,8 @@ pub(super) struct Grammar<'a> {
     /// Where relative includes are looked for after the including file's own directory.
     pub(super) base_dir: PathBuf,
     pub(super) errors: &'a mut Errors,
+    /// Every file read or looked for, in order (for watching them).
+    pub(super) files: Vec<PathBuf>,
 }
 
 impl Grammar<'_> {
@@ -87,6 +89,7 @@ impl Grammar<'_> {
             Ok(text) => text,
             Err(source) => {
                 let path = path.to_path_buf();
+                self.files.push(path.clone());
                 self.errors.push(match from {
                     Some(loc) => NamedConfError::Include {
                         loc: loc.clone(),
@@ -103,6 +106,7 @@ impl Grammar<'_> {
 
     /// Parses `text` as the content of the file `path`.
     pub(super) fn parse_text(&mut self, text: &str, path: &Path, depth: usize) -> Vec<Stmt> {
+        self.files.push(path.to_path_buf());
         let file = Loc::file(path);
         let tokens = match lex(text, &file) {
             Ok(tokens) => tokens,

@@ -148,15 +148,33 @@ pub fn read_named_conf_with(
     base_dir: &Path,
     read: &dyn Fn(&Path) -> std::io::Result<String>,
 ) -> Result<NamedConf, NamedConfErrors> {
+    read_tracked(path, base_dir, read).1
+}
+
+/// Reads the named.conf at `path` as [`read_named_conf`] does; also gives every file read or
+/// looked for (the named.conf first), even when the read failed, so they can be watched.
+pub fn read_named_conf_tracked(path: &Path) -> (Vec<PathBuf>, Result<NamedConf, NamedConfErrors>) {
+    let base = std::env::current_dir().unwrap_or_default();
+    read_tracked(path, &base, &|p: &Path| std::fs::read_to_string(p))
+}
+
+fn read_tracked(
+    path: &Path,
+    base_dir: &Path,
+    read: &dyn Fn(&Path) -> std::io::Result<String>,
+) -> (Vec<PathBuf>, Result<NamedConf, NamedConfErrors>) {
     let mut errors = Errors::default();
-    let stmts = grammar::Grammar {
+    let mut grammar = grammar::Grammar {
         read,
         base_dir: base_dir.to_path_buf(),
         errors: &mut errors,
-    }
-    .parse_file(path, None, 0);
-    let conf = resolve::resolve(&stmts, &mut errors);
-    errors.finish().map(|()| conf)
+        files: Vec::new(),
+    };
+    let stmts = grammar.parse_file(path, None, 0);
+    let files = std::mem::take(&mut grammar.files);
+    let mut conf = resolve::resolve(&stmts, &mut errors);
+    conf.files = files.clone();
+    (files, errors.finish().map(|()| conf))
 }
 
 /// Reads a BIND key file (as `tsig-keygen` writes it: `key` statements alone).

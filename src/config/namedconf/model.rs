@@ -13,6 +13,8 @@ pub struct NamedConf {
     pub keys: Vec<Key>,
     /// What was skipped, one `path:line: message` each.
     pub warnings: Vec<String>,
+    /// The named.conf and every file it includes (as read), for watching them.
+    pub files: Vec<PathBuf>,
 }
 
 /// The `options { ... }` statement (the parts clusterdns acts on).

@@ -74,7 +74,12 @@ fn fast_and_general_paths_agree() {
                         let qname = random_case(name.wire(), &mut seed);
                         let id = (seed >> 17) as u16;
                         let pkt = packet(id, &qname, t, edns);
-                        let ctx = RequestCtx { peer, transport };
+                        let access = clusterdns::query::acl::Access::default();
+                        let ctx = RequestCtx {
+                            peer,
+                            transport,
+                            access: &access,
+                        };
                         let na = query::respond(&set, &pkt, &mut a, &ctx)
                             .expect("a query gets an answer");
                         let nb = query::respond_general(&set, &pkt, &mut b, &ctx)
@@ -136,7 +141,12 @@ fn fast_and_general_paths_agree_with_cookies() {
                         opt.extend_from_slice(&[0, 10, 0, 8]);
                         opt.extend_from_slice(&client);
                         let pkt = query_packet(7, RD, name.wire(), t, Some(&opt));
-                        let ctx = RequestCtx { peer, transport };
+                        let access = clusterdns::query::acl::Access::default();
+                        let ctx = RequestCtx {
+                            peer,
+                            transport,
+                            access: &access,
+                        };
                         let na = query::respond(&set, &pkt, &mut a, &ctx).expect("answer");
                         let nb = query::respond_general(&set, &pkt, &mut b, &ctx).expect("answer");
                         assert_eq!(na, nb, "{name} type {t}: lengths differ");

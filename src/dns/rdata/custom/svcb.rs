@@ -200,8 +200,8 @@ fn svc_value(key: u16, val: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
 fn svc_valid(key: u16, v: &[u8]) -> bool {
     match svc_enc(key) {
         Enc::Port => v.len() == 2,
-        Enc::Ip4s => !v.is_empty() && v.len() % 4 == 0,
-        Enc::Ip6s => !v.is_empty() && v.len() % 16 == 0,
+        Enc::Ip4s => !v.is_empty() && v.len().is_multiple_of(4),
+        Enc::Ip6s => !v.is_empty() && v.len().is_multiple_of(16),
         Enc::Alpn => {
             let mut p = 0;
             if v.is_empty() {
@@ -218,7 +218,7 @@ fn svc_valid(key: u16, v: &[u8]) -> bool {
         }
         Enc::Keylist => {
             !v.is_empty()
-                && v.len() % 2 == 0
+                && v.len().is_multiple_of(2)
                 && v.chunks(2).zip(v.chunks(2).skip(1)).all(|(a, b)| a < b)
         }
         Enc::Empty => v.is_empty(),

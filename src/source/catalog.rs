@@ -1,0 +1,172 @@
+//! Which zones to serve, from which files: the `NAME.zone` files of a directory (origin from
+//! the file name), and/or the zones a config file lists (a TOML `[[zone]]` or a named.conf
+//! `zone` statement), re-read at every reload. A config file that fails to read keeps the
+//! last good list (the error is logged with `path:line`).
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use crate::config::file::ZoneType;
+use crate::config::layer::{read_layer, ConfigSource};
+use crate::dns::name::Name;
+use crate::source::loader;
+
+/// The zones to serve: the directory scanned by file name, the config file listing zones.
+pub struct Catalog {
+    dir: Option<PathBuf>,
+    config: Option<ConfigSource>,
+    /// The zones the config file listed at its last good read (primaries with files).
+    listed: Vec<(PathBuf, Name)>,
+    /// The config file and its includes, and every zone file it names (present or not).
+    watched: Vec<PathBuf>,
+    /// Zone files already reported missing (reported again once they came and went).
+    missing: BTreeSet<PathBuf>,
+    /// Secondary zones already reported as not served.
+    secondaries: BTreeSet<Name>,
+    /// The last config error reported (not repeated while it stays the same).
+    last_error: Option<String>,
+}
+
+impl Catalog {
+    /// Zones of the `NAME.zone` files of `dir` only.
+    pub fn dir(dir: PathBuf) -> Catalog {
+        Catalog::new(Some(dir), None)
+    }
+
+    /// `dir` scanned by file name (if any) and the zones `config` lists (if any).
+    pub fn new(dir: Option<PathBuf>, config: Option<ConfigSource>) -> Catalog {
+        Catalog {
+            dir,
+            config,
+            listed: Vec::new(),
+            watched: Vec::new(),
+            missing: BTreeSet::new(),
+            secondaries: BTreeSet::new(),
+            last_error: None,
+        }
+    }
+
+    /// Files to watch besides those the zones were read from: the config files and the zone
+    /// files they name.
+    pub fn watched(&self) -> &[PathBuf] {
+        &self.watched
+    }
+
+    /// Every zone to serve now, as (file, origin), sorted. A config file that cannot be read
+    /// keeps the last good list; the directory's read error is returned.
+    pub fn list(&mut self) -> std::io::Result<Vec<(PathBuf, Name)>> {
+        if let Some(src) = self.config.clone() {
+            self.read_config(&src);
+        }
+        let mut out = self.listed.clone();
+        if let Some(dir) = &self.dir {
+            for p in loader::zone_files(dir)? {
+                if let Some(origin) = loader::origin_from_path(&p) {
+                    if !out.iter().any(|(_, o)| *o == origin) {
+                        out.push((p, origin));
+                    }
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// Re-reads the config file's zone list.
+    fn read_config(&mut self, src: &ConfigSource) {
+        let layer = match read_layer(src) {
+            Ok(l) => l,
+            Err(e) => {
+                if self.last_error.as_deref() != Some(e.message.as_str()) {
+                    tracing::error!(
+                        "failed to read {}; keeping the zones served: {}",
+                        src.path().display(),
+                        e.message
+                    );
+                    self.last_error = Some(e.message.clone());
+                }
+                for f in e.files {
+                    if !self.watched.contains(&f) {
+                        self.watched.push(f);
+                    }
+                }
+                return;
+            }
+        };
+        if self.last_error.take().is_some() {
+            tracing::info!("{} reads again", src.path().display());
+        }
+        let list = layer.zone_list();
+        for e in &list.errors {
+            tracing::warn!("{}: {e}", src.path().display());
+        }
+        let mut watched = list.files.clone();
+        let mut listed = Vec::new();
+        let mut missing = BTreeSet::new();
+        for z in list.zones {
+            if z.kind == ZoneType::Secondary {
+                if self.secondaries.insert(z.origin.clone()) {
+                    tracing::info!(
+                        "zone {}: secondary zones are not served yet (its primaries are kept)",
+                        z.origin
+                    );
+                }
+                continue;
+            }
+            let Some(file) = z.file else {
+                tracing::warn!("zone {}: no file: not served", z.origin);
+                continue;
+            };
+            watched.push(file.clone());
+            if !file.is_file() {
+                if !self.missing.contains(&file) {
+                    tracing::warn!(
+                        "zone {}: file {} not found: zone not loaded",
+                        z.origin,
+                        file.display()
+                    );
+                }
+                missing.insert(file);
+                continue;
+            }
+            listed.push((file, z.origin));
+        }
+        self.missing = missing;
+        self.listed = listed;
+        self.watched = watched;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn named_conf_zones_with_shared_files_and_a_broken_edit() {
+        let dir = std::env::temp_dir().join(format!("clusterdns-catalog-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::write(dir.join("named.localhost"), "").expect("write");
+        let conf = dir.join("named.conf");
+        let text = format!(
+            "options {{ directory \"{d}\"; }};\nzone \"localhost\" IN {{ type master; file \"named.localhost\"; }};\nzone \"localhost.localdomain\" IN {{ type master; file \"named.localhost\"; }};\nzone \"gone.test\" {{ type master; file \"nope\"; }};\nzone \"s.test\" {{ type slave; masters {{ 127.0.0.9; }}; file \"s\"; }};\n",
+            d = dir.display()
+        );
+        std::fs::write(&conf, &text).expect("write");
+        let mut c = Catalog::new(None, Some(ConfigSource::NamedConf(conf.clone())));
+        let names =
+            |l: &[(PathBuf, Name)]| l.iter().map(|(_, o)| o.to_string()).collect::<Vec<_>>();
+        let l = c.list().expect("lists");
+        assert_eq!(names(&l), ["localhost.", "localhost.localdomain."]);
+        assert!(c.watched().contains(&dir.join("nope")));
+        assert!(c.watched().contains(&conf));
+        // Broken: the last good list stays.
+        std::fs::write(&conf, text.replace("type master;", "type master")).expect("write");
+        assert_eq!(
+            names(&c.list().expect("lists")),
+            ["localhost.", "localhost.localdomain."]
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

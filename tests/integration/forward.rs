@@ -1,0 +1,137 @@
+//! Forwarding names outside our zones (issue 9): an upstream BIND on loopback serves
+//! `example.com`; clusterdns, configured by a TOML file with `forward_to` and
+//! `allow_recursion`, answers a client in `allow_recursion` through it, answers the second
+//! query from its cache, and refuses a client outside.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::bind::free_port;
+use crate::harness::{dig, Server, TempDir};
+
+const EXAMPLE_COM: &str = "$TTL 300\n@ IN SOA ns1 hostmaster 1 3600 600 86400 300\n@ IN NS ns1\nns1 IN A 127.0.0.1\nwww IN A 192.0.2.80\nother IN A 192.0.2.81\n";
+
+/// BIND serving `example.com` authoritatively on 127.0.0.1:`port`, logging every query.
+struct Upstream {
+    child: Child,
+    log: std::path::PathBuf,
+}
+
+impl Upstream {
+    fn start(dir: &std::path::Path, port: u16) -> Upstream {
+        std::fs::write(dir.join("example.com.db"), EXAMPLE_COM).expect("write zone");
+        let d = dir.display();
+        let conf = format!(
+            "options {{\n\tdirectory \"{d}\";\n\tlisten-on port {port} {{ 127.0.0.1; }};\n\tlisten-on-v6 {{ none; }};\n\trecursion no;\n\tnotify no;\n\tquerylog yes;\n\tpid-file \"{d}/named.pid\";\n\tsession-keyfile \"{d}/session.key\";\n}};\ncontrols {{ }};\nzone \"example.com\" {{ type primary; file \"example.com.db\"; }};\n"
+        );
+        let path = dir.join("named.conf");
+        std::fs::write(&path, conf).expect("write named.conf");
+        let log = dir.join("named.log");
+        let out = std::fs::File::create(&log).expect("create log");
+        let child = Command::new("named")
+            .args(["-g", "-n", "1", "-c"])
+            .arg(&path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(out)
+            .spawn()
+            .expect("named must be installed");
+        let up = Upstream { child, log };
+        let t0 = Instant::now();
+        while t0.elapsed() < Duration::from_secs(20) {
+            if dig(port, &["example.com", "SOA", "+time=1", "+tries=1"]).status == "NOERROR" {
+                return up;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("upstream named did not start");
+    }
+
+    /// How many queries for `name` the upstream logged.
+    fn queries_for(&self, name: &str) -> usize {
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let needle = format!("query: {name} IN A");
+        log.lines().filter(|l| l.contains(&needle)).count()
+    }
+}
+
+impl Drop for Upstream {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_for(limit: Duration, what: &str, mut check: impl FnMut() -> bool) {
+    let t0 = Instant::now();
+    while t0.elapsed() < limit {
+        if check() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("{what} not within {limit:?}");
+}
+
+#[test]
+fn outside_names_are_forwarded_for_allowed_clients_with_a_cache() {
+    let tmp = TempDir::with_example_zones("forward");
+    let up_dir = tmp.path().join("upstream");
+    std::fs::create_dir_all(&up_dir).expect("mkdir");
+    let up_port = free_port();
+    let upstream = Upstream::start(&up_dir, up_port);
+    let cfg = tmp.path().join("clusterdns.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "zones_dir = \".\"\nlisten = [\"127.0.0.1:0\"]\nthreads = 1\nforward_to = [\"127.0.0.1:{up_port}\"]\nallow_recursion = [\"127.0.0.1\"]\n"
+        ),
+    )
+    .expect("write config");
+    let cfg = cfg.to_string_lossy();
+    let server = Server::launch(&["serve", "--config", &cfg])
+        .unwrap_or_else(|log| panic!("clusterdns did not start:\n{log}"));
+    server.wait_log("forwarding names outside our zones", Duration::from_secs(5));
+    // Our own zones are still answered authoritatively.
+    let own = server.dig(&["lhmaster.lihui.hadoop", "A"]);
+    assert_eq!(own.status, "NOERROR");
+    assert!(own.has_flag("aa"));
+    // An outside name, from a client in allow_recursion: forwarded.
+    let first = server.dig(&["www.example.com", "A"]);
+    assert_eq!(first.status, "NOERROR", "{}", first.raw);
+    assert_eq!(first.answer_rdata(), ["192.0.2.80"]);
+    assert!(
+        first.has_flag("ra") && !first.has_flag("aa"),
+        "{}",
+        first.raw
+    );
+    wait_for(Duration::from_secs(5), "upstream logged the query", || {
+        upstream.queries_for("www.example.com") == 1
+    });
+    // Again: from the cache, the upstream sees nothing new.
+    let second = server.dig(&["www.example.com", "A"]);
+    assert_eq!(second.answer_rdata(), ["192.0.2.80"]);
+    // Another name goes upstream; once it is logged, the log is known to be current.
+    assert_eq!(
+        server.dig(&["other.example.com", "A"]).answer_rdata(),
+        ["192.0.2.81"]
+    );
+    wait_for(
+        Duration::from_secs(5),
+        "upstream logged the other query",
+        || upstream.queries_for("other.example.com") == 1,
+    );
+    assert_eq!(
+        upstream.queries_for("www.example.com"),
+        1,
+        "served from cache"
+    );
+    // A missing outside name: the upstream's NXDOMAIN.
+    assert_eq!(server.dig(&["nope.example.com", "A"]).status, "NXDOMAIN");
+    // A client outside allow_recursion: REFUSED, as before.
+    let outside = server.dig(&["-b", "127.0.0.2", "www.example.com", "A"]);
+    assert_eq!(outside.status, "REFUSED", "{}", outside.raw);
+    // Without RD: not forwarded.
+    let nord = server.dig(&["+norecurse", "www.example.com", "A"]);
+    assert_eq!(nord.status, "REFUSED", "{}", nord.raw);
+}
