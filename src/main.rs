@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use clusterdns::config::cli::{Cli, Command};
+use clusterdns::config::layer::LayerError;
+use clusterdns::config::ServeOptions;
 
 /// mimalloc: small per-allocation overhead (zones are millions of small objects) and fast
 /// frees on reload.
@@ -12,9 +14,23 @@ use clusterdns::config::cli::{Cli, Command};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    clusterdns::logging::init(&cli.log, cli.log_format);
-    match run(cli) {
+    let mut cli = Cli::parse();
+    // `serve` reads its config file first: the file may set the log filter.
+    let serve = match &mut cli.command {
+        Command::Serve(args) => Some(std::mem::take(args.as_mut()).load()),
+        _ => None,
+    };
+    let file_log = match &serve {
+        Some(Ok((opts, _))) => opts.log.clone(),
+        _ => None,
+    };
+    let filter = cli
+        .log
+        .clone()
+        .or(file_log)
+        .unwrap_or_else(|| "info".into());
+    clusterdns::logging::init(&filter, cli.log_format);
+    match run(cli, serve) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("clusterdns: {e:#}");
@@ -23,10 +39,14 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+fn run(
+    cli: Cli,
+    serve: Option<Result<(ServeOptions, Vec<String>), LayerError>>,
+) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve(args) => {
-            let (opts, notes) = args.load()?;
+        Command::Serve(_) => {
+            let (opts, notes) =
+                serve.ok_or_else(|| anyhow::anyhow!("serve options not loaded"))??;
             for n in notes {
                 tracing::warn!("{n}");
             }

@@ -24,7 +24,7 @@ function __fish_clusterdns_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c clusterdns -n "__fish_clusterdns_needs_command" -l log -d 'Log filter (error, warn, info, debug, trace, or a tracing directive)' -r
+complete -c clusterdns -n "__fish_clusterdns_needs_command" -l log -d 'Log filter (error, warn, info, debug, trace, or a tracing directive) [default: the config file\'s `log`, else info]' -r
 complete -c clusterdns -n "__fish_clusterdns_needs_command" -l log-format -d 'Log line format: text (colour only on a terminal) or json (one object per line)' -r -f -a "text\t'One human-readable line per event'
 json\t'One JSON object per line (timestamp, level, fields)'"
 complete -c clusterdns -n "__fish_clusterdns_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -53,7 +53,7 @@ complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l rrl-wind
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l rrl-ipv4-prefix-length -d 'IPv4 clients are grouped by this prefix length [default: 24]' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l rrl-ipv6-prefix-length -d 'IPv6 clients are grouped by this prefix length [default: 56]' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l rrl-exempt -d 'Clients never rate-limited (repeatable), e.g. 10.0.0.0/8' -r
-complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l log -d 'Log filter (error, warn, info, debug, trace, or a tracing directive)' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l log -d 'Log filter (error, warn, info, debug, trace, or a tracing directive) [default: the config file\'s `log`, else info]' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l log-format -d 'Log line format: text (colour only on a terminal) or json (one object per line)' -r -f -a "text\t'One human-readable line per event'
 json\t'One JSON object per line (timestamp, level, fields)'"
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l no-watch -d 'Do not watch the zone directory for changes'
@@ -63,12 +63,12 @@ complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -s h -l hel
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -l config -d 'Check this TOML config file and every zone it serves (instead of PATHS)' -r -F
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -l named-conf -d 'Check this named.conf and every zone it serves (instead of PATHS)' -r -F
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -l origin -d 'Origin of the zone (default: the file name without .zone)' -r
-complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -l log -d 'Log filter (error, warn, info, debug, trace, or a tracing directive)' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -l log -d 'Log filter (error, warn, info, debug, trace, or a tracing directive) [default: the config file\'s `log`, else info]' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -l log-format -d 'Log line format: text (colour only on a terminal) or json (one object per line)' -r -f -a "text\t'One human-readable line per event'
 json\t'One JSON object per line (timestamp, level, fields)'"
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -l print -d 'Print the records in canonical form (as named-compilezone -s full -o -)'
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c clusterdns -n "__fish_clusterdns_using_subcommand import-bind" -l log -d 'Log filter (error, warn, info, debug, trace, or a tracing directive)' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand import-bind" -l log -d 'Log filter (error, warn, info, debug, trace, or a tracing directive) [default: the config file\'s `log`, else info]' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand import-bind" -l log-format -d 'Log line format: text (colour only on a terminal) or json (one object per line)' -r -f -a "text\t'One human-readable line per event'
 json\t'One JSON object per line (timestamp, level, fields)'"
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand import-bind" -s h -l help -d 'Print help (see more with \'--help\')'

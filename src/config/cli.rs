@@ -18,9 +18,10 @@ use crate::dns::name::Name;
     about = "Authoritative DNS for the machines of a cluster, from BIND zone files"
 )]
 pub struct Cli {
-    /// Log filter (error, warn, info, debug, trace, or a tracing directive).
-    #[arg(long, global = true, default_value = "info", env = "CLUSTERDNS_LOG")]
-    pub log: String,
+    /// Log filter (error, warn, info, debug, trace, or a tracing directive) [default: the
+    /// config file's `log`, else info]
+    #[arg(long, global = true, env = "CLUSTERDNS_LOG")]
+    pub log: Option<String>,
     /// Log line format: text (colour only on a terminal) or json (one object per line).
     #[arg(
         long,
@@ -49,7 +50,7 @@ pub enum Command {
 
 /// `serve` options. Defaults are applied when the layers are resolved (so that a later config
 /// file can tell an option the user gave from one left out); help shows them.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Default, clap::Args)]
 pub struct ServeArgs {
     /// TOML config file (the command line overrides it).
     #[arg(long, value_name = "FILE", conflicts_with = "named_conf")]
@@ -199,6 +200,7 @@ impl ServeArgs {
             allow_query: None,
             allow_recursion: None,
             forward_to: None,
+            log: None,
             zones: self.zones,
             listen: (!self.listen.is_empty()).then_some(self.listen),
             threads: self.threads,

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::RrlOptions;
+
 /// The config file as written (raw: nothing checked beyond its syntax and forms).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -60,6 +62,21 @@ pub struct FileConfig {
     /// Log filter (error, warn, info, debug, trace, or a tracing directive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<String>,
+    /// Most TCP connections from one client address (`--tcp-clients-per-ip`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tcp_clients_per_ip: Option<usize>,
+    /// Started as root: become this user once the sockets are bound (`--user`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// Serve Prometheus metrics at `http://ADDR:PORT/metrics` (`--metrics`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<SocketAddr>,
+    /// One log line per query (`--query-log`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub query_log: bool,
+    /// Response-rate limiting (`--rrl-*`), off unless a rate is set.
+    #[serde(default, skip_serializing_if = "RrlOptions::is_empty")]
+    pub rrl: RrlOptions,
     /// Zones listed one by one.
     #[serde(default, rename = "zone", skip_serializing_if = "Vec::is_empty")]
     pub zones: Vec<ZoneConfig>,
@@ -172,6 +189,11 @@ impl Default for FileConfig {
             allow_recursion: None,
             forward_to: Vec::new(),
             log: None,
+            tcp_clients_per_ip: None,
+            user: None,
+            metrics: None,
+            query_log: false,
+            rrl: RrlOptions::default(),
             zones: Vec::new(),
             keys: Vec::new(),
         }

@@ -159,7 +159,12 @@ impl Layer {
             allow_query: c.allow_query.clone(),
             allow_recursion: c.allow_recursion.clone(),
             forward_to: (!c.forward_to.is_empty()).then(|| c.forward_to.clone()),
-            ..ServeOptions::default()
+            tcp_clients_per_ip: c.tcp_clients_per_ip,
+            user: c.user.clone(),
+            metrics: c.metrics,
+            query_log: c.query_log.then_some(true),
+            rrl: c.rrl.clone(),
+            log: c.log.clone(),
         }
     }
 }

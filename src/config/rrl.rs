@@ -5,8 +5,10 @@ use std::net::IpAddr;
 
 use crate::config::ConfigError;
 
-/// RRL options as one layer gives them (`None`: the layer says nothing).
-#[derive(Debug, Clone, Default)]
+/// RRL options as one layer gives them (`None`: the layer says nothing); also the `[rrl]`
+/// table of the TOML config file, with the same names.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RrlOptions {
     pub responses_per_second: Option<u32>,
     pub errors_per_second: Option<u32>,
@@ -15,7 +17,39 @@ pub struct RrlOptions {
     pub window: Option<u32>,
     pub ipv4_prefix_length: Option<u8>,
     pub ipv6_prefix_length: Option<u8>,
+    #[serde(default, with = "exempt_serde")]
     pub exempt: Option<Vec<Prefix>>,
+}
+
+impl RrlOptions {
+    /// Does this layer say nothing at all?
+    pub fn is_empty(&self) -> bool {
+        *self == RrlOptions::default()
+    }
+}
+
+/// `exempt = ["10.0.0.0/8", "::1"]` in the config file.
+mod exempt_serde {
+    use super::Prefix;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<Vec<Prefix>>, s: S) -> Result<S::Ok, S::Error> {
+        let texts: Option<Vec<String>> = v
+            .as_ref()
+            .map(|l| l.iter().map(|p| format!("{}/{}", p.addr, p.len)).collect());
+        serde::Serialize::serialize(&texts, s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<Prefix>>, D::Error> {
+        let texts: Option<Vec<String>> = Option::deserialize(d)?;
+        texts
+            .map(|l| {
+                l.iter()
+                    .map(|t| t.parse::<Prefix>().map_err(serde::de::Error::custom))
+                    .collect()
+            })
+            .transpose()
+    }
 }
 
 /// An address prefix (`10.0.0.0/8`, `::1/128`, or a bare address).

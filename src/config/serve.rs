@@ -70,6 +70,8 @@ pub struct ServeOptions {
     pub allow_recursion: Option<Vec<MatchEntry>>,
     /// Upstream resolvers for names outside our zones.
     pub forward_to: Option<Vec<ServerAddr>>,
+    /// The log filter a config file sets (the command line's `--log` wins).
+    pub log: Option<String>,
 }
 
 /// How the zone directory is watched.
@@ -155,6 +157,7 @@ impl ServeOptions {
             allow_query: self.allow_query.or(lower.allow_query),
             allow_recursion: self.allow_recursion.or(lower.allow_recursion),
             forward_to: self.forward_to.or(lower.forward_to),
+            log: self.log.or(lower.log),
         }
     }
 

@@ -179,3 +179,33 @@ fn address_forms() {
     assert_eq!(v6p.to_string(), "[2001:db8::1]:5300");
     assert!(ServerAddr::try_from("192.0.2.1:99999".to_string()).is_err());
 }
+
+#[test]
+fn service_and_rrl_keys() {
+    let c = parse(
+        "user = \"clusterdns\"\nmetrics = \"127.0.0.1:9153\"\nquery_log = true\n\
+         tcp_clients_per_ip = 8\nlog = \"debug\"\n\
+         [rrl]\nresponses_per_second = 5\nslip = 3\nexempt = [\"10.0.0.0/8\", \"::1\"]\n\
+         [[zone]]\nname = \"lihui.hadoop\"\nfile = \"lihui.hadoop.zone\"\n",
+    )
+    .expect("parses");
+    assert_eq!(c.user.as_deref(), Some("clusterdns"));
+    assert_eq!(c.metrics, Some("127.0.0.1:9153".parse().expect("addr")));
+    assert!(c.query_log);
+    assert_eq!(c.tcp_clients_per_ip, Some(8));
+    assert_eq!(c.log.as_deref(), Some("debug"));
+    assert_eq!(c.rrl.responses_per_second, Some(5));
+    assert_eq!(c.rrl.slip, Some(3));
+    let exempt = c.rrl.exempt.as_ref().expect("exempt");
+    assert_eq!(exempt.len(), 2);
+    assert_eq!(exempt[0].len, 8);
+    assert_eq!(exempt[1].len, 128);
+    // What import-bind prints reads back the same.
+    let text = toml::to_string(&c).expect("serializes");
+    assert_eq!(parse(&text).expect("round trip"), c);
+    assert_error("[rrl]\nbogus = 1\n", "bogus");
+    assert_error(
+        "[rrl]\nexempt = [\"10.0.0.0/33\"]\n",
+        "clusterdns.toml:2: bad prefix length",
+    );
+}
