@@ -129,6 +129,8 @@ fn start_health(
     Ok(Some(health))
 }
 
+// Everything `serve` set up before the runtime, handed over in one call.
+#[allow(clippy::too_many_arguments)]
 async fn run(
     cfg: ServeConfig,
     store: Arc<Store>,

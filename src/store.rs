@@ -147,43 +147,6 @@ impl ZoneSet {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::zonefile::{parse_str, Options};
-    use std::path::Path;
-
-    fn zone(origin: &str) -> Arc<Zone> {
-        let o = Name::from_ascii(origin).unwrap();
-        let text = "$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns\nns A 1.1.1.1\n";
-        let p = parse_str(text.as_bytes(), Path::new("t"), &Options::new(o.clone()));
-        Arc::new(crate::zone::build(&o, p, &mut Vec::new()).unwrap())
-    }
-
-    #[test]
-    fn most_specific_zone_both_ways() {
-        let names = [
-            "b.a.", "a.", "x.b.a.", "ab.", "c.", "d.", "e.", "f.", "g.", "h.",
-        ];
-        for n in [3, names.len()] {
-            let set = ZoneSet::new(names[..n].iter().map(|o| zone(o)).collect());
-            let f = |q: &str| {
-                set.find(Name::from_ascii(q).unwrap().wire())
-                    .map(|z| z.origin.to_string())
-            };
-            assert_eq!(f("q.X.B.A.").as_deref(), Some("x.b.a."), "{n} zones");
-            assert_eq!(f("x.b.a.").as_deref(), Some("x.b.a."));
-            assert_eq!(f("y.b.a.").as_deref(), Some("b.a."));
-            assert_eq!(f("ba.").as_deref(), None);
-            assert_eq!(f("zb.a.").as_deref(), Some("a."));
-            assert_eq!(
-                f("b.ab.").as_deref(),
-                if n > 3 { Some("ab.") } else { None }
-            );
-        }
-    }
-}
-
 /// Returns memory freed by a load or a reload (parse buffers, records in flight, an old zone
 /// set) to the system, so RSS reflects what is served.
 pub fn trim_memory() {
@@ -283,5 +246,42 @@ impl Store {
             .unwrap_or_else(|e| e.into_inner())
             .base
             .clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zonefile::{parse_str, Options};
+    use std::path::Path;
+
+    fn zone(origin: &str) -> Arc<Zone> {
+        let o = Name::from_ascii(origin).unwrap();
+        let text = "$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns\nns A 1.1.1.1\n";
+        let p = parse_str(text.as_bytes(), Path::new("t"), &Options::new(o.clone()));
+        Arc::new(crate::zone::build(&o, p, &mut Vec::new()).unwrap())
+    }
+
+    #[test]
+    fn most_specific_zone_both_ways() {
+        let names = [
+            "b.a.", "a.", "x.b.a.", "ab.", "c.", "d.", "e.", "f.", "g.", "h.",
+        ];
+        for n in [3, names.len()] {
+            let set = ZoneSet::new(names[..n].iter().map(|o| zone(o)).collect());
+            let f = |q: &str| {
+                set.find(Name::from_ascii(q).unwrap().wire())
+                    .map(|z| z.origin.to_string())
+            };
+            assert_eq!(f("q.X.B.A.").as_deref(), Some("x.b.a."), "{n} zones");
+            assert_eq!(f("x.b.a.").as_deref(), Some("x.b.a."));
+            assert_eq!(f("y.b.a.").as_deref(), Some("b.a."));
+            assert_eq!(f("ba.").as_deref(), None);
+            assert_eq!(f("zb.a.").as_deref(), Some("a."));
+            assert_eq!(
+                f("b.ab.").as_deref(),
+                if n > 3 { Some("ab.") } else { None }
+            );
+        }
     }
 }

@@ -75,7 +75,7 @@ fn ask(set: &ZoneSet, name: &str, qtype: u16) -> (u8, Vec<IpAddr>) {
             _ => None,
         })
         .collect();
-    (u8::from(msg.metadata.response_code.low()), addrs)
+    (msg.metadata.response_code.low(), addrs)
 }
 
 fn ip(s: &str) -> IpAddr {
