@@ -57,6 +57,7 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         reloader.observe(Box::new(move |r| m.record_reload(r)));
     }
     log_first_load(&report);
+    let health = start_health(&cfg, &store, metrics.as_ref())?;
     crate::store::trim_memory();
     if report.zones == 0 {
         anyhow::bail!(
@@ -99,9 +100,37 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
     let taps = crate::metrics::Taps::new(metrics.clone(), query_log.as_ref());
     drop(query_log);
     let served = (report.zones, report.records);
-    rt.block_on(run(cfg, store, reloader, sockets, metrics, taps, served))
+    rt.block_on(run(
+        cfg, store, reloader, sockets, metrics, taps, served, health,
+    ))
 }
 
+/// The `[[service]]` names of a TOML config, published before the first query (every member
+/// counts as up until checked); `None` without services.
+fn start_health(
+    cfg: &ServeConfig,
+    store: &Arc<Store>,
+    metrics: Option<&Arc<crate::metrics::Metrics>>,
+) -> anyhow::Result<Option<Arc<crate::health::Health>>> {
+    let Some(src @ crate::config::layer::ConfigSource::Toml(path)) = &cfg.source.config else {
+        return Ok(None);
+    };
+    let layer = crate::config::layer::read_layer(src).map_err(|e| anyhow::anyhow!(e.message))?;
+    let specs = crate::config::service::resolve_services(&layer.config.services)
+        .with_context(|| format!("{}", path.display()))?;
+    if specs.is_empty() {
+        return Ok(None);
+    }
+    let health = crate::health::Health::new(specs, store.clone());
+    health.publish();
+    if let Some(m) = metrics {
+        m.add_collector(health.collector());
+    }
+    Ok(Some(health))
+}
+
+// Everything `serve` set up before the runtime, handed over in one call.
+#[allow(clippy::too_many_arguments)]
 async fn run(
     cfg: ServeConfig,
     store: Arc<Store>,
@@ -110,6 +139,7 @@ async fn run(
     metrics: Option<Arc<crate::metrics::Metrics>>,
     taps: crate::metrics::Taps,
     (zones, records): (usize, usize),
+    health: Option<Arc<crate::health::Health>>,
 ) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     let scraper = match (metrics, cfg.service.metrics) {
@@ -119,6 +149,7 @@ async fn run(
         _ => None,
     };
     let watcher = crate::source::watch::spawn(reloader, &cfg.source, shutdown.clone())?;
+    let checker = health.map(|h| h.spawn(shutdown.clone()));
     let forward = if cfg.net.forward_to.is_empty() {
         None
     } else {
@@ -149,6 +180,9 @@ async fn run(
     shutdown.cancel();
     let served = server.await;
     let _ = tokio::time::timeout(WATCH_DRAIN, watcher).await;
+    if let Some(c) = checker {
+        let _ = tokio::time::timeout(WATCH_DRAIN, c).await;
+    }
     if let Some(s) = scraper {
         let _ = tokio::time::timeout(WATCH_DRAIN, s).await;
     }

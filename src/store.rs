@@ -1,13 +1,14 @@
 //! The published zone set: an immutable `ZoneSet` swapped atomically (arc-swap), so the query
 //! path takes one lock-free snapshot per query and never sees half a reload.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
 use hashbrown::HashTable;
 
 use crate::dns::name::{self, Name};
 use crate::query::acl::Access;
+use crate::zone::service::ServiceAnswer;
 use crate::zone::{hash_name, Zone};
 
 /// Every zone being served, indexed by origin.
@@ -19,6 +20,8 @@ pub struct ZoneSet {
     max_origin_len: usize,
     /// Zone indexes, longest origin first (for `find_linear`).
     by_len: Vec<u32>,
+    /// Health-checked service names (nodes flagged `flag::SERVICE`); see `health::overlay`.
+    services: Box<[ServiceAnswer]>,
 }
 
 /// Up to this many zones, `find` compares origins directly instead of hashing suffixes.
@@ -49,7 +52,20 @@ impl ZoneSet {
             index,
             max_origin_len,
             by_len,
+            services: Box::default(),
         }
+    }
+
+    /// This set with the answers of its service names.
+    pub fn with_services(mut self, services: Vec<ServiceAnswer>) -> ZoneSet {
+        self.services = services.into();
+        self
+    }
+
+    /// The service names' answers (a handful: searched linearly).
+    #[inline]
+    pub fn services(&self) -> &[ServiceAnswer] {
+        &self.services
     }
 
     pub fn zones(&self) -> &[Arc<Zone>] {
@@ -131,6 +147,108 @@ impl ZoneSet {
     }
 }
 
+/// Returns memory freed by a load or a reload (parse buffers, records in flight, an old zone
+/// set) to the system, so RSS reflects what is served.
+pub fn trim_memory() {
+    // SAFETY: mi_collect has no preconditions; it only walks the allocator's own free lists.
+    unsafe { libmimalloc_sys::mi_collect(true) }
+}
+
+/// Turns the set the reloader publishes into the set served (health-checked service names
+/// placed into their zones, `health::overlay`). Runs on the control side, never per query.
+pub type Overlay = Arc<dyn Fn(&ZoneSet) -> ZoneSet + Send + Sync>;
+
+/// The current zone set, shared by the query path (readers) and the writers (the reloader,
+/// and the health checker through its overlay).
+pub struct Store {
+    current: ArcSwap<ZoneSet>,
+    /// Who may query, and whose outside names are forwarded (fixed at start).
+    access: Access,
+    /// The writers' side: the reloader's last set and the overlay applied to it. Locked only
+    /// by writers (never on the query path, never across an `.await`), so a reload and a
+    /// health change never publish over each other.
+    control: Mutex<Control>,
+}
+
+struct Control {
+    base: Arc<ZoneSet>,
+    overlay: Option<Overlay>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("current", &self.current)
+            .field("access", &self.access)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    pub fn new(set: ZoneSet) -> Store {
+        Store::with_access(set, Access::default())
+    }
+
+    /// A store whose queries are judged by `access`.
+    pub fn with_access(set: ZoneSet, access: Access) -> Store {
+        let set = Arc::new(set);
+        Store {
+            current: ArcSwap::new(set.clone()),
+            access,
+            control: Mutex::new(Control {
+                base: set,
+                overlay: None,
+            }),
+        }
+    }
+
+    /// The access tables the policy hook judges each query by.
+    #[inline]
+    pub fn access(&self) -> &Access {
+        &self.access
+    }
+
+    /// A snapshot for one query (or one batch): lock-free, wait-free for readers.
+    #[inline]
+    pub fn snapshot(&self) -> arc_swap::Guard<Arc<ZoneSet>> {
+        self.current.load()
+    }
+
+    /// Publishes a complete new set in one step (through the overlay, if one is set);
+    /// returns the old one.
+    pub fn publish(&self, set: ZoneSet) -> Arc<ZoneSet> {
+        let mut c = self.control.lock().unwrap_or_else(|e| e.into_inner());
+        c.base = Arc::new(set);
+        let served = match &c.overlay {
+            Some(f) => Arc::new(f(&c.base)),
+            None => c.base.clone(),
+        };
+        self.current.swap(served)
+    }
+
+    /// Sets (or clears) the overlay and publishes the last published set through it at once;
+    /// returns the old served set.
+    pub fn set_overlay(&self, overlay: Option<Overlay>) -> Arc<ZoneSet> {
+        let mut c = self.control.lock().unwrap_or_else(|e| e.into_inner());
+        c.overlay = overlay;
+        let served = match &c.overlay {
+            Some(f) => Arc::new(f(&c.base)),
+            None => c.base.clone(),
+        };
+        self.current.swap(served)
+    }
+
+    /// The set as last published, before the overlay (node names of service members are
+    /// resolved from it).
+    pub fn base(&self) -> Arc<ZoneSet> {
+        self.control
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .base
+            .clone()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,51 +283,5 @@ mod tests {
                 if n > 3 { Some("ab.") } else { None }
             );
         }
-    }
-}
-
-/// Returns memory freed by a load or a reload (parse buffers, records in flight, an old zone
-/// set) to the system, so RSS reflects what is served.
-pub fn trim_memory() {
-    // SAFETY: mi_collect has no preconditions; it only walks the allocator's own free lists.
-    unsafe { libmimalloc_sys::mi_collect(true) }
-}
-
-/// The current zone set, shared by the query path (readers) and the loader (the one writer).
-#[derive(Debug)]
-pub struct Store {
-    current: ArcSwap<ZoneSet>,
-    /// Who may query, and whose outside names are forwarded (fixed at start).
-    access: Access,
-}
-
-impl Store {
-    pub fn new(set: ZoneSet) -> Store {
-        Store::with_access(set, Access::default())
-    }
-
-    /// A store whose queries are judged by `access`.
-    pub fn with_access(set: ZoneSet, access: Access) -> Store {
-        Store {
-            current: ArcSwap::from_pointee(set),
-            access,
-        }
-    }
-
-    /// The access tables the policy hook judges each query by.
-    #[inline]
-    pub fn access(&self) -> &Access {
-        &self.access
-    }
-
-    /// A snapshot for one query (or one batch): lock-free, wait-free for readers.
-    #[inline]
-    pub fn snapshot(&self) -> arc_swap::Guard<Arc<ZoneSet>> {
-        self.current.load()
-    }
-
-    /// Publishes a complete new set in one step; returns the old one.
-    pub fn publish(&self, set: ZoneSet) -> Arc<ZoneSet> {
-        self.current.swap(Arc::new(set))
     }
 }

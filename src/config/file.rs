@@ -83,6 +83,9 @@ pub struct FileConfig {
     /// TSIG keys the lists may name (`key:NAME`).
     #[serde(default, rename = "key", skip_serializing_if = "Vec::is_empty")]
     pub keys: Vec<KeyConfig>,
+    /// Health-checked service names (`[[service]]`, see `config::service`).
+    #[serde(default, rename = "service", skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<super::service::ServiceConfig>,
 }
 
 /// One `[[zone]]` table.
@@ -196,6 +199,7 @@ impl Default for FileConfig {
             rrl: RrlOptions::default(),
             zones: Vec::new(),
             keys: Vec::new(),
+            services: Vec::new(),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod layer;
 pub mod namedconf;
 mod rrl;
 mod serve;
+pub mod service;
 
 pub use rrl::{Prefix, RrlConfig, RrlOptions};
 pub use serve::{

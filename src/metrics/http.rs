@@ -40,6 +40,9 @@ pub async fn serve_metrics(
         .local_addr()
         .map_err(|source| MetricsError::Bind { addr, source })?;
     let mut registry = Registry::default();
+    for c in metrics.take_collectors() {
+        registry.register_collector(c);
+    }
     registry.register_collector(Box::new(Scrape(metrics)));
     let registry = Arc::new(registry);
     let app = axum::Router::new().route(

@@ -37,6 +37,8 @@ pub struct Metrics {
     /// Unix seconds of the last reload that rejected a zone (0: never).
     last_error: AtomicU64,
     query_log_dropped: Arc<AtomicU64>,
+    /// More collectors for `/metrics` (the health checker's), registered when it starts.
+    extra: Mutex<Vec<Box<dyn prometheus_client::collector::Collector>>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -57,7 +59,18 @@ impl Metrics {
             reloads_failed: AtomicU64::new(0),
             last_error: AtomicU64::new(0),
             query_log_dropped: Arc::new(AtomicU64::new(0)),
+            extra: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Adds a collector to what `/metrics` serves (call before `serve_metrics`).
+    pub fn add_collector(&self, c: Box<dyn prometheus_client::collector::Collector>) {
+        self.extra.lock().unwrap_or_else(|e| e.into_inner()).push(c);
+    }
+
+    /// The collectors added with [`add_collector`](Self::add_collector), taken once.
+    fn take_collectors(&self) -> Vec<Box<dyn prometheus_client::collector::Collector>> {
+        std::mem::take(&mut *self.extra.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// The counter of query-log lines dropped (shared with the query log).

@@ -9,6 +9,7 @@ mod general;
 mod policy;
 mod preencode;
 mod respond;
+mod service;
 
 use std::net::SocketAddr;
 

@@ -9,9 +9,10 @@ use crate::query::cookie;
 use crate::query::fast::fast_answer_at;
 use crate::query::general::Resp;
 use crate::query::policy::{self, Verdict};
+use crate::query::service::{self, Service};
 use crate::query::{RequestCtx, Transport, CLASS_IN, MAX_UDP, MIN_UDP, OUR_PAYLOAD};
 use crate::store::ZoneSet;
-use crate::zone::Lookup;
+use crate::zone::{flag, Lookup};
 
 /// Answers one packet: writes the response into `out` and returns its length, or `None` when
 /// the packet deserves no answer (a response, or too short to carry an ID).
@@ -160,6 +161,17 @@ fn answer<const FAST: bool>(
     };
     let zone = &set.zones()[zi as usize];
     let first = zone.lookup(q.qname);
+    if let Lookup::Exact(id) = first {
+        if zone.node(id).flags & flag::SERVICE != 0 {
+            match service::answer(set, zi, id, &q, out, limit) {
+                Some(Service::Written(n)) => return Some((n, zi)),
+                Some(Service::Servfail) => {
+                    return Some((simple(out, &q, limit, rcode::SERVFAIL, 0), zi))
+                }
+                None => {}
+            }
+        }
+    }
     if FAST && q.rd() {
         if let Lookup::Exact(id) = first {
             if let Some(n) = fast_answer_at(zone, id, &q, out, limit) {

@@ -16,6 +16,7 @@ mod builder;
 mod checks;
 pub mod diff;
 mod hash;
+pub mod service;
 #[cfg(test)]
 mod tests;
 
@@ -35,6 +36,8 @@ pub mod flag {
     pub const WILD_CHILD: u8 = 8;
     /// The node holds a CNAME.
     pub const CNAME: u8 = 16;
+    /// A health-checked service name (see `zone::service`, `query::service`).
+    pub const SERVICE: u8 = 32;
 }
 
 /// The records of one type at one name. RDATA is stored as consecutive

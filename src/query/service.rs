@@ -1,0 +1,97 @@
+//! Health-checked service names on the query path: `fail_closed` SERVFAIL, and the `weighted`
+//! draw (a per-thread xorshift over the set's pre-rendered per-member answers). No allocation,
+//! no lock: the answers were rendered when the set was built (`health::overlay`).
+
+use std::cell::Cell;
+
+use crate::dns::rdata::{A, AAAA, ANY};
+use crate::dns::wire::{hf, Query, HEADER, OPT_LEN};
+use crate::query::OUR_PAYLOAD;
+use crate::store::ZoneSet;
+use crate::zone::NodeId;
+
+/// What a service name's node asks of `respond`.
+pub(super) enum Service {
+    /// Answer SERVFAIL (every member down, failing closed).
+    Servfail,
+    /// The answer is written: its length.
+    Written(usize),
+}
+
+/// Answers a query at the service name `node` of zone `zi`, or `None` for the usual paths
+/// (the name's RRsets are the healthy members).
+#[inline]
+pub(super) fn answer(
+    set: &ZoneSet,
+    zi: u32,
+    node: NodeId,
+    q: &Query<'_>,
+    out: &mut [u8],
+    limit: usize,
+) -> Option<Service> {
+    let s = set
+        .services()
+        .iter()
+        .find(|s| s.zone == zi && s.node == node)?;
+    if s.servfail && matches!(q.qtype, A | AAAA | ANY) {
+        return Some(Service::Servfail);
+    }
+    let variants = match q.qtype {
+        A => &s.a,
+        AAAA => &s.aaaa,
+        _ => return None,
+    };
+    let blob = variants.pick(next_random())?;
+    write_one(q, out, limit, blob).map(Service::Written)
+}
+
+/// Writes a response whose answer section is the one RR `blob` (owner: a pointer to the
+/// question), as the fast path writes a pre-encoded RRset.
+fn write_one(q: &Query<'_>, out: &mut [u8], limit: usize, blob: &[u8]) -> Option<usize> {
+    let qlen = q.question.len() - HEADER;
+    let opt = if q.edns.is_some() { OPT_LEN } else { 0 };
+    let total = HEADER + qlen + blob.len() + opt;
+    if total > limit || total > out.len() {
+        return None;
+    }
+    let flags = hf::QR | hf::AA | (q.flags & (hf::RD | hf::CD | 0x7800));
+    out[0..2].copy_from_slice(&q.id.to_be_bytes());
+    out[2..4].copy_from_slice(&flags.to_be_bytes());
+    out[4..12].copy_from_slice(&[0, 1, 0, 1, 0, 0, 0, q.edns.is_some() as u8]);
+    out[HEADER..HEADER + qlen].copy_from_slice(&q.question[HEADER..]);
+    let mut at = HEADER + qlen;
+    out[at..at + blob.len()].copy_from_slice(blob);
+    at += blob.len();
+    if let Some(e) = q.edns {
+        let d = if e.dnssec_ok { 0x80 } else { 0 };
+        let p = OUR_PAYLOAD.to_be_bytes();
+        out[at..at + OPT_LEN].copy_from_slice(&[0, 0, 41, p[0], p[1], 0, 0, d, 0, 0, 0]);
+        at += OPT_LEN;
+    }
+    Some(at)
+}
+
+thread_local! {
+    /// Each worker thread's own generator: no sharing, no lock.
+    static RNG: Cell<u64> = const { Cell::new(0) };
+}
+
+/// A uniform 64-bit draw from this thread's xorshift64* generator (seeded on first use from
+/// the clock and the thread's slot address).
+#[inline]
+fn next_random() -> u64 {
+    RNG.with(|c| {
+        let mut x = c.get();
+        if x == 0 {
+            let t = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64);
+            x = (t ^ (c as *const Cell<u64> as u64).rotate_left(32)) | 1;
+        }
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        c.set(x);
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    })
+}
