@@ -181,6 +181,8 @@ pub struct Store {
     current: ArcSwap<ZoneSet>,
     /// Who may query, and whose outside names are forwarded (fixed at start).
     access: Access,
+    /// Who may transfer zones, with which keys, and where NOTIFYs go (fixed at start).
+    xfr: crate::config::XfrConfig,
 }
 
 impl Store {
@@ -193,7 +195,19 @@ impl Store {
         Store {
             current: ArcSwap::from_pointee(set),
             access,
+            xfr: Default::default(),
         }
+    }
+
+    /// This store with transfers judged by `xfr`.
+    pub fn with_xfr(mut self, xfr: crate::config::XfrConfig) -> Store {
+        self.xfr = xfr;
+        self
+    }
+
+    /// The transfer settings (allow_transfer, TSIG keys, also_notify).
+    pub fn xfr(&self) -> &crate::config::XfrConfig {
+        &self.xfr
     }
 
     /// The access tables the policy hook judges each query by.
