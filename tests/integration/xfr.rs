@@ -255,3 +255,117 @@ fn bind_secondary_gets_axfr_then_notify_and_ixfr() {
         "edit reached BIND in {took:?}"
     );
 }
+
+/// A peer server process, killed on drop.
+struct Peer(std::process::Child);
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Peer {
+    fn spawn(prog: &str, args: &[&str], log: &Path) -> Peer {
+        let f = std::fs::File::create(log).expect("peer log");
+        let e = f.try_clone().expect("peer log");
+        Peer(
+            Command::new(prog)
+                .args(args)
+                .stdin(Stdio::null())
+                .stdout(f)
+                .stderr(e)
+                .spawn()
+                .unwrap_or_else(|e| panic!("{prog} must be installed: {e}")),
+        )
+    }
+}
+
+/// The secondary (`prog` started by `start`) gets the zone, then the edit after NOTIFY.
+/// With `ixfr`, the edit must have gone by IXFR (one change from the old serial).
+fn secondary_follows_edits(tag: &str, ixfr: bool, start: impl FnOnce(u16, u16, &Path) -> Peer) {
+    let zones = TempDir::with_example_zones(tag);
+    let peer_port = free_port();
+    let notify_to = format!("127.0.0.1:{peer_port}");
+    let s = Server::start(
+        zones.path(),
+        &["--allow-transfer", "127.0.0.1", "--also-notify", &notify_to],
+    );
+    let dir = TempDir::new(&format!("{tag}-peer"));
+    let _peer = start(peer_port, s.port, dir.path());
+    let log = || std::fs::read_to_string(dir.path().join("peer.log")).unwrap_or_default();
+    let got = wait_until(Duration::from_secs(20), || {
+        serial_at(peer_port, "lihui.hadoop") == Some(2024010101)
+    });
+    assert!(got, "{tag} never served the zone:\n{}\n{}", log(), s.log());
+    assert!(s.log().contains("AXFR of lihui.hadoop."), "{}", s.log());
+    edit_zone(zones.path(), 2024010102, "newhost");
+    let served = wait_until(Duration::from_secs(10), || {
+        dig(
+            peer_port,
+            &["newhost.lihui.hadoop", "A", "+time=1", "+tries=1"],
+        )
+        .answer_rdata()
+            == ["10.9.9.9"]
+    });
+    assert!(
+        served,
+        "{tag} never served the edit:\n{}\n{}",
+        log(),
+        s.log()
+    );
+    assert!(
+        s.log()
+            .contains("NOTIFY of lihui.hadoop. serial 2024010102"),
+        "{}",
+        s.log()
+    );
+    if ixfr {
+        assert!(
+            s.log().contains("1 change(s) from serial 2024010101"),
+            "{tag} took the edit by IXFR:\n{}",
+            s.log()
+        );
+    }
+}
+
+#[test]
+fn knot_secondary_gets_axfr_then_notify_and_ixfr() {
+    secondary_follows_edits("xfr-knot", true, |port, primary, dir| {
+        let d = dir.display();
+        let conf = format!(
+            "server:\n    rundir: \"{d}\"\n    listen: 127.0.0.1@{port}\n\
+             control:\n    listen: \"{d}/knot.sock\"\n\
+             log:\n  - target: stderr\n    any: info\n\
+             database:\n    storage: \"{d}\"\n\
+             remote:\n  - id: primary\n    address: 127.0.0.1@{primary}\n\
+             acl:\n  - id: notify\n    address: 127.0.0.1\n    action: notify\n\
+             template:\n  - id: default\n    storage: \"{d}\"\n\
+             zone:\n  - domain: lihui.hadoop\n    master: primary\n    acl: notify\n    file: \"{d}/sec.zone\"\n"
+        );
+        let c = dir.join("knot.conf");
+        std::fs::write(&c, conf).expect("write knot.conf");
+        let c = c.to_string_lossy().into_owned();
+        Peer::spawn("knotd", &["-c", &c], &dir.join("peer.log"))
+    });
+}
+
+#[test]
+fn nsd_secondary_gets_the_zone_and_follows_notify() {
+    secondary_follows_edits("xfr-nsd", false, |port, primary, dir| {
+        let d = dir.display();
+        let conf = format!(
+            "server:\n  ip-address: 127.0.0.1@{port}\n  port: {port}\n  zonesdir: \"{d}\"\n\
+             \x20 pidfile: \"{d}/nsd.pid\"\n  xfrdfile: \"{d}/xfrd.state\"\n  database: \"\"\n\
+             \x20 zonelistfile: \"{d}/zone.list\"\n  username: \"\"\n  chroot: \"\"\n  verbosity: 2\n\
+             remote-control:\n  control-enable: no\n\
+             zone:\n  name: lihui.hadoop\n  zonefile: \"{d}/sec.zone\"\n\
+             \x20 request-xfr: 127.0.0.1@{primary} NOKEY\n  allow-notify: 127.0.0.1 NOKEY\n"
+        );
+        let c = dir.join("nsd.conf");
+        std::fs::write(&c, conf).expect("write nsd.conf");
+        let c = c.to_string_lossy().into_owned();
+        Peer::spawn("nsd", &["-d", "-c", &c], &dir.join("peer.log"))
+    });
+}
