@@ -147,6 +147,12 @@ async fn run(
         );
         Some(f)
     };
+    let secondaries = crate::source::secondary::spawn(
+        &cfg.xfr.secondaries,
+        cfg.source.zones.clone(),
+        store.clone(),
+        shutdown.clone(),
+    );
     let server = {
         let shutdown = shutdown.clone();
         tokio::spawn(async move {
@@ -162,6 +168,9 @@ async fn run(
     shutdown.cancel();
     let served = server.await;
     let _ = tokio::time::timeout(WATCH_DRAIN, watcher).await;
+    for s in secondaries {
+        let _ = tokio::time::timeout(WATCH_DRAIN, s).await;
+    }
     if let Some(s) = scraper {
         let _ = tokio::time::timeout(WATCH_DRAIN, s).await;
     }

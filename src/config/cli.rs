@@ -161,6 +161,9 @@ pub struct ServeArgs {
     /// Send NOTIFY here when a zone's serial changes (repeatable), ADDR:PORT
     #[arg(long, value_name = "ADDR:PORT", help_heading = "Zone transfers")]
     pub also_notify: Vec<SocketAddr>,
+    /// Be secondary for ZONE (repeatable): transferred from the primaries and kept as ZONE.zone in the zone directory, ZONE@ADDR:PORT[,ADDR:PORT]
+    #[arg(long, value_name = "ZONE@ADDR:PORT", help_heading = "Zone transfers")]
+    pub secondary: Vec<crate::config::SecondaryZone>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -212,6 +215,7 @@ impl ServeArgs {
                 allow_transfer: (!self.allow_transfer.is_empty()).then_some(self.allow_transfer),
                 keys: (!self.tsig_key.is_empty()).then_some(self.tsig_key),
                 also_notify: (!self.also_notify.is_empty()).then_some(self.also_notify),
+                secondaries: (!self.secondary.is_empty()).then_some(self.secondary),
             },
             zones: self.zones,
             listen: (!self.listen.is_empty()).then_some(self.listen),

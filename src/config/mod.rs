@@ -17,4 +17,4 @@ pub use rrl::{Prefix, RrlConfig, RrlOptions};
 pub use serve::{
     ConfigError, NetConfig, ServeConfig, ServeOptions, ServiceConfig, SourceConfig, Watch,
 };
-pub use xfr::{XfrConfig, XfrOptions};
+pub use xfr::{SecondaryZone, XfrConfig, XfrOptions};

@@ -369,3 +369,74 @@ fn nsd_secondary_gets_the_zone_and_follows_notify() {
         Peer::spawn("nsd", &["-d", "-c", &c], &dir.join("peer.log"))
     });
 }
+
+#[test]
+fn secondary_of_bind_follows_it_and_serves_from_disk_after_restart() {
+    let bind_dir = TempDir::new("xfr-sec-named");
+    let bind_port = free_port();
+    let d = bind_dir.path().display();
+    let zone_file = bind_dir.path().join("sec.test.db");
+    let zone = |serial: u32, extra: &str| {
+        format!("$TTL 60\n@ SOA ns h {serial} 1 1 60 60\n@ NS ns\nns A 10.0.0.1\n{extra}")
+    };
+    std::fs::write(&zone_file, zone(1, "")).expect("write zone");
+    let conf = format!(
+        "options {{ directory \"{d}\"; pid-file \"{d}/named.pid\"; session-keyfile \"{d}/s.key\";\n\
+         listen-on port {bind_port} {{ 127.0.0.1; }}; listen-on-v6 {{ none; }};\n\
+         recursion no; notify no; allow-transfer {{ 127.0.0.1; }}; }};\ncontrols {{ }};\n\
+         zone \"sec.test\" {{ type primary; file \"sec.test.db\"; }};\n"
+    );
+    let conf_path = bind_dir.path().join("named.conf");
+    std::fs::write(&conf_path, conf).expect("write named.conf");
+    let c = conf_path.to_string_lossy().into_owned();
+    let named = Peer::spawn(
+        "named",
+        &["-g", "-n", "1", "-c", &c],
+        &bind_dir.path().join("peer.log"),
+    );
+    assert!(
+        wait_until(Duration::from_secs(20), || serial_at(bind_port, "sec.test")
+            == Some(1)),
+        "BIND did not start"
+    );
+
+    let zones = TempDir::with_example_zones("xfr-sec");
+    let secondary = format!("sec.test@127.0.0.1:{bind_port}");
+    let s = Server::start(zones.path(), &["--secondary", &secondary]);
+    let has = |port: u16, name: &str, want: &str| {
+        dig(port, &[name, "A", "+time=1", "+tries=1"]).answer_rdata() == [want]
+    };
+    assert!(
+        wait_until(Duration::from_secs(15), || has(
+            s.port,
+            "ns.sec.test",
+            "10.0.0.1"
+        )),
+        "the zone was never transferred:\n{}",
+        s.log()
+    );
+    assert!(
+        zones.path().join("sec.test.zone").exists(),
+        "persisted in the zone directory"
+    );
+
+    // The primary changes (serial bumped, BIND reloaded): picked up at the refresh timer.
+    std::fs::write(&zone_file, zone(2, "newhost A 10.9.9.9\n")).expect("write zone");
+    crate::harness::unsafe_kill(named.0.id(), 1);
+    assert!(
+        wait_until(Duration::from_secs(15), || has(
+            s.port,
+            "newhost.sec.test",
+            "10.9.9.9"
+        )),
+        "the change was never transferred:\n{}",
+        s.log()
+    );
+    s.stop();
+    drop(named);
+
+    // Restart with the primary gone: served from disk at once.
+    let s = Server::start(zones.path(), &["--secondary", &secondary]);
+    assert!(has(s.port, "newhost.sec.test", "10.9.9.9"), "{}", s.log());
+    assert_eq!(serial_at(s.port, "sec.test"), Some(2));
+}
