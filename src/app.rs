@@ -26,10 +26,9 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         Err(e) => tracing::warn!("failed to raise the open-files limit: {e}"),
     }
     let zones = cfg.source.zones.clone();
-    let store = Arc::new(Store::with_access(
-        ZoneSet::default(),
-        cfg.net.access.clone(),
-    ));
+    let store = Arc::new(
+        Store::with_access(ZoneSet::default(), cfg.net.access.clone()).with_xfr(cfg.xfr.clone()),
+    );
     let catalog = crate::source::catalog::Catalog::new(
         cfg.source.scan.then(|| zones.clone()),
         cfg.source.config.clone(),
@@ -51,10 +50,19 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
     let report = reloader
         .reload()
         .with_context(|| format!("failed to read zone directory {}", zones.display()))?;
-    if let Some(m) = &metrics {
-        // Reloads after the first load are counted.
-        let m = m.clone();
-        reloader.observe(Box::new(move |r| m.record_reload(r)));
+    let (notifier, notify_rx) = crate::xfr::notify::Notifier::channel();
+    let notifier = (!cfg.xfr.also_notify.is_empty()).then_some(notifier);
+    if metrics.is_some() || notifier.is_some() {
+        // Reloads after the first load are counted, and NOTIFY the zones' secondaries.
+        let m = metrics.clone();
+        reloader.observe(Box::new(move |r| {
+            if let Some(m) = &m {
+                m.record_reload(r);
+            }
+            if let Some(n) = &notifier {
+                n.report(r);
+            }
+        }));
     }
     log_first_load(&report);
     let health = start_health(&cfg, &store, metrics.as_ref())?;
@@ -82,6 +90,11 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         let _rt = rt.enter();
         let _ = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());
     }
+    // Ends when the reloader (the sender side) is dropped, or with the runtime.
+    rt.spawn(crate::xfr::notify::run(
+        notify_rx,
+        cfg.xfr.also_notify.clone(),
+    ));
     let sockets = crate::net::bind_all(&cfg.net)?;
     if let Some(user) = &cfg.service.user {
         crate::service::user::drop_to(user)?;
@@ -165,6 +178,12 @@ async fn run(
         );
         Some(f)
     };
+    let secondaries = crate::source::secondary::spawn(
+        &cfg.xfr.secondaries,
+        cfg.source.zones.clone(),
+        store.clone(),
+        shutdown.clone(),
+    );
     let server = {
         let shutdown = shutdown.clone();
         tokio::spawn(async move {
@@ -182,6 +201,9 @@ async fn run(
     let _ = tokio::time::timeout(WATCH_DRAIN, watcher).await;
     if let Some(c) = checker {
         let _ = tokio::time::timeout(WATCH_DRAIN, c).await;
+    }
+    for s in secondaries {
+        let _ = tokio::time::timeout(WATCH_DRAIN, s).await;
     }
     if let Some(s) = scraper {
         let _ = tokio::time::timeout(WATCH_DRAIN, s).await;

@@ -16,5 +16,6 @@ pub mod query;
 pub mod service;
 pub mod source;
 pub mod store;
+pub mod xfr;
 pub mod zone;
 pub mod zonefile;

@@ -168,6 +168,8 @@ pub struct Store {
     /// by writers (never on the query path, never across an `.await`), so a reload and a
     /// health change never publish over each other.
     control: Mutex<Control>,
+    /// Who may transfer zones, with which keys, and where NOTIFYs go (fixed at start).
+    xfr: crate::config::XfrConfig,
 }
 
 struct Control {
@@ -199,7 +201,19 @@ impl Store {
                 base: set,
                 overlay: None,
             }),
+            xfr: Default::default(),
         }
+    }
+
+    /// This store with transfers judged by `xfr`.
+    pub fn with_xfr(mut self, xfr: crate::config::XfrConfig) -> Store {
+        self.xfr = xfr;
+        self
+    }
+
+    /// The transfer settings (allow_transfer, TSIG keys, also_notify).
+    pub fn xfr(&self) -> &crate::config::XfrConfig {
+        &self.xfr
     }
 
     /// The access tables the policy hook judges each query by.

@@ -53,6 +53,10 @@ complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l rrl-wind
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l rrl-ipv4-prefix-length -d 'IPv4 clients are grouped by this prefix length [default: 24]' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l rrl-ipv6-prefix-length -d 'IPv6 clients are grouped by this prefix length [default: 56]' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l rrl-exempt -d 'Clients never rate-limited (repeatable), e.g. 10.0.0.0/8' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l allow-transfer -d 'Clients that may AXFR/IXFR every zone (repeatable), e.g. 10.0.0.2 or 10.0.0.0/24 [default: none]' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l tsig-key -d 'A TSIG key that may transfer every zone (repeatable), NAME:ALG:BASE64SECRET (hmac-sha256, hmac-sha1, hmac-sha512)' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l also-notify -d 'Send NOTIFY here when a zone\'s serial changes (repeatable), ADDR:PORT' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l secondary -d 'Be secondary for ZONE (repeatable): transferred from the primaries and kept as ZONE.zone in the zone directory, ZONE@ADDR:PORT[,ADDR:PORT]' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l log -d 'Log filter (error, warn, info, debug, trace, or a tracing directive) [default: the config file\'s `log`, else info]' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l log-format -d 'Log line format: text (colour only on a terminal) or json (one object per line)' -r -f -a "text\t'One human-readable line per event'
 json\t'One JSON object per line (timestamp, level, fields)'"

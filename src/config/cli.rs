@@ -153,6 +153,18 @@ pub struct ServeArgs {
         help_heading = "Response-rate limiting (off by default)"
     )]
     pub rrl_exempt: Vec<Prefix>,
+    /// Clients that may AXFR/IXFR every zone (repeatable), e.g. 10.0.0.2 or 10.0.0.0/24 [default: none]
+    #[arg(long, value_name = "PREFIX", help_heading = "Zone transfers")]
+    pub allow_transfer: Vec<Prefix>,
+    /// A TSIG key that may transfer every zone (repeatable), NAME:ALG:BASE64SECRET (hmac-sha256, hmac-sha1, hmac-sha512)
+    #[arg(long, value_name = "KEY", help_heading = "Zone transfers")]
+    pub tsig_key: Vec<crate::dns::tsig::TsigKey>,
+    /// Send NOTIFY here when a zone's serial changes (repeatable), ADDR:PORT
+    #[arg(long, value_name = "ADDR:PORT", help_heading = "Zone transfers")]
+    pub also_notify: Vec<SocketAddr>,
+    /// Be secondary for ZONE (repeatable): transferred from the primaries and kept as ZONE.zone in the zone directory, ZONE@ADDR:PORT[,ADDR:PORT]
+    #[arg(long, value_name = "ZONE@ADDR:PORT", help_heading = "Zone transfers")]
+    pub secondary: Vec<crate::config::SecondaryZone>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -201,6 +213,12 @@ impl ServeArgs {
             allow_recursion: None,
             forward_to: None,
             log: None,
+            xfr: crate::config::XfrOptions {
+                allow_transfer: (!self.allow_transfer.is_empty()).then_some(self.allow_transfer),
+                keys: (!self.tsig_key.is_empty()).then_some(self.tsig_key),
+                also_notify: (!self.also_notify.is_empty()).then_some(self.also_notify),
+                secondaries: (!self.secondary.is_empty()).then_some(self.secondary),
+            },
             zones: self.zones,
             listen: (!self.listen.is_empty()).then_some(self.listen),
             threads: self.threads,

@@ -165,6 +165,7 @@ impl Layer {
             query_log: c.query_log.then_some(true),
             rrl: c.rrl.clone(),
             log: c.log.clone(),
+            xfr: Default::default(),
         }
     }
 }

@@ -12,8 +12,10 @@ pub mod namedconf;
 mod rrl;
 mod serve;
 pub mod service;
+mod xfr;
 
 pub use rrl::{Prefix, RrlConfig, RrlOptions};
 pub use serve::{
     ConfigError, NetConfig, ServeConfig, ServeOptions, ServiceConfig, SourceConfig, Watch,
 };
+pub use xfr::{SecondaryZone, XfrConfig, XfrOptions};

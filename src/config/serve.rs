@@ -72,6 +72,8 @@ pub struct ServeOptions {
     pub forward_to: Option<Vec<ServerAddr>>,
     /// The log filter a config file sets (the command line's `--log` wins).
     pub log: Option<String>,
+    /// Zone transfers out and NOTIFY.
+    pub xfr: super::XfrOptions,
 }
 
 /// How the zone directory is watched.
@@ -133,6 +135,7 @@ pub struct ServeConfig {
     pub source: SourceConfig,
     pub net: NetConfig,
     pub service: ServiceConfig,
+    pub xfr: super::XfrConfig,
 }
 
 impl ServeOptions {
@@ -149,6 +152,7 @@ impl ServeOptions {
             tcp_clients: self.tcp_clients.or(lower.tcp_clients),
             tcp_idle_timeout: self.tcp_idle_timeout.or(lower.tcp_idle_timeout),
             user: self.user.or(lower.user),
+            xfr: self.xfr.over(lower.xfr),
             metrics: self.metrics.or(lower.metrics),
             query_log: self.query_log.or(lower.query_log),
             tcp_clients_per_ip: self.tcp_clients_per_ip.or(lower.tcp_clients_per_ip),
@@ -248,6 +252,7 @@ impl ServeOptions {
                 tcp_clients_per_ip,
                 rrl,
             },
+            xfr: self.xfr.resolve(),
             service: ServiceConfig {
                 user: self.user,
                 metrics: self.metrics,

@@ -4,4 +4,5 @@ pub mod name;
 pub mod rdata;
 pub mod serial;
 pub(crate) mod time;
+pub mod tsig;
 pub mod wire;

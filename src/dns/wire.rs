@@ -214,7 +214,7 @@ fn find_cookie(options: &[u8]) -> Result<Option<&[u8]>, ()> {
 }
 
 /// Skips a possibly compressed name; returns the offset after it.
-fn skip_name(p: &[u8], mut pos: usize) -> Option<usize> {
+pub(crate) fn skip_name(p: &[u8], mut pos: usize) -> Option<usize> {
     let mut total = 0usize;
     loop {
         let len = *p.get(pos)? as usize;

@@ -130,6 +130,18 @@ async fn tcp_conn(
             return; // truncated frame or stalled peer: close this connection only
         }
         conn.touch();
+        if crate::xfr::is_transfer(&msg[..len]) {
+            // AXFR/IXFR: streamed in many messages by the transfer module.
+            let sent = tokio::select! {
+                _ = conn.stop.cancelled() => return,
+                r = crate::xfr::serve(&mut stream, &msg[..len], peer, store) => r,
+            };
+            if sent.is_err() {
+                return;
+            }
+            conn.touch();
+            continue;
+        }
         let answered = SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
             let snap = store.snapshot();

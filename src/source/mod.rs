@@ -1,10 +1,12 @@
 //! Zone sources: files on disk (`loader`), their stamps (`stamp`), reading many at once
 //! (`parallel`), rebuilding and publishing the zone set (`reload`), what a reload did and how
-//! it is logged (`report`), and watching for changes (`watch`).
+//! it is logged (`report`), watching for changes (`watch`), and zones transferred in from a
+//! primary into the zone directory (`secondary`).
 pub mod catalog;
 pub mod loader;
 mod parallel;
 pub mod reload;
 pub mod report;
+pub mod secondary;
 mod stamp;
 pub mod watch;

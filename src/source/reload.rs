@@ -316,6 +316,7 @@ impl Reloader {
         if serial != loaded.zone.serial {
             set_serial(&mut loaded.zone, serial);
         }
+        loaded.zone.history = crate::zone::History::next(&o, &loaded.zone);
         let zone = ready(loaded.zone);
         report.changes.push(Change::Updated {
             origin: origin.clone(),

@@ -142,6 +142,7 @@ impl ZoneBuilder {
             files,
             nodes,
             index,
+            history: Default::default(),
         })
     }
 }

@@ -16,6 +16,7 @@ mod builder;
 mod checks;
 pub mod diff;
 mod hash;
+pub mod history;
 pub mod service;
 #[cfg(test)]
 mod tests;
@@ -23,6 +24,7 @@ mod tests;
 pub use builder::{build, ZoneBuilder};
 pub use diff::{diff, same_except_serial, Rr, ZoneDiff};
 pub use hash::hash_name;
+pub use history::History;
 
 /// Node flags.
 pub mod flag {
@@ -110,6 +112,8 @@ pub struct Zone {
     pub files: Vec<PathBuf>,
     pub nodes: Vec<Node>,
     index: HashTable<NodeId>,
+    /// The recent serial steps that led to this version (IXFR); set before publication.
+    pub history: History,
 }
 
 /// The outcome of looking a name up in a zone.

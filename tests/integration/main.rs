@@ -17,3 +17,4 @@ mod metrics;
 mod ops;
 mod reload;
 mod serve;
+mod xfr;

@@ -1,0 +1,152 @@
+//! NOTIFY out (RFC 1996): after a reload changes a zone's serial, a NOTIFY for the zone goes
+//! at once to every `also_notify` address, retried with backoff (1 s, 2 s, 4 s, 8 s) until
+//! answered, five tries in all. A newer serial of the same zone replaces a NOTIFY still being
+//! retried. Messages are built and parsed with hickory-proto. NS-based notify is not done:
+//! only the configured addresses are ever sent to.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+
+use hickory_proto::op::{Message, MessageType, OpCode, Query};
+use hickory_proto::rr::{Name as HName, RecordType};
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+
+use crate::dns::name::Name;
+use crate::source::report::{Change, Report};
+
+/// NOTIFYs sent to one address for one serial, at most.
+const TRIES: u32 = 5;
+/// Wait for an answer to the first try; doubled after each.
+const FIRST_WAIT: Duration = Duration::from_secs(1);
+
+/// The reloader's side: tells the sender which zones changed.
+#[derive(Debug, Clone)]
+pub struct Notifier {
+    tx: mpsc::UnboundedSender<(Name, u32)>,
+}
+
+impl Notifier {
+    /// A notifier and the receiving end for [`run`].
+    pub fn channel() -> (Notifier, mpsc::UnboundedReceiver<(Name, u32)>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (Notifier { tx }, rx)
+    }
+
+    /// Queues a NOTIFY for each zone whose serial this reload changed (or that it added).
+    pub fn report(&self, r: &Report) {
+        for c in &r.changes {
+            let (origin, serial) = match c {
+                Change::Updated {
+                    origin,
+                    old_serial,
+                    serial,
+                    ..
+                } if old_serial != serial => (origin, *serial),
+                Change::Added { origin, serial, .. } => (origin, *serial),
+                _ => continue,
+            };
+            let _ = self.tx.send((origin.clone(), serial));
+        }
+    }
+}
+
+/// Sends the NOTIFYs `rx` asks for to `targets` until the channel closes.
+pub async fn run(mut rx: mpsc::UnboundedReceiver<(Name, u32)>, targets: Vec<SocketAddr>) {
+    let mut running: HashMap<(Name, SocketAddr), tokio::task::AbortHandle> = HashMap::new();
+    let mut tasks = tokio::task::JoinSet::new();
+    loop {
+        tokio::select! {
+            got = rx.recv() => {
+                let Some((origin, serial)) = got else { break };
+                for &t in &targets {
+                    if let Some(old) = running.remove(&(origin.clone(), t)) {
+                        old.abort();
+                    }
+                    let o = origin.clone();
+                    let h = tasks.spawn(async move { notify_one(&o, serial, t).await });
+                    running.insert((origin.clone(), t), h);
+                }
+            }
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => {
+                running.retain(|_, h| !h.is_finished());
+            }
+        }
+    }
+    tasks.abort_all();
+}
+
+/// The NOTIFY message for `origin` (SOA question, AA set).
+fn message(id: u16, origin: &Name) -> Option<Vec<u8>> {
+    let name = HName::from_ascii(origin.to_string()).ok()?;
+    let mut m = Message::new(id, MessageType::Query, OpCode::Notify);
+    m.metadata.authoritative = true;
+    m.add_query(Query::query(name, RecordType::SOA));
+    m.to_vec().ok()
+}
+
+/// Sends one NOTIFY for `origin` at `serial` to `target`, retrying until answered.
+async fn notify_one(origin: &Name, serial: u32, target: SocketAddr) {
+    let local: SocketAddr = if target.is_ipv4() {
+        (Ipv4Addr::UNSPECIFIED, 0).into()
+    } else {
+        (Ipv6Addr::UNSPECIFIED, 0).into()
+    };
+    let sock = match UdpSocket::bind(local).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("failed to open a socket to notify {target} of {origin}: {e}");
+            return;
+        }
+    };
+    let id = (RandomState::new().hash_one((origin, serial, target)) & 0xffff) as u16;
+    let Some(msg) = message(id, origin) else {
+        tracing::warn!("failed to build a NOTIFY for {origin}");
+        return;
+    };
+    let mut wait = FIRST_WAIT;
+    let mut buf = [0u8; 512];
+    for attempt in 1..=TRIES {
+        if let Err(e) = sock.send_to(&msg, target).await {
+            tracing::debug!("failed to send NOTIFY of {origin} to {target}: {e}");
+        }
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let got = tokio::time::timeout_at(deadline, sock.recv_from(&mut buf)).await;
+            let Ok(Ok((n, from))) = got else { break };
+            if from != target {
+                continue;
+            }
+            let Ok(resp) = Message::from_vec(&buf[..n]) else {
+                continue;
+            };
+            if resp.metadata.id == id && resp.metadata.message_type == MessageType::Response {
+                tracing::info!(
+                    "NOTIFY of {origin} serial {serial} to {target}: answered {} (try {attempt})",
+                    resp.metadata.response_code
+                );
+                return;
+            }
+        }
+        wait *= 2;
+    }
+    tracing::warn!("NOTIFY of {origin} serial {serial} to {target}: no answer after {TRIES} tries");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notify_message_is_a_notify_for_the_soa() {
+        let origin = Name::from_ascii("lihui.hadoop").expect("name");
+        let m = message(77, &origin).expect("builds");
+        let back = Message::from_vec(&m).expect("parses");
+        assert_eq!(back.metadata.op_code, OpCode::Notify);
+        assert!(back.metadata.authoritative);
+        assert_eq!(back.queries[0].query_type(), RecordType::SOA);
+        assert_eq!(back.queries[0].name().to_ascii(), "lihui.hadoop.");
+    }
+}
