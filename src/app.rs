@@ -40,6 +40,7 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         store.clone(),
         ReloadOptions {
             auto_serial: cfg.source.auto_serial,
+            auto_ptr: cfg.source.auto_ptr,
             ..ReloadOptions::default()
         },
     );

@@ -58,6 +58,7 @@ complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l log-form
 json\t'One JSON object per line (timestamp, level, fields)'"
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l no-watch -d 'Do not watch the zone directory for changes'
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l auto-serial -d 'Bump the served SOA serial (YYYYMMDDnn) when a zone\'s content changes but its serial did not'
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l auto-ptr -d 'Synthesize PTR records in every reverse zone served from the A/AAAA records of the forward zones (a PTR in the reverse file wins)'
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l query-log -d 'Log one line per query (client, qname, qtype, rcode, flags, size, microseconds)'
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -l config -d 'Check this TOML config file and every zone it serves (instead of PATHS)' -r -F

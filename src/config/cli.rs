@@ -75,6 +75,9 @@ pub struct ServeArgs {
     /// Bump the served SOA serial (YYYYMMDDnn) when a zone's content changes but its serial did not.
     #[arg(long)]
     pub auto_serial: bool,
+    /// Synthesize PTR records in every reverse zone served from the A/AAAA records of the forward zones (a PTR in the reverse file wins).
+    #[arg(long)]
+    pub auto_ptr: bool,
     /// Debounce for file-change events, in milliseconds [default: 20]
     #[arg(long, value_name = "MS")]
     pub debounce_ms: Option<u64>,
@@ -205,6 +208,7 @@ impl ServeArgs {
             watch: self.no_watch.then_some(false),
             poll_interval: self.poll_interval,
             auto_serial: self.auto_serial.then_some(true),
+            auto_ptr: self.auto_ptr.then_some(true),
             debounce_ms: self.debounce_ms,
             tcp_clients: self.tcp_clients,
             tcp_idle_timeout: self.tcp_idle_timeout,

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::file::{read_config_file, FileConfig, ZoneType};
+use super::file::{read_config_file, FileConfig, PtrTemplate, ZoneType};
 use super::import::import;
 use super::namedconf::read_named_conf_tracked;
 use super::ServeOptions;
@@ -100,6 +100,10 @@ pub struct ZoneSpec {
     /// The zone file, joined to the layer's base when relative.
     pub file: Option<PathBuf>,
     pub kind: ZoneType,
+    /// PTRs synthesized from the forward zones' A/AAAA records.
+    pub auto_ptr: bool,
+    /// An /etc/hosts file feeding the zone, joined to the layer's base when relative.
+    pub hosts_file: Option<PathBuf>,
 }
 
 /// The zones a config file declares, and the directory it serves by file name, if any.
@@ -111,6 +115,8 @@ pub struct ZoneList {
     pub errors: Vec<String>,
     /// The config files, for watching.
     pub files: Vec<PathBuf>,
+    /// SOA/NS for `auto_ptr` zones without a file.
+    pub ptr_template: Option<PtrTemplate>,
 }
 
 impl Layer {
@@ -119,6 +125,7 @@ impl Layer {
         let mut out = ZoneList {
             dir: self.config.zones_dir.as_ref().map(|d| self.base.join(d)),
             files: self.files.clone(),
+            ptr_template: self.config.ptr_template.clone(),
             ..ZoneList::default()
         };
         for z in &self.config.zones {
@@ -137,6 +144,8 @@ impl Layer {
                 origin,
                 file: z.file.as_ref().map(|f| self.base.join(f)),
                 kind: z.kind,
+                auto_ptr: z.auto_ptr,
+                hosts_file: z.hosts_file.as_ref().map(|f| self.base.join(f)),
             });
         }
         out

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use crate::config::file::ZoneType;
 use crate::config::layer::{read_layer, ConfigSource};
 use crate::dns::name::Name;
+use crate::source::autoptr::AutoPtrSpec;
 use crate::source::loader;
 
 /// The zones to serve: the directory scanned by file name, the config file listing zones.
@@ -25,6 +26,8 @@ pub struct Catalog {
     secondaries: BTreeSet<Name>,
     /// The last config error reported (not repeated while it stays the same).
     last_error: Option<String>,
+    /// Which zones get synthesized PTRs (from the config's last good read).
+    auto_ptr: AutoPtrSpec,
 }
 
 impl Catalog {
@@ -43,7 +46,13 @@ impl Catalog {
             missing: BTreeSet::new(),
             secondaries: BTreeSet::new(),
             last_error: None,
+            auto_ptr: AutoPtrSpec::default(),
         }
+    }
+
+    /// The `auto_ptr` zones the config file lists (and those without a file).
+    pub fn auto_ptr(&self) -> &AutoPtrSpec {
+        &self.auto_ptr
     }
 
     /// Files to watch besides those the zones were read from: the config files and the zone
@@ -104,6 +113,10 @@ impl Catalog {
         let mut watched = list.files.clone();
         let mut listed = Vec::new();
         let mut missing = BTreeSet::new();
+        let mut auto_ptr = AutoPtrSpec {
+            template: list.ptr_template.clone(),
+            ..AutoPtrSpec::default()
+        };
         for z in list.zones {
             if z.kind == ZoneType::Secondary {
                 if self.secondaries.insert(z.origin.clone()) {
@@ -114,7 +127,14 @@ impl Catalog {
                 }
                 continue;
             }
+            if z.auto_ptr {
+                auto_ptr.zones.insert(z.origin.clone());
+            }
             let Some(file) = z.file else {
+                if z.auto_ptr {
+                    auto_ptr.fileless.push(z.origin);
+                    continue;
+                }
                 tracing::warn!("zone {}: no file: not served", z.origin);
                 continue;
             };
@@ -133,6 +153,7 @@ impl Catalog {
             listed.push((file, z.origin));
         }
         self.missing = missing;
+        self.auto_ptr = auto_ptr;
         self.listed = listed;
         self.watched = watched;
     }

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::dns::name::Name;
 use crate::dns::serial::{self, next_serial, serial_le, set_serial};
+use crate::source::autoptr::Synth;
 use crate::source::catalog::Catalog;
 use crate::source::loader::{self, LoadError};
 use crate::source::parallel::load_parallel;
@@ -51,6 +52,8 @@ pub struct ReloadOptions {
     pub auto_serial: bool,
     /// Today's first date-based serial (`YYYYMMDD00`), for `auto_serial`; tests pin the date.
     pub today: fn() -> u32,
+    /// Synthesize PTRs in every reverse zone served (`--auto-ptr`).
+    pub auto_ptr: bool,
 }
 
 impl Default for ReloadOptions {
@@ -58,6 +61,7 @@ impl Default for ReloadOptions {
         ReloadOptions {
             auto_serial: false,
             today: serial::today_base,
+            auto_ptr: false,
         }
     }
 }
@@ -86,6 +90,8 @@ pub struct Reloader {
     opts: ReloadOptions,
     /// Told about every reload (metrics).
     observer: Option<Observer>,
+    /// PTRs synthesized into reverse zones before each publish.
+    synth: Synth,
 }
 
 impl Reloader {
@@ -107,6 +113,7 @@ impl Reloader {
             entries: BTreeMap::new(),
             opts,
             observer: None,
+            synth: Synth::default(),
         }
     }
 
@@ -174,11 +181,15 @@ impl Reloader {
         for ((path, origin), (read, result)) in todo.into_iter().zip(results) {
             changed |= self.apply(path, origin, read, result, &mut report);
         }
+        let mut spec = self.catalog.auto_ptr().clone();
+        spec.all_reverse = self.opts.auto_ptr;
+        changed |= self.synth.set_spec(spec);
         let served = || self.entries.values().filter_map(|e| e.zone.as_ref());
         report.zones = served().count();
         report.records = served().map(|z| z.records).sum();
         if changed {
             let zones: Vec<Arc<Zone>> = served().cloned().collect();
+            let zones = self.synth.apply(zones, (self.opts.today)());
             let old = self.store.publish(ZoneSet::new(zones));
             report.published = true;
             report.elapsed = t0.elapsed();
@@ -434,6 +445,7 @@ mod tests {
             ReloadOptions {
                 auto_serial: true,
                 today: || TODAY,
+                auto_ptr: false,
             },
         );
         let rep = r.reload().expect("first load");

@@ -16,6 +16,7 @@ mod builder;
 mod checks;
 pub mod diff;
 mod hash;
+pub mod synth;
 #[cfg(test)]
 mod tests;
 

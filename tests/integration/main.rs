@@ -13,6 +13,7 @@ mod docs;
 mod forward;
 mod glibc;
 mod metrics;
+mod names;
 mod ops;
 mod reload;
 mod serve;

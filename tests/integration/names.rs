@@ -1,0 +1,167 @@
+//! One source of truth for a node's names (issue 14): PTRs synthesized from A/AAAA
+//! (`--auto-ptr`, `auto_ptr = true`, reverse zones without a file), /etc/hosts files as a zone
+//! source, and the cluster lint.
+
+use crate::harness::*;
+
+use std::time::{Duration, Instant};
+
+/// Polls `f` until it returns true, for at most 10 s.
+#[track_caller]
+fn wait_until(what: &str, s: &Server, mut f: impl FnMut() -> bool) {
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_secs(10) {
+        if f() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    panic!("{what}: not seen within 10 s; log:\n{}", s.log());
+}
+
+const REV: &str = "1.168.192.in-addr.arpa.zone";
+
+/// The example cluster's reverse file without its PTR lines.
+fn strip_ptrs(dir: &std::path::Path) {
+    let path = dir.join(REV);
+    let text = std::fs::read_to_string(&path).expect("read reverse zone");
+    let kept: String = text
+        .lines()
+        .filter(|l| !l.contains("PTR"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(kept.len() < text.len(), "the example file has PTRs");
+    std::fs::write(&path, kept).expect("write reverse zone");
+}
+
+/// What a response says, apart from the ID and timing.
+fn shape(d: &Dig) -> (String, Vec<String>, Vec<String>, Vec<String>, Vec<String>) {
+    (
+        d.status.clone(),
+        d.flags.clone(),
+        d.answer.clone(),
+        d.authority.clone(),
+        d.additional.clone(),
+    )
+}
+
+#[test]
+fn auto_ptr_answers_as_the_file_with_ptrs_and_follows_the_forward_zone() {
+    let with_file = TempDir::with_example_zones("ptr-file");
+    let synthesized = TempDir::with_example_zones("ptr-auto");
+    strip_ptrs(synthesized.path());
+    let a = Server::start(with_file.path(), &[]);
+    let b = Server::start(synthesized.path(), &["--auto-ptr"]);
+    for q in [
+        vec!["-x", "192.168.1.5"],
+        vec!["-x", "192.168.1.4"],
+        vec!["-x", "192.168.1.6"],
+        vec!["+tcp", "-x", "192.168.1.5"],
+        vec!["-x", "192.168.1.99"],
+        vec!["5.1.168.192.in-addr.arpa", "TXT"],
+        vec!["1.168.192.in-addr.arpa", "SOA"],
+    ] {
+        let (da, db) = (a.dig(&q), b.dig(&q));
+        assert!(!da.status.is_empty(), "{}", da.raw);
+        assert_eq!(
+            shape(&da),
+            shape(&db),
+            "{q:?}:\n{}\n---\n{}",
+            da.raw,
+            db.raw
+        );
+    }
+    let ptr = b.dig(&["-x", "192.168.1.5"]);
+    // TTL rule: the A record's TTL (1D here).
+    assert_eq!(
+        ptr.answer,
+        ["5.1.168.192.in-addr.arpa. 86400 IN PTR lhslave01.lihui.hadoop."]
+    );
+    assert_eq!(b.dig(&["-x", "192.168.1.99"]).status, "NXDOMAIN");
+
+    // A node added to the forward zone gets its PTR on the reload, with a grown serial.
+    let fwd = synthesized.path().join("lihui.hadoop.zone");
+    let text = std::fs::read_to_string(&fwd).expect("read");
+    let text = text.replace("2024010101", "2024010102")
+        + "lhslave03\t300\tIN\tA\t192.168.1.7\nlhslave03b\tIN\tA\t192.168.1.7\n";
+    std::fs::write(&fwd, text).expect("write");
+    wait_until("PTR of the new node", &b, || {
+        b.dig(&["-x", "192.168.1.7"]).answer.len() == 2
+    });
+    let two = b.dig(&["-x", "192.168.1.7"]);
+    assert!(two.has_flag("aa"), "{}", two.raw);
+    let mut rd = two.answer_rdata();
+    rd.sort();
+    assert_eq!(rd, ["lhslave03.lihui.hadoop.", "lhslave03b.lihui.hadoop."]);
+    // One address, several names: one PTR per name, with the smallest TTL.
+    assert!(
+        two.answer.iter().all(|l| l.contains(" 300 IN PTR ")),
+        "{}",
+        two.raw
+    );
+    let soa = b.dig(&["1.168.192.in-addr.arpa", "SOA"]);
+    let serial: u32 = soa.answer_rdata()[0]
+        .split_whitespace()
+        .nth(2)
+        .and_then(|s| s.parse().ok())
+        .expect("serial");
+    assert!(serial > 2024010101, "{}", soa.raw);
+}
+
+#[test]
+fn explicit_ptr_wins_and_fileless_reverse_zone_from_the_template() {
+    let dir = TempDir::with_example_zones("ptr-toml");
+    // The file keeps an explicit, different PTR for .5.
+    let rev = dir.path().join(REV);
+    std::fs::write(
+        &rev,
+        std::fs::read_to_string(&rev)
+            .expect("read")
+            .replace("lhslave01.lihui.hadoop.", "explicit.lihui.hadoop."),
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("lihui.hadoop.zone"),
+        std::fs::read_to_string(dir.path().join("lihui.hadoop.zone")).expect("read")
+            + "lhslave09\tIN\tA\t192.168.1.9\nv6node\tIN\tAAAA\tfd00::9\nother\tIN\tA\t10.1.2.3\n",
+    )
+    .expect("write");
+    let cfg = dir.path().join("clusterdns.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[[zone]]\nname = \"lihui.hadoop\"\nfile = \"lihui.hadoop.zone\"\n\
+             [[zone]]\nname = \"1.168.192.in-addr.arpa\"\nfile = \"{REV}\"\nauto_ptr = true\n\
+             [[zone]]\nname = \"d.f.ip6.arpa\"\nauto_ptr = true\n\
+             [[zone]]\nname = \"10.in-addr.arpa\"\nauto_ptr = true\n\
+             [ptr_template]\nsoa = \"ns.lihui.hadoop. root.lihui.hadoop. 7 1D 1H 1W 1H\"\nns = [\"lhmaster.lihui.hadoop.\"]\nttl = \"2H\"\n"
+        ),
+    )
+    .expect("write config");
+    let cfg = cfg.to_string_lossy();
+    let s = Server::launch(&["serve", "--config", &cfg, "--listen", "127.0.0.1:0"])
+        .unwrap_or_else(|log| panic!("clusterdns did not start:\n{log}"));
+    assert_eq!(
+        s.dig(&["-x", "192.168.1.5"]).answer_rdata(),
+        ["explicit.lihui.hadoop."]
+    );
+    assert_eq!(
+        s.dig(&["-x", "192.168.1.9"]).answer_rdata(),
+        ["lhslave09.lihui.hadoop."]
+    );
+    let v6 = s.dig(&["-x", "fd00::9"]);
+    assert_eq!(v6.answer_rdata(), ["v6node.lihui.hadoop."], "{}", v6.raw);
+    assert!(v6.has_flag("aa"));
+    let v4 = s.dig(&["-x", "10.1.2.3"]);
+    assert_eq!(v4.answer_rdata(), ["other.lihui.hadoop."], "{}", v4.raw);
+    // An empty non-terminal of the synthesized data: NODATA with the template's SOA.
+    let ent = s.dig(&["2.1.10.in-addr.arpa", "PTR"]);
+    assert_eq!(ent.status, "NOERROR", "{}", ent.raw);
+    assert!(ent.answer.is_empty(), "{}", ent.raw);
+    assert_eq!(
+        ent.authority,
+        ["10.in-addr.arpa. 3600 IN SOA ns.lihui.hadoop. root.lihui.hadoop. 7 86400 3600 604800 3600"]
+    );
+    let nx = s.dig(&["-x", "10.9.9.9"]);
+    assert_eq!(nx.status, "NXDOMAIN", "{}", nx.raw);
+}
