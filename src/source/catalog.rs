@@ -10,6 +10,7 @@ use crate::config::file::ZoneType;
 use crate::config::layer::{read_layer, ConfigSource};
 use crate::dns::name::Name;
 use crate::source::autoptr::AutoPtrSpec;
+use crate::source::hosts::HostsSpec;
 use crate::source::loader;
 
 /// The zones to serve: the directory scanned by file name, the config file listing zones.
@@ -28,6 +29,8 @@ pub struct Catalog {
     last_error: Option<String>,
     /// Which zones get synthesized PTRs (from the config's last good read).
     auto_ptr: AutoPtrSpec,
+    /// The hosts files feeding zones (from the config's last good read).
+    hosts: HostsSpec,
 }
 
 impl Catalog {
@@ -47,7 +50,13 @@ impl Catalog {
             secondaries: BTreeSet::new(),
             last_error: None,
             auto_ptr: AutoPtrSpec::default(),
+            hosts: HostsSpec::default(),
         }
+    }
+
+    /// The hosts files the config file names, by zone.
+    pub fn hosts(&self) -> &HostsSpec {
+        &self.hosts
     }
 
     /// The `auto_ptr` zones the config file lists (and those without a file).
@@ -117,6 +126,10 @@ impl Catalog {
             template: list.ptr_template.clone(),
             ..AutoPtrSpec::default()
         };
+        let mut hosts = HostsSpec {
+            template: list.ptr_template.clone(),
+            ..HostsSpec::default()
+        };
         for z in list.zones {
             if z.kind == ZoneType::Secondary {
                 if self.secondaries.insert(z.origin.clone()) {
@@ -130,7 +143,12 @@ impl Catalog {
             if z.auto_ptr {
                 auto_ptr.zones.insert(z.origin.clone());
             }
-            let Some(file) = z.file else {
+            if let Some(h) = &z.hosts_file {
+                hosts.files.insert(z.origin.clone(), h.clone());
+                watched.push(h.clone());
+            }
+            // A zone fed only by a hosts file is listed under that file.
+            let Some(file) = z.file.or(z.hosts_file) else {
                 if z.auto_ptr {
                     auto_ptr.fileless.push(z.origin);
                     continue;
@@ -154,6 +172,7 @@ impl Catalog {
         }
         self.missing = missing;
         self.auto_ptr = auto_ptr;
+        self.hosts = hosts;
         self.listed = listed;
         self.watched = watched;
     }

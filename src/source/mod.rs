@@ -3,6 +3,7 @@
 //! it is logged (`report`), and watching for changes (`watch`).
 pub mod autoptr;
 pub mod catalog;
+pub mod hosts;
 pub mod loader;
 mod parallel;
 pub mod reload;

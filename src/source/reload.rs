@@ -13,7 +13,6 @@ use crate::dns::serial::{self, next_serial, serial_le, set_serial};
 use crate::source::autoptr::Synth;
 use crate::source::catalog::Catalog;
 use crate::source::loader::{self, LoadError};
-use crate::source::parallel::load_parallel;
 use crate::source::report::{Change, Report};
 use crate::source::stamp::{stamp, stamp_at, states, watch_key, FileState, Stamp};
 use crate::store::{Store, ZoneSet};
@@ -177,7 +176,7 @@ impl Reloader {
             })
             .collect();
         report.reread = todo.len();
-        let results = load_parallel(&todo);
+        let results = crate::source::hosts::load(&todo, self.catalog.hosts());
         for ((path, origin), (read, result)) in todo.into_iter().zip(results) {
             changed |= self.apply(path, origin, read, result, &mut report);
         }

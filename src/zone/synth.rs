@@ -122,7 +122,21 @@ pub fn ptrs_for(base: &Zone, all: &[SynthPtr]) -> Vec<SynthPtr> {
 /// `base` with `ptrs` (from [`ptrs_for`]) added as PTR records: a complete new zone, checked
 /// as a loaded zone is (its SOA, and so its serial, is `base`'s).
 pub fn with_ptrs(base: &Zone, ptrs: &[SynthPtr]) -> Result<Zone, ZoneErrors> {
-    let mut records = Vec::with_capacity(base.records + ptrs.len());
+    let extra = ptrs
+        .iter()
+        .map(|p| record(&p.owner, p.ttl, rdata::PTR, p.target.wire()))
+        .collect();
+    extended(base, extra, &[])
+}
+
+/// `base` with `extra` records added, rebuilt and checked as a loaded zone is. The records'
+/// `file` indexes count on from `base.files`, then `extra_files`.
+pub fn extended(
+    base: &Zone,
+    extra: Vec<Record>,
+    extra_files: &[std::path::PathBuf],
+) -> Result<Zone, ZoneErrors> {
+    let mut records = Vec::with_capacity(base.records + extra.len());
     for node in &base.nodes {
         for set in node.rrsets.iter() {
             for rd in set.rdatas() {
@@ -130,18 +144,18 @@ pub fn with_ptrs(base: &Zone, ptrs: &[SynthPtr]) -> Result<Zone, ZoneErrors> {
             }
         }
     }
-    for p in ptrs {
-        records.push(record(&p.owner, p.ttl, rdata::PTR, p.target.wire()));
-    }
+    records.extend(extra);
+    let mut files = base.files.clone();
+    files.extend_from_slice(extra_files);
     let parsed = Parsed {
         records,
-        files: base.files.clone(),
+        files,
         ..Parsed::default()
     };
     build(&base.origin, parsed, &mut Vec::new())
 }
 
-fn record(owner: &Name, ttl: u32, rtype: u16, rd: &[u8]) -> Record {
+pub(crate) fn record(owner: &Name, ttl: u32, rtype: u16, rd: &[u8]) -> Record {
     Record {
         owner: owner.clone(),
         ttl,

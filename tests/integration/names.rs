@@ -165,3 +165,72 @@ fn explicit_ptr_wins_and_fileless_reverse_zone_from_the_template() {
     let nx = s.dig(&["-x", "10.9.9.9"]);
     assert_eq!(nx.status, "NXDOMAIN", "{}", nx.raw);
 }
+
+#[test]
+fn hosts_files_feed_zones_and_are_reloaded() {
+    let dir = TempDir::with_example_zones("hosts");
+    strip_ptrs(dir.path());
+    let hosts = dir.path().join("hosts");
+    std::fs::write(
+        &hosts,
+        "127.0.0.1 localhost localhost.localdomain\n192.168.1.20 lhslave20.lihui.hadoop lhslave20\n10.0.0.1 elsewhere.example.com\n",
+    )
+    .expect("write hosts");
+    let lab = dir.path().join("lab.hosts");
+    std::fs::write(&lab, "192.168.1.2 ns\n192.168.1.30 box30\n").expect("write hosts");
+    let cfg = dir.path().join("clusterdns.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[[zone]]\nname = \"lihui.hadoop\"\nfile = \"lihui.hadoop.zone\"\nhosts_file = \"hosts\"\n\
+             [[zone]]\nname = \"lab.test\"\nhosts_file = \"lab.hosts\"\n\
+             [[zone]]\nname = \"1.168.192.in-addr.arpa\"\nfile = \"{REV}\"\nauto_ptr = true\n\
+             [ptr_template]\nsoa = \"ns.lab.test. root.lab.test. 1 1D 1H 1W 1H\"\nns = [\"ns.lab.test.\"]\n"
+        ),
+    )
+    .expect("write config");
+    let cfg = cfg.to_string_lossy();
+    let s = Server::launch(&["serve", "--config", &cfg, "--listen", "127.0.0.1:0"])
+        .unwrap_or_else(|log| panic!("clusterdns did not start:\n{log}"));
+    // The zone file's records and the hosts file's, side by side.
+    assert_eq!(
+        s.dig(&["lhslave01.lihui.hadoop", "A"]).answer_rdata(),
+        ["192.168.1.5"]
+    );
+    let a = s.dig(&["lhslave20.lihui.hadoop", "A"]);
+    assert_eq!(a.answer_rdata(), ["192.168.1.20"], "{}", a.raw);
+    assert!(a.has_flag("aa"));
+    assert_eq!(s.dig(&["localhost.lihui.hadoop", "A"]).status, "NXDOMAIN");
+    assert_eq!(
+        s.dig(&["-x", "192.168.1.20"]).answer_rdata(),
+        ["lhslave20.lihui.hadoop."]
+    );
+    // A zone with only a hosts file: SOA/NS from the template.
+    assert_eq!(
+        s.dig(&["box30.lab.test", "A"]).answer_rdata(),
+        ["192.168.1.30"]
+    );
+    assert_eq!(
+        s.dig(&["-x", "192.168.1.30"]).answer_rdata(),
+        ["box30.lab.test."]
+    );
+    let log = s.log();
+    assert!(
+        log.contains("hosts:3: elsewhere.example.com. is outside zone lihui.hadoop.: ignored"),
+        "{log}"
+    );
+    // Edited like a zone file: served after the reload.
+    std::fs::write(&hosts, "192.168.1.20 lhslave20\n192.168.1.21 lhslave21\n")
+        .expect("write hosts");
+    wait_until("the edited hosts file", &s, || {
+        s.dig(&["lhslave21.lihui.hadoop", "A"]).answer_rdata() == ["192.168.1.21"]
+    });
+    wait_until("its PTR", &s, || {
+        s.dig(&["-x", "192.168.1.21"]).answer_rdata() == ["lhslave21.lihui.hadoop."]
+    });
+    std::fs::write(&lab, "192.168.1.2 ns\n192.168.1.31 box31\n").expect("write hosts");
+    wait_until("the edited hosts-only zone", &s, || {
+        s.dig(&["box31.lab.test", "A"]).answer_rdata() == ["192.168.1.31"]
+    });
+    assert_eq!(s.dig(&["box30.lab.test", "A"]).status, "NXDOMAIN");
+}
