@@ -8,6 +8,7 @@ pub mod app;
 pub mod check;
 pub mod config;
 pub mod dns;
+pub mod lint;
 pub mod logging;
 pub mod metrics;
 pub mod net;

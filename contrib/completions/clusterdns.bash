@@ -69,7 +69,7 @@ _clusterdns() {
             return 0
             ;;
         clusterdns__subcmd__check)
-            opts="-h --config --named-conf --origin --print --log --log-format --help"
+            opts="-h --config --named-conf --origin --print --lint --against --log --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -84,6 +84,10 @@ _clusterdns() {
                     return 0
                     ;;
                 --origin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --against)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

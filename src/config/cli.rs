@@ -174,6 +174,12 @@ pub struct CheckCmd {
     /// Print the records in canonical form (as named-compilezone -s full -o -).
     #[arg(long)]
     pub print: bool,
+    /// Lint the zones as a set: forward against reverse, PTR and NS targets, names per address.
+    #[arg(long)]
+    pub lint: bool,
+    /// With --lint: compare serials and names with the server running at ADDR:PORT.
+    #[arg(long, value_name = "ADDR:PORT", requires = "lint")]
+    pub against: Option<SocketAddr>,
 }
 
 /// The config file named by `--config` or `--named-conf`, if any.
@@ -248,6 +254,7 @@ impl CheckCmd {
             paths: self.paths,
             origin,
             print: self.print,
+            lint: self.lint.then_some(self.against),
         })
     }
 }

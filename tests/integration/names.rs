@@ -234,3 +234,92 @@ fn hosts_files_feed_zones_and_are_reloaded() {
     });
     assert_eq!(s.dig(&["box30.lab.test", "A"]).status, "NXDOMAIN");
 }
+
+const LINT_FWD: &str = "$TTL 1H
+@ IN SOA ns.lint.test. root.lint.test. 1 1H 1H 1W 1H
+@ IN NS ns.lint.test.
+ns IN A 10.10.10.1
+nopt IN A 10.10.10.2
+twin1 IN A 10.10.10.3
+twin2 IN A 10.10.10.3
+alias IN CNAME ns.lint.test.
+outside IN A 172.16.0.1
+nsalias IN CNAME ns.lint.test.
+";
+
+const LINT_REV: &str = "$TTL 1H
+@ IN SOA ns.lint.test. root.lint.test. 1 1H 1H 1W 1H
+@ IN NS nsalias.lint.test.
+1 IN PTR ns.lint.test.
+3 IN PTR twin1.lint.test.
+3 IN PTR twin2.lint.test.
+8 IN PTR alias.lint.test.
+9 IN PTR ghost.lint.test.
+10 IN PTR ns.lint.test.
+";
+
+/// Runs `clusterdns check --lint ARGS`; (exit code, stderr lines that are findings).
+fn lint(args: &[&str]) -> (Option<i32>, Vec<String>, String) {
+    let out = clusterdns(&["check", "--lint"])
+        .args(args)
+        .output()
+        .expect("run check");
+    let text = String::from_utf8_lossy(&out.stderr).to_string();
+    let findings = text
+        .lines()
+        .filter(|l| l.contains(": error: ") || l.contains(": warning: "))
+        .map(String::from)
+        .collect();
+    (out.status.code(), findings, text)
+}
+
+#[test]
+fn lint_reports_each_finding_once_with_its_line() {
+    let dir = TempDir::new("lint");
+    let fwd = dir.path().join("lint.test.zone");
+    let rev = dir.path().join("10.10.10.in-addr.arpa.zone");
+    std::fs::write(&fwd, LINT_FWD).expect("write");
+    std::fs::write(&rev, LINT_REV).expect("write");
+    let d = dir.path().to_string_lossy().to_string();
+    let (f, r) = (fwd.display().to_string(), rev.display().to_string());
+    let (code, findings, text) = lint(&[&d]);
+    assert_eq!(code, Some(1), "{text}");
+    let want = [
+        format!("{r}:3: error: NS target nsalias.lint.test. is a CNAME (it must have A/AAAA records)"),
+        format!("{r}:7: error: PTR to alias.lint.test., a CNAME (Hadoop needs the name that has the A record)"),
+        format!("{r}:8: error: PTR to ghost.lint.test., a name that does not exist"),
+        format!("{r}:9: error: PTR 10.10.10.10.in-addr.arpa. -> ns.lint.test., but ns.lint.test. has no A/AAAA 10.10.10.10"),
+        format!("{f}:5: error: nopt.lint.test. A 10.10.10.2 has no matching PTR in zone 10.10.10.in-addr.arpa."),
+        format!("{f}:7: warning: 10.10.10.3 has several names (twin1.lint.test., twin2.lint.test.) and no canonical mark (one PTR for it)"),
+    ];
+    assert_eq!(findings, want, "{text}");
+    assert!(
+        text.contains("lint: 2 zones, 5 errors, 1 warning"),
+        "{text}"
+    );
+
+    // A clean pair exits 0.
+    let clean = TempDir::with_example_zones("lint-clean");
+    let (code, findings, text) = lint(&[&clean.path().to_string_lossy()]);
+    assert_eq!((code, findings.len()), (Some(0), 0), "{text}");
+
+    // Against the running server: content changed with the same serial, and a serial that
+    // went backwards.
+    let s = Server::start(dir.path(), &["--no-watch"]);
+    let port = format!("127.0.0.1:{}", s.port);
+    let (_, findings, text) = lint(&[&d, "--against", &port]);
+    assert!(!findings.iter().any(|l| l.contains("serial")), "{text}");
+    std::fs::write(&fwd, LINT_FWD.replace("10.10.10.2", "10.10.10.20")).expect("write");
+    std::fs::write(&rev, LINT_REV.replace(" 1 1H", " 0 1H")).expect("write");
+    let (code, findings, text) = lint(&[&d, "--against", &port]);
+    assert_eq!(code, Some(1), "{text}");
+    let serial: Vec<&String> = findings.iter().filter(|l| l.contains("serial")).collect();
+    assert_eq!(
+        serial,
+        [
+            &format!("{r}:2: error: serial 0 is below the served 1: secondaries and caches keep the served version"),
+            &format!("{f}:2: error: nopt.lint.test. A differs from the served version but serial 1 was not bumped"),
+        ],
+        "{text}"
+    );
+}
