@@ -202,3 +202,68 @@ impl Synth {
 fn same_base(a: &Arc<Zone>, b: &Arc<Zone>) -> bool {
     Arc::ptr_eq(a, b) || (a.serial == b.serial && crate::zone::same_except_serial(a, b))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn zone(origin: &str, text: &str) -> Arc<Zone> {
+        let origin = Name::from_ascii(origin).expect("origin");
+        let parsed = crate::zonefile::parse_str(
+            text.as_bytes(),
+            Path::new("t.zone"),
+            &crate::zonefile::Options::new(origin.clone()),
+        );
+        Arc::new(crate::zone::build(&origin, parsed, &mut Vec::new()).expect("zone builds"))
+    }
+
+    const FWD: &str = "$TTL 1D\n@ IN SOA ns.lihui.hadoop. root.lihui.hadoop. 5 1D 1H 1W 3H\n@ IN NS ns\nns IN A 192.168.1.4\nn5 IN A 192.168.1.5\n";
+
+    fn ptr_at(zones: &[Arc<Zone>], rev: &str) -> Option<crate::zone::RRset> {
+        let set = ZoneSet::new(zones.to_vec());
+        let w = Name::from_ascii(rev).expect("name");
+        set.find(w.wire())?.rrset_at(w.wire(), rdata::PTR).cloned()
+    }
+
+    #[test]
+    fn fileless_zone_from_the_forward_soa_prepared_cached_and_bumped() {
+        let origin = Name::from_ascii("1.168.192.in-addr.arpa").expect("origin");
+        let mut s = Synth::default();
+        assert!(s.set_spec(AutoPtrSpec {
+            fileless: vec![origin.clone()],
+            zones: [origin.clone()].into(),
+            ..AutoPtrSpec::default()
+        }));
+        let fwd = zone("lihui.hadoop", FWD);
+        let first = s.apply(vec![fwd.clone()], 2025010100);
+        assert_eq!(first.len(), 2);
+        let rev = first
+            .iter()
+            .find(|z| z.origin == origin)
+            .expect("reverse zone");
+        // SOA and NS copied from the forward zone.
+        assert_eq!(rev.serial, 5);
+        assert!(rev.apex().rrset(rdata::NS).is_some());
+        // The synthesized PTR is pre-encoded for the fast path like a stored one.
+        let p = ptr_at(&first, "5.1.168.192.in-addr.arpa").expect("PTR");
+        assert!(p.fast.is_some());
+        // Nothing changed: the same zone is served again.
+        let again = s.apply(vec![fwd.clone()], 2025010100);
+        let rev2 = again
+            .iter()
+            .find(|z| z.origin == origin)
+            .expect("reverse zone");
+        // (the fileless base is rebuilt, but compares equal)
+        assert!(Arc::ptr_eq(rev, rev2));
+        // A forward edit with the same serial: a new PTR, and the reverse serial grows.
+        let fwd2 = zone("lihui.hadoop", &format!("{FWD}n7 IN A 192.168.1.7\n"));
+        let third = s.apply(vec![fwd2], 2025010100);
+        let rev3 = third
+            .iter()
+            .find(|z| z.origin == origin)
+            .expect("reverse zone");
+        assert!(ptr_at(&third, "7.1.168.192.in-addr.arpa").is_some());
+        assert_eq!(rev3.serial, 2025010100);
+    }
+}
