@@ -9,4 +9,5 @@ mod parallel;
 pub mod reload;
 pub mod report;
 mod stamp;
+pub mod update;
 pub mod watch;
