@@ -181,6 +181,8 @@ pub struct Store {
     current: ArcSwap<ZoneSet>,
     /// Who may query, and whose outside names are forwarded (fixed at start).
     access: Access,
+    /// Where the sockets hand dynamic updates (set once at start when a zone allows them).
+    updater: std::sync::OnceLock<crate::source::updater::Updater>,
 }
 
 impl Store {
@@ -193,7 +195,19 @@ impl Store {
         Store {
             current: ArcSwap::from_pointee(set),
             access,
+            updater: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Where UPDATE messages go; `None`: answered NOTIMP like any other opcode.
+    #[inline]
+    pub fn updater(&self) -> Option<&crate::source::updater::Updater> {
+        self.updater.get()
+    }
+
+    /// Sets where UPDATE messages go (once, at start).
+    pub fn set_updater(&self, u: crate::source::updater::Updater) {
+        let _ = self.updater.set(u);
     }
 
     /// The access tables the policy hook judges each query by.

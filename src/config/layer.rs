@@ -104,6 +104,8 @@ pub struct ZoneSpec {
     pub auto_ptr: bool,
     /// An /etc/hosts file feeding the zone, joined to the layer's base when relative.
     pub hosts_file: Option<PathBuf>,
+    /// Who may send dynamic updates (`None`: nobody).
+    pub allow_update: Option<Vec<super::file::MatchEntry>>,
 }
 
 /// The zones a config file declares, and the directory it serves by file name, if any.
@@ -146,6 +148,7 @@ impl Layer {
                 kind: z.kind,
                 auto_ptr: z.auto_ptr,
                 hosts_file: z.hosts_file.as_ref().map(|f| self.base.join(f)),
+                allow_update: z.allow_update.clone(),
             });
         }
         out

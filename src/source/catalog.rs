@@ -31,6 +31,8 @@ pub struct Catalog {
     auto_ptr: AutoPtrSpec,
     /// The hosts files feeding zones (from the config's last good read).
     hosts: HostsSpec,
+    /// Who may update which zone (`allow_update`), by lower-case origin.
+    allow_update: std::collections::BTreeMap<Name, crate::query::acl::Table>,
 }
 
 impl Catalog {
@@ -51,7 +53,18 @@ impl Catalog {
             last_error: None,
             auto_ptr: AutoPtrSpec::default(),
             hosts: HostsSpec::default(),
+            allow_update: Default::default(),
         }
+    }
+
+    /// True when some zone has `allow_update`.
+    pub fn takes_updates(&self) -> bool {
+        !self.allow_update.is_empty()
+    }
+
+    /// Who may send dynamic updates to zone `origin` (lower case); `None`: nobody.
+    pub fn allow_update(&self, origin: &Name) -> Option<crate::query::acl::Table> {
+        self.allow_update.get(origin).cloned()
     }
 
     /// The hosts files the config file names, by zone.
@@ -130,6 +143,8 @@ impl Catalog {
             template: list.ptr_template.clone(),
             ..HostsSpec::default()
         };
+        let mut allow_update = std::collections::BTreeMap::new();
+        let ifaces = crate::config::access::interfaces();
         for z in list.zones {
             if z.kind == ZoneType::Secondary {
                 if self.secondaries.insert(z.origin.clone()) {
@@ -142,6 +157,10 @@ impl Catalog {
             }
             if z.auto_ptr {
                 auto_ptr.zones.insert(z.origin.clone());
+            }
+            if let Some(l) = &z.allow_update {
+                let table = crate::config::access::table(l, &ifaces);
+                allow_update.insert(z.origin.to_lowercase(), table);
             }
             if let Some(h) = &z.hosts_file {
                 hosts.files.insert(z.origin.clone(), h.clone());
@@ -173,6 +192,7 @@ impl Catalog {
         self.missing = missing;
         self.auto_ptr = auto_ptr;
         self.hosts = hosts;
+        self.allow_update = allow_update;
         self.listed = listed;
         self.watched = watched;
     }

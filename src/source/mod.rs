@@ -10,4 +10,5 @@ pub mod reload;
 pub mod report;
 mod stamp;
 pub mod update;
+pub mod updater;
 pub mod watch;

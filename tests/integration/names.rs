@@ -323,3 +323,113 @@ fn lint_reports_each_finding_once_with_its_line() {
         "{text}"
     );
 }
+
+/// Runs `nsupdate` with `script` (commands after the `server` line); (success, output).
+fn nsupdate(port: u16, extra: &[&str], script: &str) -> (bool, String) {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new("nsupdate")
+        .args(extra)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("nsupdate must be installed (bind9-dnsutils)");
+    let mut stdin = child.stdin.take().expect("stdin");
+    write!(stdin, "server 127.0.0.1 {port}\n{script}").expect("write script");
+    drop(stdin);
+    let out = child.wait_with_output().expect("nsupdate runs");
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+#[test]
+fn nsupdate_adds_a_node_durably_with_its_ptr() {
+    let dir = TempDir::with_example_zones("update");
+    strip_ptrs(dir.path());
+    let cfg = dir.path().join("clusterdns.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[[zone]]\nname = \"lihui.hadoop\"\nfile = \"lihui.hadoop.zone\"\nallow_update = [\"127.0.0.1\"]\n\
+             [[zone]]\nname = \"1.168.192.in-addr.arpa\"\nfile = \"{REV}\"\nauto_ptr = true\n"
+        ),
+    )
+    .expect("write config");
+    let cfg = cfg.to_string_lossy().to_string();
+    let start = || {
+        Server::launch(&["serve", "--config", &cfg, "--listen", "127.0.0.1:0"])
+            .unwrap_or_else(|log| panic!("clusterdns did not start:\n{log}"))
+    };
+    let s = start();
+    // From an address outside allow_update: refused, nothing changes.
+    let (ok, out) = nsupdate(
+        s.port,
+        &[],
+        "local 127.0.0.2\nzone lihui.hadoop\nupdate add lhslave03.lihui.hadoop 300 A 192.168.1.7\nsend\n",
+    );
+    assert!(!ok && out.contains("REFUSED"), "{out}");
+    assert_eq!(s.dig(&["lhslave03.lihui.hadoop", "A"]).status, "NXDOMAIN");
+    // A failed prerequisite: YXDOMAIN, nothing changes.
+    let (ok, out) = nsupdate(
+        s.port,
+        &[],
+        "zone lihui.hadoop\nprereq nxdomain lhslave01.lihui.hadoop\nupdate add lhslave03.lihui.hadoop 300 A 192.168.1.7\nsend\n",
+    );
+    assert!(!ok && out.contains("YXDOMAIN"), "{out}");
+    // A TSIG-signed update: refused until TSIG verification lands (never accepted unverified).
+    let (ok, out) = nsupdate(
+        s.port,
+        &["-y", "hmac-sha256:k:c2VjcmV0c2VjcmV0c2VjcmV0"],
+        "zone lihui.hadoop\nupdate add lhslave03.lihui.hadoop 300 A 192.168.1.7\nsend\n",
+    );
+    assert!(!ok, "{out}");
+    assert_eq!(s.dig(&["lhslave03.lihui.hadoop", "A"]).status, "NXDOMAIN");
+    // Allowed: served at once, A and (auto_ptr) PTR, serial bumped.
+    let (ok, out) = nsupdate(
+        s.port,
+        &[],
+        "zone lihui.hadoop\nupdate add lhslave03.lihui.hadoop 300 A 192.168.1.7\nsend\n",
+    );
+    assert!(ok, "{out}\n{}", s.log());
+    assert_eq!(
+        s.dig(&["lhslave03.lihui.hadoop", "A"]).answer_rdata(),
+        ["192.168.1.7"]
+    );
+    assert_eq!(
+        s.dig(&["-x", "192.168.1.7"]).answer_rdata(),
+        ["lhslave03.lihui.hadoop."]
+    );
+    let soa = s.dig(&["lihui.hadoop", "SOA"]);
+    assert!(
+        soa.answer_rdata()[0].contains(" 2024010102 "),
+        "{}",
+        soa.raw
+    );
+    // Durable before the answer: SIGKILL now, restart, still there (and in the zone file).
+    unsafe_kill(s.pid(), 9); // SIGKILL
+    drop(s);
+    let text = std::fs::read_to_string(dir.path().join("lihui.hadoop.zone")).expect("read");
+    assert!(
+        text.contains("lhslave03.lihui.hadoop. 300 IN A 192.168.1.7"),
+        "{text}"
+    );
+    let s = start();
+    assert_eq!(
+        s.dig(&["lhslave03.lihui.hadoop", "A"]).answer_rdata(),
+        ["192.168.1.7"]
+    );
+    assert_eq!(
+        s.dig(&["-x", "192.168.1.7"]).answer_rdata(),
+        ["lhslave03.lihui.hadoop."]
+    );
+    // Delete over TCP (nsupdate -v).
+    let (ok, out) = nsupdate(
+        s.port,
+        &["-v"],
+        "zone lihui.hadoop\nupdate delete lhslave03.lihui.hadoop A\nsend\n",
+    );
+    assert!(ok, "{out}");
+    assert_eq!(s.dig(&["lhslave03.lihui.hadoop", "A"]).status, "NXDOMAIN");
+    assert_eq!(s.dig(&["-x", "192.168.1.7"]).status, "NXDOMAIN");
+}
