@@ -423,6 +423,34 @@ fn nsupdate_adds_a_node_durably_with_its_ptr() {
         s.dig(&["-x", "192.168.1.7"]).answer_rdata(),
         ["lhslave03.lihui.hadoop."]
     );
+    // Knot's knsupdate too.
+    let mut child = std::process::Command::new("knsupdate")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("knsupdate must be installed (knot-dnsutils)");
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().expect("stdin");
+        write!(
+            stdin,
+            "server 127.0.0.1 {}\nzone lihui.hadoop.\nupdate add lhslave04.lihui.hadoop. 300 A 192.168.1.8\nsend\nquit\n",
+            s.port
+        )
+        .expect("write script");
+    }
+    let out = child.wait_with_output().expect("knsupdate runs");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        s.dig(&["-x", "192.168.1.8"]).answer_rdata(),
+        ["lhslave04.lihui.hadoop."]
+    );
     // Delete over TCP (nsupdate -v).
     let (ok, out) = nsupdate(
         s.port,
@@ -432,4 +460,54 @@ fn nsupdate_adds_a_node_durably_with_its_ptr() {
     assert!(ok, "{out}");
     assert_eq!(s.dig(&["lhslave03.lihui.hadoop", "A"]).status, "NXDOMAIN");
     assert_eq!(s.dig(&["-x", "192.168.1.7"]).status, "NXDOMAIN");
+}
+
+#[test]
+fn an_unloaded_human_edit_refuses_updates_and_neither_side_is_lost() {
+    let dir = TempDir::with_example_zones("update-edit");
+    let cfg = dir.path().join("clusterdns.toml");
+    std::fs::write(
+        &cfg,
+        "watch = false\n[[zone]]\nname = \"lihui.hadoop\"\nfile = \"lihui.hadoop.zone\"\nallow_update = [\"127.0.0.1\"]\n",
+    )
+    .expect("write config");
+    let cfg = cfg.to_string_lossy().to_string();
+    let s = Server::launch(&["serve", "--config", &cfg, "--listen", "127.0.0.1:0"])
+        .unwrap_or_else(|log| panic!("clusterdns did not start:\n{log}"));
+    let zf = dir.path().join("lihui.hadoop.zone");
+    let edited = std::fs::read_to_string(&zf)
+        .expect("read")
+        .replace("2024010101", "2024010105")
+        + "human\tIN\tA\t192.168.1.50\n";
+    std::fs::write(&zf, &edited).expect("write");
+    let add = "zone lihui.hadoop\nupdate add robot.lihui.hadoop 300 A 192.168.1.51\nsend\n";
+    let (ok, out) = nsupdate(s.port, &[], add);
+    assert!(!ok && out.contains("SERVFAIL"), "{out}");
+    assert!(
+        s.log().contains("was edited and not loaded yet"),
+        "{}",
+        s.log()
+    );
+    assert_eq!(std::fs::read_to_string(&zf).expect("read"), edited);
+    // Loaded (SIGHUP), the update applies on top of the edit.
+    unsafe_kill(s.pid(), 1);
+    wait_until("the edit loaded", &s, || {
+        s.dig(&["human.lihui.hadoop", "A"]).answer_rdata() == ["192.168.1.50"]
+    });
+    let (ok, out) = nsupdate(s.port, &[], add);
+    assert!(ok, "{out}");
+    assert_eq!(
+        s.dig(&["robot.lihui.hadoop", "A"]).answer_rdata(),
+        ["192.168.1.51"]
+    );
+    let text = std::fs::read_to_string(&zf).expect("read");
+    assert!(
+        text.contains("human.lihui.hadoop. 86400 IN A 192.168.1.50"),
+        "{text}"
+    );
+    assert!(
+        text.contains("robot.lihui.hadoop. 300 IN A 192.168.1.51"),
+        "{text}"
+    );
+    assert!(text.contains(" 2024010106 "), "{text}");
 }
