@@ -383,6 +383,9 @@ impl Reloader {
         let [f] = e.files.as_slice() else {
             return None;
         };
+        if self.catalog.hosts().files.contains_key(&e.origin) {
+            return None; // a hosts file is not ours to rewrite
+        }
         let unchanged_on_disk = match (&f.stamp, stamp(path)) {
             (Some(a), Some(b)) => crate::source::stamp::same_version(a, &b),
             _ => false,

@@ -142,7 +142,7 @@ fn step(r: &mut Reloader, packet: &[u8], peer: SocketAddr) -> Result<(), u8> {
     update::authorize(&msg, peer.ip(), &allow)?;
     let Some(target) = r.update_target(&msg.zone) else {
         tracing::warn!(
-            "update of zone {} refused: only a zone read from one file can be updated",
+            "update of zone {} refused: only a zone read from one zone file (no $INCLUDE, no hosts_file) can be updated",
             msg.zone
         );
         return Err(rcode::REFUSED);

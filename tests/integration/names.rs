@@ -183,7 +183,7 @@ fn hosts_files_feed_zones_and_are_reloaded() {
         &cfg,
         format!(
             "[[zone]]\nname = \"lihui.hadoop\"\nfile = \"lihui.hadoop.zone\"\nhosts_file = \"hosts\"\n\
-             [[zone]]\nname = \"lab.test\"\nhosts_file = \"lab.hosts\"\n\
+             [[zone]]\nname = \"lab.test\"\nhosts_file = \"lab.hosts\"\nallow_update = [\"127.0.0.1\"]\n\
              [[zone]]\nname = \"1.168.192.in-addr.arpa\"\nfile = \"{REV}\"\nauto_ptr = true\n\
              [ptr_template]\nsoa = \"ns.lab.test. root.lab.test. 1 1D 1H 1W 1H\"\nns = [\"ns.lab.test.\"]\n"
         ),
@@ -228,6 +228,17 @@ fn hosts_files_feed_zones_and_are_reloaded() {
     wait_until("its PTR", &s, || {
         s.dig(&["-x", "192.168.1.21"]).answer_rdata() == ["lhslave21.lihui.hadoop."]
     });
+    // A hosts file is not rewritten by dynamic updates: refused.
+    let (ok, out) = nsupdate(
+        s.port,
+        &[],
+        "zone lab.test\nupdate add box99.lab.test 300 A 192.168.1.99\nsend\n",
+    );
+    assert!(!ok && out.contains("REFUSED"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(&lab).expect("read"),
+        "192.168.1.2 ns\n192.168.1.30 box30\n"
+    );
     std::fs::write(&lab, "192.168.1.2 ns\n192.168.1.31 box31\n").expect("write hosts");
     wait_until("the edited hosts-only zone", &s, || {
         s.dig(&["box31.lab.test", "A"]).answer_rdata() == ["192.168.1.31"]
