@@ -39,6 +39,7 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         store.clone(),
         ReloadOptions {
             auto_serial: cfg.source.auto_serial,
+            auto_ptr: cfg.source.auto_ptr,
             ..ReloadOptions::default()
         },
     );
@@ -161,7 +162,14 @@ async fn run(
         }
         _ => None,
     };
-    let watcher = crate::source::watch::spawn(reloader, &cfg.source, shutdown.clone())?;
+    // Dynamic updates (a zone has allow_update at start): the sockets hand UPDATE messages to
+    // the reload task. Otherwise they are answered NOTIMP.
+    let updates = reloader.takes_updates().then(|| {
+        let (updater, updates) = crate::source::updater::Updater::channel();
+        store.set_updater(updater);
+        updates
+    });
+    let watcher = crate::source::watch::spawn(reloader, &cfg.source, updates, shutdown.clone())?;
     let checker = health.map(|h| h.spawn(shutdown.clone()));
     let forward = if cfg.net.forward_to.is_empty() {
         None

@@ -9,6 +9,7 @@ pub mod check;
 pub mod config;
 pub mod dns;
 pub mod health;
+pub mod lint;
 pub mod logging;
 pub mod metrics;
 pub mod net;

@@ -55,7 +55,11 @@ fn run(
         }
         Command::Check(args) => {
             let ok = match args.config_source() {
-                Some(src) => clusterdns::check::run_config(&src, &mut std::io::stderr().lock())?,
+                Some(src) => clusterdns::check::run_config(
+                    &src,
+                    args.lint.then_some(args.against),
+                    &mut std::io::stderr().lock(),
+                )?,
                 None => clusterdns::check::run(
                     &args.resolve()?,
                     &mut std::io::stdout().lock(),

@@ -170,6 +170,8 @@ pub struct Store {
     control: Mutex<Control>,
     /// Who may transfer zones, with which keys, and where NOTIFYs go (fixed at start).
     xfr: crate::config::XfrConfig,
+    /// Where the sockets hand dynamic updates (set once at start when a zone allows them).
+    updater: std::sync::OnceLock<crate::source::updater::Updater>,
 }
 
 struct Control {
@@ -202,7 +204,19 @@ impl Store {
                 overlay: None,
             }),
             xfr: Default::default(),
+            updater: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Where UPDATE messages go; `None`: answered NOTIMP like any other opcode.
+    #[inline]
+    pub fn updater(&self) -> Option<&crate::source::updater::Updater> {
+        self.updater.get()
+    }
+
+    /// Sets where UPDATE messages go (once, at start).
+    pub fn set_updater(&self, u: crate::source::updater::Updater) {
+        let _ = self.updater.set(u);
     }
 
     /// This store with transfers judged by `xfr`.

@@ -69,7 +69,7 @@ _clusterdns() {
             return 0
             ;;
         clusterdns__subcmd__check)
-            opts="-h --config --named-conf --origin --print --log --log-format --help"
+            opts="-h --config --named-conf --origin --print --lint --against --log --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -84,6 +84,10 @@ _clusterdns() {
                     return 0
                     ;;
                 --origin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --against)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -195,7 +199,7 @@ _clusterdns() {
             return 0
             ;;
         clusterdns__subcmd__serve)
-            opts="-h --config --named-conf --zones --listen --threads --no-watch --poll-interval --auto-serial --debounce-ms --tcp-clients --tcp-idle-timeout --user --metrics --query-log --tcp-clients-per-ip --rrl-responses-per-second --rrl-errors-per-second --rrl-nxdomains-per-second --rrl-slip --rrl-window --rrl-ipv4-prefix-length --rrl-ipv6-prefix-length --rrl-exempt --allow-transfer --tsig-key --also-notify --secondary --log --log-format --help"
+            opts="-h --config --named-conf --zones --listen --threads --no-watch --poll-interval --auto-serial --auto-ptr --debounce-ms --tcp-clients --tcp-idle-timeout --user --metrics --query-log --tcp-clients-per-ip --rrl-responses-per-second --rrl-errors-per-second --rrl-nxdomains-per-second --rrl-slip --rrl-window --rrl-ipv4-prefix-length --rrl-ipv6-prefix-length --rrl-exempt --allow-transfer --tsig-key --also-notify --secondary --log --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

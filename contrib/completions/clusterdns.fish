@@ -62,15 +62,18 @@ complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l log-form
 json\t'One JSON object per line (timestamp, level, fields)'"
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l no-watch -d 'Do not watch the zone directory for changes'
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l auto-serial -d 'Bump the served SOA serial (YYYYMMDDnn) when a zone\'s content changes but its serial did not'
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l auto-ptr -d 'Synthesize PTR records in every reverse zone served from the A/AAAA records of the forward zones (a PTR in the reverse file wins)'
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l query-log -d 'Log one line per query (client, qname, qtype, rcode, flags, size, microseconds)'
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -l config -d 'Check this TOML config file and every zone it serves (instead of PATHS)' -r -F
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -l named-conf -d 'Check this named.conf and every zone it serves (instead of PATHS)' -r -F
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -l origin -d 'Origin of the zone (default: the file name without .zone)' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -l against -d 'With --lint: compare serials and names with the server running at ADDR:PORT' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -l log -d 'Log filter (error, warn, info, debug, trace, or a tracing directive) [default: the config file\'s `log`, else info]' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -l log-format -d 'Log line format: text (colour only on a terminal) or json (one object per line)' -r -f -a "text\t'One human-readable line per event'
 json\t'One JSON object per line (timestamp, level, fields)'"
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -l print -d 'Print the records in canonical form (as named-compilezone -s full -o -)'
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -l lint -d 'Lint the zones as a set: forward against reverse, PTR and NS targets, names per address'
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand import-bind" -l log -d 'Log filter (error, warn, info, debug, trace, or a tracing directive) [default: the config file\'s `log`, else info]' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand import-bind" -l log-format -d 'Log line format: text (colour only on a terminal) or json (one object per line)' -r -f -a "text\t'One human-readable line per event'

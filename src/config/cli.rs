@@ -76,6 +76,9 @@ pub struct ServeArgs {
     /// Bump the served SOA serial (YYYYMMDDnn) when a zone's content changes but its serial did not.
     #[arg(long)]
     pub auto_serial: bool,
+    /// Synthesize PTR records in every reverse zone served from the A/AAAA records of the forward zones (a PTR in the reverse file wins).
+    #[arg(long)]
+    pub auto_ptr: bool,
     /// Debounce for file-change events, in milliseconds [default: 20]
     #[arg(long, value_name = "MS")]
     pub debounce_ms: Option<u64>,
@@ -184,6 +187,12 @@ pub struct CheckCmd {
     /// Print the records in canonical form (as named-compilezone -s full -o -).
     #[arg(long)]
     pub print: bool,
+    /// Lint the zones as a set: forward against reverse, PTR and NS targets, names per address.
+    #[arg(long)]
+    pub lint: bool,
+    /// With --lint: compare serials and names with the server running at ADDR:PORT.
+    #[arg(long, value_name = "ADDR:PORT", requires = "lint")]
+    pub against: Option<SocketAddr>,
 }
 
 /// The config file named by `--config` or `--named-conf`, if any.
@@ -225,6 +234,7 @@ impl ServeArgs {
             watch: self.no_watch.then_some(false),
             poll_interval: self.poll_interval,
             auto_serial: self.auto_serial.then_some(true),
+            auto_ptr: self.auto_ptr.then_some(true),
             debounce_ms: self.debounce_ms,
             tcp_clients: self.tcp_clients,
             tcp_idle_timeout: self.tcp_idle_timeout,
@@ -264,6 +274,7 @@ impl CheckCmd {
             paths: self.paths,
             origin,
             print: self.print,
+            lint: self.lint.then_some(self.against),
         })
     }
 }

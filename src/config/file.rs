@@ -86,6 +86,27 @@ pub struct FileConfig {
     /// Health-checked service names (`[[service]]`, see `config::service`).
     #[serde(default, rename = "service", skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<super::service::ServiceConfig>,
+    /// SOA/NS of `auto_ptr` reverse zones declared without a file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ptr_template: Option<PtrTemplate>,
+}
+
+/// The `[ptr_template]` table: the SOA and NS of reverse zones that only hold synthesized
+/// PTRs (`auto_ptr = true`, no `file`). Names must be absolute (end with a dot).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PtrTemplate {
+    /// The SOA RDATA as in a zone file: `MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM`.
+    pub soa: String,
+    /// The NS targets.
+    pub ns: Vec<String>,
+    /// TTL of the SOA and NS records (zone-file form: `3600`, `1D`).
+    #[serde(default = "default_template_ttl")]
+    pub ttl: String,
+}
+
+fn default_template_ttl() -> String {
+    "1D".to_string()
 }
 
 /// One `[[zone]]` table.
@@ -110,9 +131,12 @@ pub struct ZoneConfig {
     pub allow_update: Option<Vec<MatchEntry>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify: Option<NotifyMode>,
-    /// Answer PTR queries from the zone's A/AAAA records.
+    /// Answer PTR queries from the A/AAAA records of the forward zones served.
     #[serde(default, skip_serializing_if = "is_false")]
     pub auto_ptr: bool,
+    /// An /etc/hosts-format file feeding this zone's A/AAAA records (see `source::hosts`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hosts_file: Option<PathBuf>,
 }
 
 /// A zone's `type`.
@@ -200,6 +224,7 @@ impl Default for FileConfig {
             zones: Vec::new(),
             keys: Vec::new(),
             services: Vec::new(),
+            ptr_template: None,
         }
     }
 }

@@ -109,6 +109,7 @@ pub fn import(conf: &NamedConf) -> Imported {
             &zone.also_notify
         };
         config.zones.push(ZoneConfig {
+            hosts_file: None,
             name: zone.name.clone(),
             file: zone.file.clone(),
             kind,

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::file::{read_config_file, FileConfig, ZoneType};
+use super::file::{read_config_file, FileConfig, PtrTemplate, ZoneType};
 use super::import::import;
 use super::namedconf::read_named_conf_tracked;
 use super::ServeOptions;
@@ -100,6 +100,12 @@ pub struct ZoneSpec {
     /// The zone file, joined to the layer's base when relative.
     pub file: Option<PathBuf>,
     pub kind: ZoneType,
+    /// PTRs synthesized from the forward zones' A/AAAA records.
+    pub auto_ptr: bool,
+    /// An /etc/hosts file feeding the zone, joined to the layer's base when relative.
+    pub hosts_file: Option<PathBuf>,
+    /// Who may send dynamic updates (`None`: nobody).
+    pub allow_update: Option<Vec<super::file::MatchEntry>>,
 }
 
 /// The zones a config file declares, and the directory it serves by file name, if any.
@@ -111,6 +117,8 @@ pub struct ZoneList {
     pub errors: Vec<String>,
     /// The config files, for watching.
     pub files: Vec<PathBuf>,
+    /// SOA/NS for `auto_ptr` zones without a file.
+    pub ptr_template: Option<PtrTemplate>,
 }
 
 impl Layer {
@@ -119,6 +127,7 @@ impl Layer {
         let mut out = ZoneList {
             dir: self.config.zones_dir.as_ref().map(|d| self.base.join(d)),
             files: self.files.clone(),
+            ptr_template: self.config.ptr_template.clone(),
             ..ZoneList::default()
         };
         for z in &self.config.zones {
@@ -137,6 +146,9 @@ impl Layer {
                 origin,
                 file: z.file.as_ref().map(|f| self.base.join(f)),
                 kind: z.kind,
+                auto_ptr: z.auto_ptr,
+                hosts_file: z.hosts_file.as_ref().map(|f| self.base.join(f)),
+                allow_update: z.allow_update.clone(),
             });
         }
         out
@@ -166,6 +178,8 @@ impl Layer {
             rrl: c.rrl.clone(),
             log: c.log.clone(),
             xfr: Default::default(),
+            // Per zone in a config file (`[[zone]] auto_ptr = true`).
+            auto_ptr: None,
         }
     }
 }

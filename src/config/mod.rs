@@ -3,7 +3,7 @@
 //! the library runs on. Library modules take only the resolved types (`SourceConfig`,
 //! `NetConfig`), never what clap or a file parser produced.
 
-mod access;
+pub(crate) mod access;
 pub mod cli;
 pub mod file;
 pub mod import;

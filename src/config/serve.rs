@@ -54,6 +54,8 @@ pub struct ServeOptions {
     pub watch: Option<bool>,
     pub poll_interval: Option<f64>,
     pub auto_serial: Option<bool>,
+    /// Synthesize PTRs in every reverse zone served.
+    pub auto_ptr: Option<bool>,
     pub debounce_ms: Option<u64>,
     pub tcp_clients: Option<usize>,
     pub tcp_idle_timeout: Option<u64>,
@@ -93,6 +95,8 @@ pub struct SourceConfig {
     pub zones: PathBuf,
     pub watch: Watch,
     pub auto_serial: bool,
+    /// Synthesize PTRs in every reverse zone served (`--auto-ptr`).
+    pub auto_ptr: bool,
     pub debounce: Duration,
     /// Zones listed in this config file.
     pub config: Option<ConfigSource>,
@@ -148,6 +152,7 @@ impl ServeOptions {
             watch: self.watch.or(lower.watch),
             poll_interval: self.poll_interval.or(lower.poll_interval),
             auto_serial: self.auto_serial.or(lower.auto_serial),
+            auto_ptr: self.auto_ptr.or(lower.auto_ptr),
             debounce_ms: self.debounce_ms.or(lower.debounce_ms),
             tcp_clients: self.tcp_clients.or(lower.tcp_clients),
             tcp_idle_timeout: self.tcp_idle_timeout.or(lower.tcp_idle_timeout),
@@ -239,6 +244,7 @@ impl ServeOptions {
                 }),
                 watch,
                 auto_serial: self.auto_serial.unwrap_or(false),
+                auto_ptr: self.auto_ptr.unwrap_or(false),
                 debounce: Duration::from_millis(self.debounce_ms.unwrap_or(20)),
                 config: self.config,
             },

@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use super::conns::{Conn, Table};
 use crate::metrics::{Tap, Taps};
 use crate::query::{self, RequestCtx, Transport};
+use crate::source::updater::{is_update, Reply, UpdateJob};
 use crate::store::Store;
 
 /// How long the accept loop pauses when the process or system is out of file descriptors.
@@ -142,23 +143,37 @@ async fn tcp_conn(
             conn.touch();
             continue;
         }
-        let answered = SCRATCH.with(|s| {
-            let mut s = s.borrow_mut();
-            let snap = store.snapshot();
-            tap.batch_start(&snap);
-            let a = query::respond_ext(&snap, &msg[..len], &mut s[..], &ctx);
-            if let Some(a) = a {
-                tap.packet(&ctx, &msg[..len], &s[..a.len], a);
-            }
-            tap.batch_end(a.is_some() as usize);
-            let n = a?.len;
+        if let (Some(u), true) = (store.updater(), is_update(&msg[..len])) {
+            // A dynamic update: answered by the reload task.
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            u.hand_off(UpdateJob {
+                packet: msg[..len].to_vec(),
+                peer,
+                reply: Reply::Tcp(tx),
+            });
+            let Ok(resp) = rx.await else { return };
             out.clear();
-            out.extend_from_slice(&(n as u16).to_be_bytes());
-            out.extend_from_slice(&s[..n]);
-            Some(())
-        });
-        if answered.is_none() {
-            continue;
+            out.extend_from_slice(&(resp.len() as u16).to_be_bytes());
+            out.extend_from_slice(&resp);
+        } else {
+            let answered = SCRATCH.with(|s| {
+                let mut s = s.borrow_mut();
+                let snap = store.snapshot();
+                tap.batch_start(&snap);
+                let a = query::respond_ext(&snap, &msg[..len], &mut s[..], &ctx);
+                if let Some(a) = a {
+                    tap.packet(&ctx, &msg[..len], &s[..a.len], a);
+                }
+                tap.batch_end(a.is_some() as usize);
+                let n = a?.len;
+                out.clear();
+                out.extend_from_slice(&(n as u16).to_be_bytes());
+                out.extend_from_slice(&s[..n]);
+                Some(())
+            });
+            if answered.is_none() {
+                continue;
+            }
         }
         let wrote = tokio::select! {
             _ = conn.stop.cancelled() => return,

@@ -12,6 +12,7 @@ use super::rrl::{Action, Rrl};
 use crate::metrics::Tap;
 use crate::net::forward::Forwarder;
 use crate::query::{self, RequestCtx, Transport};
+use crate::source::updater::{is_update, Reply, UpdateJob};
 use crate::store::Store;
 
 const REFUSED: u8 = 5;
@@ -51,6 +52,11 @@ pub(super) fn udp_worker(
             None
         }
     });
+    // Dynamic updates are answered on a clone of this socket too.
+    let update_sock = store
+        .updater()
+        .and_then(|_| sock.try_clone().ok())
+        .map(Arc::new);
     let mut inbufs = vec![[0u8; UDP_IN]; BATCH];
     let mut outbufs = vec![[0u8; query::MAX_UDP + 512]; BATCH];
     // SAFETY: zeroed sockaddr_storage, iovec and mmsghdr are valid initial values.
@@ -137,6 +143,17 @@ pub(super) fn udp_worker(
                 continue;
             }
             let q = &inbufs[i][..len];
+            if is_update(q) {
+                if let (Some(u), Some(s)) = (store.updater(), &update_sock) {
+                    // A dynamic update (rare): copied to the reload task, answered from there.
+                    u.hand_off(UpdateJob {
+                        packet: q.to_vec(),
+                        peer: ctx.peer,
+                        reply: Reply::Udp(s.clone(), ctx.peer),
+                    });
+                    continue;
+                }
+            }
             let Some(a) = query::respond_ext(&snap, q, &mut outbufs[nout], &ctx) else {
                 continue;
             };

@@ -9,6 +9,8 @@ use std::path::PathBuf;
 use crate::config::file::ZoneType;
 use crate::config::layer::{read_layer, ConfigSource};
 use crate::dns::name::Name;
+use crate::source::autoptr::AutoPtrSpec;
+use crate::source::hosts::HostsSpec;
 use crate::source::loader;
 
 /// The zones to serve: the directory scanned by file name, the config file listing zones.
@@ -25,6 +27,12 @@ pub struct Catalog {
     secondaries: BTreeSet<Name>,
     /// The last config error reported (not repeated while it stays the same).
     last_error: Option<String>,
+    /// Which zones get synthesized PTRs (from the config's last good read).
+    auto_ptr: AutoPtrSpec,
+    /// The hosts files feeding zones (from the config's last good read).
+    hosts: HostsSpec,
+    /// Who may update which zone (`allow_update`), by lower-case origin.
+    allow_update: std::collections::BTreeMap<Name, crate::query::acl::Table>,
 }
 
 impl Catalog {
@@ -43,7 +51,30 @@ impl Catalog {
             missing: BTreeSet::new(),
             secondaries: BTreeSet::new(),
             last_error: None,
+            auto_ptr: AutoPtrSpec::default(),
+            hosts: HostsSpec::default(),
+            allow_update: Default::default(),
         }
+    }
+
+    /// True when some zone has `allow_update`.
+    pub fn takes_updates(&self) -> bool {
+        !self.allow_update.is_empty()
+    }
+
+    /// Who may send dynamic updates to zone `origin` (lower case); `None`: nobody.
+    pub fn allow_update(&self, origin: &Name) -> Option<crate::query::acl::Table> {
+        self.allow_update.get(origin).cloned()
+    }
+
+    /// The hosts files the config file names, by zone.
+    pub fn hosts(&self) -> &HostsSpec {
+        &self.hosts
+    }
+
+    /// The `auto_ptr` zones the config file lists (and those without a file).
+    pub fn auto_ptr(&self) -> &AutoPtrSpec {
+        &self.auto_ptr
     }
 
     /// Files to watch besides those the zones were read from: the config files and the zone
@@ -104,6 +135,16 @@ impl Catalog {
         let mut watched = list.files.clone();
         let mut listed = Vec::new();
         let mut missing = BTreeSet::new();
+        let mut auto_ptr = AutoPtrSpec {
+            template: list.ptr_template.clone(),
+            ..AutoPtrSpec::default()
+        };
+        let mut hosts = HostsSpec {
+            template: list.ptr_template.clone(),
+            ..HostsSpec::default()
+        };
+        let mut allow_update = std::collections::BTreeMap::new();
+        let ifaces = crate::config::access::interfaces();
         for z in list.zones {
             if z.kind == ZoneType::Secondary {
                 if self.secondaries.insert(z.origin.clone()) {
@@ -114,7 +155,23 @@ impl Catalog {
                 }
                 continue;
             }
-            let Some(file) = z.file else {
+            if z.auto_ptr {
+                auto_ptr.zones.insert(z.origin.clone());
+            }
+            if let Some(l) = &z.allow_update {
+                let table = crate::config::access::table(l, &ifaces);
+                allow_update.insert(z.origin.to_lowercase(), table);
+            }
+            if let Some(h) = &z.hosts_file {
+                hosts.files.insert(z.origin.clone(), h.clone());
+                watched.push(h.clone());
+            }
+            // A zone fed only by a hosts file is listed under that file.
+            let Some(file) = z.file.or(z.hosts_file) else {
+                if z.auto_ptr {
+                    auto_ptr.fileless.push(z.origin);
+                    continue;
+                }
                 tracing::warn!("zone {}: no file: not served", z.origin);
                 continue;
             };
@@ -133,6 +190,9 @@ impl Catalog {
             listed.push((file, z.origin));
         }
         self.missing = missing;
+        self.auto_ptr = auto_ptr;
+        self.hosts = hosts;
+        self.allow_update = allow_update;
         self.listed = listed;
         self.watched = watched;
     }

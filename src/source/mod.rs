@@ -2,11 +2,15 @@
 //! (`parallel`), rebuilding and publishing the zone set (`reload`), what a reload did and how
 //! it is logged (`report`), watching for changes (`watch`), and zones transferred in from a
 //! primary into the zone directory (`secondary`).
+pub mod autoptr;
 pub mod catalog;
+pub mod hosts;
 pub mod loader;
 mod parallel;
 pub mod reload;
 pub mod report;
 pub mod secondary;
 mod stamp;
+pub mod update;
+pub mod updater;
 pub mod watch;

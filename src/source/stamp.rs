@@ -38,6 +38,11 @@ pub(super) fn stamp(path: &Path) -> Option<Stamp> {
     })
 }
 
+/// The same file version, whether either stamp was taken too close to a write or not.
+pub(super) fn same_version(a: &Stamp, b: &Stamp) -> bool {
+    Stamp { racy: false, ..*a } == Stamp { racy: false, ..*b }
+}
+
 /// A stamp taken at `taken`, marked racy when the file changed shortly before.
 pub(super) fn stamp_at(path: &Path, taken: SystemTime) -> Option<Stamp> {
     let mut s = stamp(path)?;

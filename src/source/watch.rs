@@ -19,6 +19,7 @@ use crate::config::{SourceConfig, Watch};
 use crate::source::reload::{Reloader, Request};
 use crate::source::report::log_reload;
 use crate::source::stamp::watch_key;
+use crate::source::updater::UpdateJob;
 
 /// The longest a steady stream of events can postpone a reload.
 const MAX_DEFER: Duration = Duration::from_millis(100);
@@ -47,6 +48,7 @@ pub enum WatchError {
 pub fn spawn(
     reloader: Reloader,
     cfg: &SourceConfig,
+    updates: Option<mpsc::Receiver<UpdateJob>>,
     shutdown: CancellationToken,
 ) -> Result<JoinHandle<()>, WatchError> {
     let hup = signal(SignalKind::hangup())
@@ -107,7 +109,7 @@ pub fn spawn(
             cfg.zones.display()
         );
     }
-    Ok(tokio::spawn(task.run(rx, hup, poll, shutdown)))
+    Ok(tokio::spawn(task.run(rx, hup, poll, updates, shutdown)))
 }
 
 struct Task {
@@ -132,6 +134,7 @@ impl Task {
         mut events: mpsc::UnboundedReceiver<Msg>,
         mut hup: Option<Signal>,
         poll: Option<Duration>,
+        mut updates: Option<mpsc::Receiver<UpdateJob>>,
         shutdown: CancellationToken,
     ) {
         let mut poll = poll.map(|p| {
@@ -154,6 +157,23 @@ impl Task {
                     "SIGHUP"
                 }
                 _ = async { match poll.as_mut() { Some(p) => { p.tick().await; } None => std::future::pending::<()>().await } } => "poll",
+                Some(job) = async { match updates.as_mut() { Some(u) => u.recv().await, None => std::future::pending().await } } => {
+                    // Updates run on the reloader, between reloads (see `source::updater`).
+                    let r = self.reloader;
+                    let res = tokio::task::spawn_blocking(move || {
+                        let mut r = r;
+                        let resp = r.update(&job.packet, job.peer);
+                        (r, resp, job.reply)
+                    })
+                    .await;
+                    let Ok((r, resp, reply)) = res else {
+                        tracing::error!("update task failed; live reload stopped");
+                        return;
+                    };
+                    self.reloader = r;
+                    reply.send(resp);
+                    continue;
+                }
             };
             // Events that arrived meanwhile are covered by this reload (it reads the files as
             // they are now); events arriving during it start another one.

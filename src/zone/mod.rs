@@ -18,6 +18,7 @@ pub mod diff;
 mod hash;
 pub mod history;
 pub mod service;
+pub mod synth;
 #[cfg(test)]
 mod tests;
 

@@ -14,6 +14,7 @@ mod forward;
 mod glibc;
 mod health;
 mod metrics;
+mod names;
 mod ops;
 mod reload;
 mod serve;
