@@ -64,18 +64,10 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
                 continue;
             }
         };
-        match loader::load_zone(&f, &origin) {
-            Ok(l) => {
-                for w in &l.warnings {
-                    writeln!(err, "{w} (warning)")?;
-                }
-                writeln!(
-                    err,
-                    "zone {}: loaded serial {}, {} records",
-                    l.zone.origin, l.zone.serial, l.zone.records
-                )?;
+        match load_and_report(&f, &origin, err)? {
+            Some(zone) => {
                 if args.print {
-                    print_zone(&l.zone, out)?;
+                    print_zone(&zone, out)?;
                 }
                 loaded.push(crate::lint::LintZone {
                     path: f.clone(),
@@ -83,10 +75,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result
                     auto_ptr: false,
                 });
             }
-            Err(e) => {
-                writeln!(err, "{e}")?;
-                ok = false;
-            }
+            None => ok = false,
         }
     }
     if let Some(against) = args.lint {
@@ -154,32 +143,45 @@ pub fn run_config(
         }
     }
     for (f, origin) in zones {
-        match loader::load_zone(&f, &origin) {
-            Ok(l) => {
-                for w in &l.warnings {
-                    writeln!(err, "{w} (warning)")?;
-                }
-                writeln!(
-                    err,
-                    "zone {}: loaded serial {}, {} records",
-                    l.zone.origin, l.zone.serial, l.zone.records
-                )?;
-                loaded.push(crate::lint::LintZone {
-                    path: f,
-                    auto_ptr: auto.contains(&origin),
-                    origin,
-                });
-            }
-            Err(e) => {
-                writeln!(err, "{e}")?;
-                ok = false;
-            }
+        match load_and_report(&f, &origin, err)? {
+            Some(_) => loaded.push(crate::lint::LintZone {
+                path: f,
+                auto_ptr: auto.contains(&origin),
+                origin,
+            }),
+            None => ok = false,
         }
     }
     if let Some(against) = lint {
         ok &= crate::lint::lint(&loaded, against, err)?;
     }
     Ok(ok)
+}
+
+/// Loads one zone as the server would and reports its warnings, errors and summary line;
+/// the zone when it loaded.
+fn load_and_report(
+    f: &std::path::Path,
+    origin: &crate::dns::name::Name,
+    err: &mut dyn Write,
+) -> Result<Option<Zone>, CheckError> {
+    match loader::load_zone(f, origin) {
+        Ok(l) => {
+            for w in &l.warnings {
+                writeln!(err, "{w} (warning)")?;
+            }
+            writeln!(
+                err,
+                "zone {}: loaded serial {}, {} records",
+                l.zone.origin, l.zone.serial, l.zone.records
+            )?;
+            Ok(Some(l.zone))
+        }
+        Err(e) => {
+            writeln!(err, "{e}")?;
+            Ok(None)
+        }
+    }
 }
 
 /// Writes every record as `owner TTL CLASS TYPE RDATA`, owners absolute and lower-case.
