@@ -70,7 +70,7 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         );
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(cfg.net.threads)
         .thread_name("clusterdns-tcp")
         .enable_all()
         .build()

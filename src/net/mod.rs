@@ -5,6 +5,7 @@
 mod bind;
 mod conns;
 pub mod forward;
+mod keepalive;
 mod limits;
 mod rrl;
 mod tcp;

@@ -7,13 +7,14 @@ use std::cell::RefCell;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
 use super::conns::{Conn, Table};
+use super::keepalive;
 use crate::metrics::{Tap, Taps};
 use crate::query::{self, RequestCtx, Transport};
 use crate::store::Store;
@@ -24,8 +25,8 @@ const FD_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_MSG: usize = 65535;
 
 thread_local! {
-    /// Where responses are written before they are copied into the connection's own buffer
-    /// (sized to the answer): one 64 KiB buffer per runtime thread instead of per connection.
+    /// Where responses are written before they are appended to the connection's batch of
+    /// answers: one 64 KiB buffer per runtime thread instead of per connection.
     static SCRATCH: RefCell<Vec<u8>> = RefCell::new(vec![0u8; MAX_MSG]);
 }
 
@@ -91,7 +92,10 @@ fn out_of_fds(e: &io::Error) -> bool {
 }
 
 /// Serves length-prefixed queries on one connection until EOF, idle timeout, a bad frame,
-/// eviction or shutdown (RFC 7766). Buffers grow with the largest message seen.
+/// eviction or shutdown (RFC 7766). Each wakeup reads whatever arrived with one `read`,
+/// answers every complete frame in it (pipelined queries in order) and sends the batch of
+/// answers with one `write`. The idle timer and the eviction wait are armed once per
+/// connection: activity only moves a deadline that is checked when the timer fires.
 async fn tcp_conn(
     mut stream: TcpStream,
     peer: SocketAddr,
@@ -105,63 +109,153 @@ async fn tcp_conn(
         transport: Transport::Tcp,
         access: store.access(),
     };
-    let mut msg: Vec<u8> = Vec::new();
+    let mut inb: Vec<u8> = vec![0; IN_BUF];
+    let mut filled = 0;
     let mut out: Vec<u8> = Vec::new();
+    let stopped = conn.stop.cancelled();
+    tokio::pin!(stopped);
+    let mut active = Instant::now();
+    let idle = tokio::time::sleep(conn.idle_timeout());
+    tokio::pin!(idle);
     loop {
-        let mut lenbuf = [0u8; 2];
-        let idle = conn.idle_timeout();
-        let read_len = tokio::select! {
-            _ = conn.stop.cancelled() => return,
-            r = tokio::time::timeout(idle, stream.read_exact(&mut lenbuf)) => r,
-        };
-        if !matches!(read_len, Ok(Ok(_))) {
-            return;
-        }
-        let len = u16::from_be_bytes(lenbuf) as usize;
-        if len == 0 {
-            return;
-        }
-        msg.resize(len, 0);
-        let read = tokio::select! {
-            _ = conn.stop.cancelled() => return,
-            r = tokio::time::timeout(idle, stream.read_exact(&mut msg[..len])) => r,
-        };
-        if !matches!(read, Ok(Ok(_))) {
-            return; // truncated frame or stalled peer: close this connection only
-        }
-        conn.touch();
-        let answered = SCRATCH.with(|s| {
-            let mut s = s.borrow_mut();
-            let snap = store.snapshot();
-            tap.batch_start(&snap);
-            let a = query::respond_ext(&snap, &msg[..len], &mut s[..], &ctx);
-            if let Some(a) = a {
-                tap.packet(&ctx, &msg[..len], &s[..a.len], a);
+        let n = tokio::select! {
+            biased;
+            _ = &mut stopped => return,
+            r = stream.read(&mut inb[filled..]) => match r {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            },
+            _ = &mut idle => {
+                if !rearm(idle.as_mut(), active, conn.idle_timeout()) {
+                    return;
+                }
+                continue;
             }
-            tap.batch_end(a.is_some() as usize);
-            let n = a?.len;
-            out.clear();
-            out.extend_from_slice(&(n as u16).to_be_bytes());
-            out.extend_from_slice(&s[..n]);
-            Some(())
-        });
-        if answered.is_none() {
+        };
+        filled += n;
+        let mut pos = 0;
+        while let Some(len) = frame_len(&inb[pos..filled]) {
+            if len == 0 {
+                return; // an empty message is no DNS message: close
+            }
+            let msg = &inb[pos + 2..pos + 2 + len];
+            // A handler that takes over the stream for its message (zone transfers) goes
+            // here: flush `out` first, then hand it `&mut stream` and `msg`.
+            answer(store, &ctx, &mut tap, msg, &mut out, conn.idle_timeout());
+            pos += 2 + len;
+        }
+        inb.copy_within(pos..filled, 0);
+        filled -= pos;
+        // Room for the frame in progress: its announced length, or at least IN_BUF.
+        let need = frame_need(&inb[..filled]).max(IN_BUF);
+        if need > inb.len() || (inb.len() > IN_BUF && need == IN_BUF) {
+            inb.resize(need, 0);
+            inb.shrink_to(need);
+        }
+        active = Instant::now();
+        conn.touch();
+        if out.is_empty() {
             continue;
         }
-        let wrote = tokio::select! {
-            _ = conn.stop.cancelled() => return,
-            r = tokio::time::timeout(idle, stream.write_all(&out)) => r,
-        };
-        if !matches!(wrote, Ok(Ok(()))) {
-            return;
+        let mut written = 0;
+        while written < out.len() {
+            tokio::select! {
+                biased;
+                _ = &mut stopped => return,
+                r = stream.write(&out[written..]) => match r {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => written += n,
+                },
+                // A peer that stops reading its answers is idle too.
+                _ = &mut idle => {
+                    if !rearm(idle.as_mut(), active, conn.idle_timeout()) {
+                        return;
+                    }
+                }
+            }
         }
+        out.clear();
+        if out.capacity() > OUT_KEEP {
+            out = Vec::new(); // a rare large batch: do not keep its buffer per connection
+        }
+        active = Instant::now();
         conn.touch();
-        if out.capacity() > 4096 {
-            // A rare large answer: do not keep 64 KiB per connection for it.
-            out = Vec::new();
+    }
+}
+
+/// Initial (and usual) size of a connection's read buffer: many pipelined queries fit.
+const IN_BUF: usize = 2048;
+/// A connection's output buffer is released after a write larger than this.
+const OUT_KEEP: usize = 16 * 1024;
+
+/// The length of the first frame in `buf` when it has arrived completely.
+#[inline]
+fn frame_len(buf: &[u8]) -> Option<usize> {
+    let len = u16::from_be_bytes([*buf.first()?, *buf.get(1)?]) as usize;
+    (buf.len() >= 2 + len).then_some(len)
+}
+
+/// Bytes the (incomplete) frame at the start of `buf` needs in all.
+fn frame_need(buf: &[u8]) -> usize {
+    match buf {
+        [a, b, ..] => 2 + u16::from_be_bytes([*a, *b]) as usize,
+        _ => 2,
+    }
+}
+
+/// The idle timer fired: when there was activity since it was set, sets it again from the last
+/// activity and returns true; returns false when the connection has been idle `timeout`.
+fn rearm(idle: std::pin::Pin<&mut tokio::time::Sleep>, active: Instant, timeout: Duration) -> bool {
+    let deadline = active + timeout;
+    if deadline <= Instant::now() {
+        return false;
+    }
+    idle.reset(deadline.into());
+    true
+}
+
+/// Answers one query into `out` with its length prefix (nothing when it deserves no answer),
+/// counting it in `tap`. Adds the keepalive option (RFC 7828) when the query asked for it.
+fn answer(
+    store: &Store,
+    ctx: &RequestCtx,
+    tap: &mut Tap,
+    msg: &[u8],
+    out: &mut Vec<u8>,
+    idle: Duration,
+) {
+    SCRATCH.with(|s| {
+        let mut s = s.borrow_mut();
+        let snap = store.snapshot();
+        tap.batch_start(&snap);
+        let Some(mut a) =
+            query::respond_ext(&snap, msg, &mut s[..MAX_MSG - keepalive::REPLY_LEN], ctx)
+        else {
+            tap.batch_end(0);
+            return;
+        };
+        if keepalive::asks(msg) {
+            a.len = keepalive::append(&mut s[..], a.len, keepalive::units(idle));
         }
-        if msg.capacity() > 4096 {
-            msg = Vec::new();
-        }
+        tap.packet(ctx, msg, &s[..a.len], a);
+        tap.batch_end(1);
+        out.extend_from_slice(&(a.len as u16).to_be_bytes());
+        out.extend_from_slice(&s[..a.len]);
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_are_cut_only_when_complete() {
+        assert_eq!(frame_len(&[]), None);
+        assert_eq!(frame_len(&[0]), None);
+        assert_eq!(frame_len(&[0, 3, 1, 2]), None);
+        assert_eq!(frame_len(&[0, 3, 1, 2, 3, 0, 1]), Some(3));
+        assert_eq!(frame_len(&[0, 0]), Some(0));
+        assert_eq!(frame_need(&[1]), 2);
+        assert_eq!(frame_need(&[1, 0, 9]), 258);
     }
 }

@@ -16,3 +16,4 @@ mod metrics;
 mod ops;
 mod reload;
 mod serve;
+mod streams;
