@@ -159,6 +159,12 @@ impl Layer {
             allow_query: c.allow_query.clone(),
             allow_recursion: c.allow_recursion.clone(),
             forward_to: (!c.forward_to.is_empty()).then(|| c.forward_to.clone()),
+            tls: crate::config::TlsOptions {
+                listen_tls: (!c.listen_tls.is_empty()).then(|| c.listen_tls.clone()),
+                listen_https: (!c.listen_https.is_empty()).then(|| c.listen_https.clone()),
+                cert_file: c.tls_cert_file.as_ref().map(|f| self.base.join(f)),
+                key_file: c.tls_key_file.as_ref().map(|f| self.base.join(f)),
+            },
             ..ServeOptions::default()
         }
     }

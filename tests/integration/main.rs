@@ -17,3 +17,4 @@ mod ops;
 mod reload;
 mod serve;
 mod streams;
+mod streams_tls;
