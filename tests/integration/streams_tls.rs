@@ -100,9 +100,10 @@ fn dot_and_doh_answer_as_udp_does() {
     for q in QUESTIONS {
         let udp = ask("kdig", s.port, q);
         assert!(!udp.status.is_empty(), "udp answer: {}", udp.raw);
-        let tries: [(&str, u16, &[&str]); 4] = [
+        let tries: [(&str, u16, &[&str]); 5] = [
             ("kdig", dot, &["+tls"]),
             ("kdig", doh, &["+https"]),
+            ("kdig", doh, &["+https-get"]),
             ("dig", dot, &["+tls"]),
             ("dig", doh, &["+https"]),
         ];
@@ -227,4 +228,53 @@ fn a_new_certificate_is_served_after_sighup() {
 
 fn libc_sighup() -> i32 {
     1
+}
+
+/// GET /metrics with curl.
+fn scrape(port: u16) -> String {
+    let out = Command::new("curl")
+        .args(["-s", "--max-time", "5"])
+        .arg(format!("http://127.0.0.1:{port}/metrics"))
+        .output()
+        .expect("curl must be installed");
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+#[test]
+fn toml_keys_acl_and_metrics_apply_to_dot_and_doh() {
+    let zones = TempDir::with_example_zones("tls-toml");
+    make_cert(zones.path(), "cluster");
+    // Only 10/8 may query: our 127.0.0.1 client gets REFUSED over every transport.
+    let conf = zones.path().join("c.toml");
+    std::fs::write(
+        &conf,
+        "zones_dir = \".\"\nlisten = [\"127.0.0.1:0\"]\nthreads = 2\n\
+         listen_tls = [\"127.0.0.1:0\"]\nlisten_https = [\"127.0.0.1:0\"]\n\
+         tls_cert_file = \"cluster.crt\"\ntls_key_file = \"cluster.key\"\n\
+         allow_query = [\"10.0.0.0/8\"]\n",
+    )
+    .expect("write config");
+    let c = conf.to_string_lossy();
+    let s = Server::launch(&["serve", "--config", &c, "--metrics", "127.0.0.1:0"])
+        .unwrap_or_else(|log| panic!("did not start:\n{log}"));
+    let (dot, doh) = (logged_port(&s, "TLS"), logged_port(&s, "HTTPS"));
+    for (port, how) in [(dot, "+tls"), (doh, "+https"), (doh, "+https-get")] {
+        let got = ask("kdig", port, &[how, "lhslave01.lihui.hadoop", "A"]);
+        assert_eq!(got.status, "REFUSED", "{how}: {}", got.raw);
+    }
+    s.wait_log("metrics on http://127.0.0.1:", Duration::from_secs(10));
+    let log = s.log();
+    let mport: u16 = log
+        .split("metrics on http://127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .expect("metrics port in the log");
+    let text = scrape(mport);
+    for series in [
+        r#"clusterdns_dns_requests_total{proto="dot",family="1",type="A"} 1"#,
+        r#"clusterdns_dns_requests_total{proto="doh",family="1",type="A"} 2"#,
+    ] {
+        assert!(text.lines().any(|l| l == series), "{series} in\n{text}");
+    }
 }

@@ -1,14 +1,14 @@
-//! Our answer engine behind hickory-server's `RequestHandler`, for DoT and DoH: the request's
-//! wire bytes go to `query::respond_ext` as they came, and the wire answer is parsed into
-//! hickory's records for its `ResponseHandler` (its API takes records, not bytes: that parse
-//! and hickory's re-encoding are the conversion cost of this path).
+//! Our answer engine for the encrypted transports (`Engine::answer`: wire bytes in, wire bytes
+//! out, counted under `dot`/`doh`), and behind hickory-server's `RequestHandler` for DoT: the
+//! request's wire bytes go to `query::respond_ext` as they came, and the wire answer is parsed
+//! into hickory's records for its `ResponseHandler` (its API takes records, not bytes: that
+//! parse and hickory's re-encoding are the conversion cost of this path).
 
 use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use hickory_server::net::runtime::Time;
-use hickory_server::net::xfer::Protocol;
 use hickory_server::proto::op::ResponseCode;
 use hickory_server::proto::op::{Header, HeaderCounts, Message, MessageType, Metadata, OpCode};
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
@@ -43,9 +43,15 @@ impl Engine {
         }
     }
 
-    /// Answers `raw` from `peer` with our engine; `None` when it deserves no answer or the
-    /// answer cannot be read back (it always can: we wrote it).
-    fn answer(&self, raw: &[u8], peer: SocketAddr, transport: Transport) -> Option<Message> {
+    /// Answers `raw` from `peer` with our engine and hands the wire answer to `take`; `None`
+    /// when the packet deserves no answer.
+    pub(super) fn answer<R>(
+        &self,
+        raw: &[u8],
+        peer: SocketAddr,
+        transport: Transport,
+        take: impl FnOnce(&[u8]) -> R,
+    ) -> Option<R> {
         let ctx = RequestCtx {
             peer,
             transport,
@@ -66,24 +72,30 @@ impl Engine {
             }
             tap.batch_end(a.is_some() as usize);
             drop(tap);
-            Message::from_vec(&s[..a?.len]).ok()
+            Some(take(&s[..a?.len]))
         })
     }
 }
 
+/// The engine as hickory-server holds it (shared with the DoH listeners).
+pub(super) struct Shared(pub(super) Arc<Engine>);
+
 #[async_trait::async_trait]
-impl RequestHandler for Engine {
+impl RequestHandler for Shared {
     async fn handle_request<R: ResponseHandler, T: Time>(
         &self,
         request: &Request,
         mut response_handle: R,
     ) -> ResponseInfo {
-        let transport = match request.protocol() {
-            Protocol::Https => Transport::Doh,
-            _ => Transport::Dot,
-        };
+        // Only the DoT listener is hickory's (DoH is `doh.rs`).
+        let transport = Transport::Dot;
         let builder = MessageResponseBuilder::new(&request.queries, None);
-        let Some(msg) = self.answer(request.as_slice(), request.src(), transport) else {
+        let msg = self
+            .0
+            .answer(request.as_slice(), request.src(), transport, |a| {
+                Message::from_vec(a).ok() // always readable: we wrote it
+            });
+        let Some(msg) = msg.flatten() else {
             // Nothing we would answer (hickory already drops responses): say so rather than
             // leave an HTTP stream or a DoT client waiting.
             let mut meta = Metadata::new(request.metadata.id, MessageType::Response, OpCode::Query);

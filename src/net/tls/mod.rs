@@ -1,9 +1,11 @@
-//! DNS over TLS (RFC 7858) and DNS over HTTPS (RFC 8484, HTTP/2, `/dns-query`, GET and POST)
-//! through hickory-server's listeners, with our answer engine behind them (`handler`) and a
-//! certificate reloaded on SIGHUP and when its files change (`certs`). Listeners are bound
-//! with the other sockets, before privileges are dropped.
+//! DNS over TLS (RFC 7858) through hickory-server's TLS listener with our answer engine behind
+//! its `RequestHandler` (`handler`), and DNS over HTTPS (RFC 8484, HTTP/2, `/dns-query`, GET
+//! and POST) on our own small h2 listener (`doh`: hickory-server 0.26 has no GET); one
+//! certificate for both, reloaded on SIGHUP and when its files change (`certs`). Listeners are
+//! bound before the other sockets and before privileges are dropped.
 
 mod certs;
+mod doh;
 mod handler;
 
 use std::net::{SocketAddr, TcpListener as StdTcpListener};
@@ -83,43 +85,49 @@ pub async fn serve_tls(
     taps: &Taps,
     shutdown: CancellationToken,
 ) -> Result<(), TlsError> {
-    let mut server = hickory_server::Server::new(handler::Engine::new(store, taps));
+    let engine = Arc::new(handler::Engine::new(store, taps));
+    let mut server = hickory_server::Server::new(handler::Shared(engine.clone()));
     let resolver: Arc<dyn rustls::server::ResolvesServerCert> = l.certs.clone();
     let tokio_listener = |std: StdTcpListener| {
-        let addr = std.local_addr().ok();
-        tokio::net::TcpListener::from_std(std).map_err(|source| TlsError::Listen {
-            addr: addr.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0))),
-            source,
-        })
+        let addr = std
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+        tokio::net::TcpListener::from_std(std).map_err(|source| TlsError::Listen { addr, source })
     };
     for std in l.dot {
+        let addr = std
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
         let listener = tokio_listener(std)?;
         server
             .register_tls_listener(listener, l.timeout, resolver.clone())
-            .map_err(|source| TlsError::Listen {
-                addr: SocketAddr::from(([0, 0, 0, 0], 0)),
-                source,
-            })?;
+            .map_err(|source| TlsError::Listen { addr, source })?;
     }
-    for std in l.doh {
-        let listener = tokio_listener(std)?;
-        server
-            .register_https_listener(
-                listener,
-                l.timeout,
-                resolver.clone(),
-                None,
-                DOH_PATH.to_string(),
-            )
+    let mut doh = tokio::task::JoinSet::new();
+    if !l.doh.is_empty() {
+        let config = hickory_server::server::default_tls_server_config(b"h2", resolver.clone())
             .map_err(|source| TlsError::Listen {
                 addr: SocketAddr::from(([0, 0, 0, 0], 0)),
                 source,
             })?;
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        for std in l.doh {
+            let listener = tokio_listener(std)?;
+            doh.spawn(doh::serve_doh(
+                listener,
+                acceptor.clone(),
+                engine.clone(),
+                DOH_PATH,
+                l.timeout,
+                shutdown.clone(),
+            ));
+        }
     }
     reload_certs(&l.certs, &shutdown).await;
     if let Err(e) = server.shutdown_gracefully().await {
-        tracing::debug!("encrypted DNS listeners stopped: {e}");
+        tracing::debug!("DoT listeners stopped: {e}");
     }
+    while doh.join_next().await.is_some() {}
     Ok(())
 }
 
