@@ -23,6 +23,8 @@ use crate::query::Transport;
 const DNS_MESSAGE: &str = "application/dns-message";
 /// Largest DNS message.
 const MAX_MSG: usize = 65535;
+/// Requests one connection may have in flight (what we advertise in SETTINGS; BIND: 100).
+const MAX_STREAMS: u32 = 100;
 
 /// Accepts DoH connections on `listener` until `shutdown`.
 pub(super) async fn serve_doh(
@@ -72,7 +74,10 @@ async fn connection(
     let Ok(Ok(tls)) = tokio::time::timeout(timeout, acceptor.accept(tcp)).await else {
         return;
     };
-    let Ok(Ok(mut h2)) = tokio::time::timeout(timeout, h2::server::handshake(tls)).await else {
+    let handshake = h2::server::Builder::new()
+        .max_concurrent_streams(MAX_STREAMS)
+        .handshake(tls);
+    let Ok(Ok(mut h2)) = tokio::time::timeout(timeout, handshake).await else {
         return;
     };
     while let Ok(Some(Ok((req, respond)))) = tokio::time::timeout(timeout, h2.accept()).await {
