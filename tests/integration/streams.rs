@@ -160,3 +160,44 @@ fn keepalive_option_is_answered_with_our_idle_timeout() {
         "{text}"
     );
 }
+
+/// Reads until EOF (or the read timeout); true when the server closed the connection.
+fn closed_by_server(t: &mut TcpStream) -> bool {
+    let mut buf = [0u8; 64];
+    matches!(t.read(&mut buf), Ok(0))
+        || matches!(t.read(&mut buf), Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset)
+}
+
+#[test]
+fn idle_connections_close_after_the_timeout_and_active_ones_stay() {
+    let zones = TempDir::with_example_zones("idle");
+    let s = Server::start(zones.path(), &["--tcp-idle-timeout", "1"]);
+    let q = frame(&query_packet(
+        1,
+        RD,
+        &wire_name("lhmaster.lihui.hadoop"),
+        1,
+        None,
+    ));
+    // Active: a query every 300 ms for 2.4 s, over twice the timeout, all answered.
+    let mut active = connect(s.port);
+    let t0 = std::time::Instant::now();
+    let mut last = t0;
+    while t0.elapsed() < Duration::from_millis(2400) {
+        std::thread::sleep(Duration::from_millis(300));
+        active.write_all(&q).expect("write on an active connection");
+        let r = read_frame(&mut active);
+        last = std::time::Instant::now();
+        assert_eq!(a_rdata(&r), [192, 168, 1, 4]);
+    }
+    // Idle: closed by the server about a second after its last answer, not before.
+    assert!(
+        closed_by_server(&mut active),
+        "the idle connection stays open"
+    );
+    let waited = last.elapsed();
+    assert!(
+        waited >= Duration::from_millis(800) && waited < Duration::from_secs(3),
+        "closed {waited:?} after the last answer"
+    );
+}
