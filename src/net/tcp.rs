@@ -1,17 +1,22 @@
 //! TCP (RFC 7766): accepting connections into the connection table (`conns`: per-address cap,
 //! eviction of the idlest, shorter idle timeouts when busy), backing off when the process is
 //! out of file descriptors, and serving length-prefixed queries on each connection until EOF,
-//! idle timeout, a bad frame, eviction or shutdown.
+//! idle timeout, a bad frame, eviction or shutdown: pipelined queries answered in batches (one
+//! read, one write), the idle timer and eviction wait armed once per connection (`Watch`), the
+//! EDNS keepalive option answered (`keepalive`).
 
 use std::cell::RefCell;
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::time::Sleep;
 use tokio_util::sync::CancellationToken;
+use tokio_util::sync::WaitForCancellationFuture;
 
 use super::conns::{Conn, Table};
 use super::keepalive;
@@ -94,8 +99,7 @@ fn out_of_fds(e: &io::Error) -> bool {
 /// Serves length-prefixed queries on one connection until EOF, idle timeout, a bad frame,
 /// eviction or shutdown (RFC 7766). Each wakeup reads whatever arrived with one `read`,
 /// answers every complete frame in it (pipelined queries in order) and sends the batch of
-/// answers with one `write`. The idle timer and the eviction wait are armed once per
-/// connection: activity only moves a deadline that is checked when the timer fires.
+/// answers with one `write`.
 async fn tcp_conn(
     mut stream: TcpStream,
     peer: SocketAddr,
@@ -112,25 +116,10 @@ async fn tcp_conn(
     let mut inb: Vec<u8> = vec![0; IN_BUF];
     let mut filled = 0;
     let mut out: Vec<u8> = Vec::new();
-    let stopped = conn.stop.cancelled();
-    tokio::pin!(stopped);
-    let mut active = Instant::now();
-    let idle = tokio::time::sleep(conn.idle_timeout());
-    tokio::pin!(idle);
+    let mut w = Watch::new(&conn);
     loop {
-        let n = tokio::select! {
-            biased;
-            _ = &mut stopped => return,
-            r = stream.read(&mut inb[filled..]) => match r {
-                Ok(0) | Err(_) => return,
-                Ok(n) => n,
-            },
-            _ = &mut idle => {
-                if !rearm(idle.as_mut(), active, conn.idle_timeout()) {
-                    return;
-                }
-                continue;
-            }
+        let Some(n) = w.read(&mut stream, &mut inb[filled..]).await else {
+            return;
         };
         filled += n;
         let mut pos = 0;
@@ -140,7 +129,8 @@ async fn tcp_conn(
             }
             let msg = &inb[pos + 2..pos + 2 + len];
             // A handler that takes over the stream for its message (zone transfers) goes
-            // here: flush `out` first, then hand it `&mut stream` and `msg`.
+            // here: send the answers so far (`w.write_all(&mut stream, &out)`, then clear
+            // `out`), then hand it `&mut stream`, `msg` and `&mut w`.
             answer(store, &ctx, &mut tap, msg, &mut out, conn.idle_timeout());
             pos += 2 + len;
         }
@@ -152,34 +142,98 @@ async fn tcp_conn(
             inb.resize(need, 0);
             inb.shrink_to(need);
         }
-        active = Instant::now();
-        conn.touch();
+        w.touch();
         if out.is_empty() {
             continue;
         }
-        let mut written = 0;
-        while written < out.len() {
-            tokio::select! {
-                biased;
-                _ = &mut stopped => return,
-                r = stream.write(&out[written..]) => match r {
-                    Ok(0) | Err(_) => return,
-                    Ok(n) => written += n,
-                },
-                // A peer that stops reading its answers is idle too.
-                _ = &mut idle => {
-                    if !rearm(idle.as_mut(), active, conn.idle_timeout()) {
-                        return;
-                    }
-                }
-            }
+        if !w.write_all(&mut stream, &out).await {
+            return;
         }
         out.clear();
         if out.capacity() > OUT_KEEP {
             out = Vec::new(); // a rare large batch: do not keep its buffer per connection
         }
-        active = Instant::now();
-        conn.touch();
+        w.touch();
+    }
+}
+
+/// What a connection waits on besides its socket: its eviction (or shutdown) and its idle
+/// deadline. Both are registered once per connection; activity only records an `Instant`, and
+/// when the timer fires it is set again from the last activity.
+pub(super) struct Watch<'c> {
+    conn: &'c Conn,
+    stopped: Pin<Box<WaitForCancellationFuture<'c>>>,
+    idle: Pin<Box<Sleep>>,
+    active: Instant,
+}
+
+impl<'c> Watch<'c> {
+    fn new(conn: &'c Conn) -> Watch<'c> {
+        Watch {
+            conn,
+            stopped: Box::pin(conn.stop.cancelled()),
+            idle: Box::pin(tokio::time::sleep(conn.idle_timeout())),
+            active: Instant::now(),
+        }
+    }
+
+    /// Marks the connection active now.
+    pub(super) fn touch(&mut self) {
+        self.active = Instant::now();
+        self.conn.touch();
+    }
+
+    /// The idle timer fired: when there was activity since it was set, sets it again from the
+    /// last activity and returns true; false when the connection has been idle too long.
+    fn rearm(&mut self) -> bool {
+        let deadline = self.active + self.conn.idle_timeout();
+        if deadline <= Instant::now() {
+            return false;
+        }
+        self.idle.as_mut().reset(deadline.into());
+        true
+    }
+
+    /// One `read` into `buf`; `None` when the connection is to close (EOF, error, idle,
+    /// evicted).
+    async fn read(&mut self, stream: &mut TcpStream, buf: &mut [u8]) -> Option<usize> {
+        loop {
+            tokio::select! {
+                biased;
+                _ = &mut self.stopped => return None,
+                r = stream.read(buf) => return match r {
+                    Ok(0) | Err(_) => None,
+                    Ok(n) => Some(n),
+                },
+                _ = &mut self.idle => {
+                    if !self.rearm() {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes all of `bytes`; false when the connection is to close. A peer that stops
+    /// reading its answers is idle too.
+    pub(super) async fn write_all(&mut self, stream: &mut TcpStream, bytes: &[u8]) -> bool {
+        let mut written = 0;
+        while written < bytes.len() {
+            tokio::select! {
+                biased;
+                _ = &mut self.stopped => return false,
+                r = stream.write(&bytes[written..]) => match r {
+                    Ok(0) | Err(_) => return false,
+                    Ok(n) => written += n,
+                },
+                _ = &mut self.idle => {
+                    if !self.rearm() {
+                        return false;
+                    }
+                }
+            }
+        }
+        true
     }
 }
 
@@ -201,17 +255,6 @@ fn frame_need(buf: &[u8]) -> usize {
         [a, b, ..] => 2 + u16::from_be_bytes([*a, *b]) as usize,
         _ => 2,
     }
-}
-
-/// The idle timer fired: when there was activity since it was set, sets it again from the last
-/// activity and returns true; returns false when the connection has been idle `timeout`.
-fn rearm(idle: std::pin::Pin<&mut tokio::time::Sleep>, active: Instant, timeout: Duration) -> bool {
-    let deadline = active + timeout;
-    if deadline <= Instant::now() {
-        return false;
-    }
-    idle.reset(deadline.into());
-    true
 }
 
 /// Answers one query into `out` with its length prefix (nothing when it deserves no answer),
