@@ -80,7 +80,7 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         );
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(cfg.net.threads)
         .thread_name("clusterdns-tcp")
         .enable_all()
         .build()
@@ -96,6 +96,12 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         notify_rx,
         cfg.xfr.also_notify.clone(),
     ));
+    // DoT/DoH: the key is read and the ports bound while we may still be root, and a bad
+    // certificate stops the start before anything listens.
+    let tls = {
+        let _rt = rt.enter();
+        crate::net::bind_tls(&cfg.net)?
+    };
     let sockets = crate::net::bind_all(&cfg.net)?;
     if let Some(user) = &cfg.service.user {
         crate::service::user::drop_to(user)?;
@@ -115,7 +121,14 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
     drop(query_log);
     let served = (report.zones, report.records);
     rt.block_on(run(
-        cfg, store, reloader, sockets, metrics, taps, served, health,
+        cfg,
+        store,
+        reloader,
+        (sockets, tls),
+        metrics,
+        taps,
+        served,
+        health,
     ))
 }
 
@@ -149,7 +162,7 @@ async fn run(
     cfg: ServeConfig,
     store: Arc<Store>,
     reloader: Reloader,
-    sockets: Vec<crate::net::Bound>,
+    (sockets, tls): (Vec<crate::net::Bound>, Option<crate::net::TlsListeners>),
     metrics: Option<Arc<crate::metrics::Metrics>>,
     taps: crate::metrics::Taps,
     (zones, records): (usize, usize),
@@ -192,6 +205,16 @@ async fn run(
         store.clone(),
         shutdown.clone(),
     );
+    let encrypted = tls.map(|l| {
+        let (store, taps, shutdown) = (store.clone(), taps.clone(), shutdown.clone());
+        tokio::spawn(async move {
+            let r = crate::net::serve_tls(l, store, &taps, shutdown.clone()).await;
+            if r.is_err() {
+                shutdown.cancel(); // a listener that cannot serve stops the server, as for UDP/TCP
+            }
+            r
+        })
+    });
     let server = {
         let shutdown = shutdown.clone();
         tokio::spawn(async move {
@@ -206,6 +229,13 @@ async fn run(
     crate::service::notify::stopping();
     shutdown.cancel();
     let served = server.await;
+    if let Some(t) = encrypted {
+        match tokio::time::timeout(WATCH_DRAIN, t).await {
+            Ok(Ok(Err(e))) => tracing::error!("DNS over TLS/HTTPS: {e}"),
+            Ok(Err(e)) => tracing::error!("the DNS over TLS/HTTPS task failed: {e}"),
+            _ => {}
+        }
+    }
     let _ = tokio::time::timeout(WATCH_DRAIN, watcher).await;
     if let Some(c) = checker {
         let _ = tokio::time::timeout(WATCH_DRAIN, c).await;

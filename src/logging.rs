@@ -18,7 +18,12 @@ pub enum LogFormat {
 
 /// Installs the global subscriber (once; later calls are ignored).
 pub fn init(filter: &str, format: LogFormat) {
-    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    // hickory-server (DoT/DoH) logs two info lines per request: quiet unless asked for.
+    let filter = match filter.contains("hickory") {
+        true => filter.to_string(),
+        false => format!("{filter},hickory_server=warn,hickory_net=warn"),
+    };
+    let filter = EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -45,6 +45,10 @@ complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l tcp-idle
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l user -d 'Started as root: become this user (and its group) once the sockets are bound' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l metrics -d 'Serve Prometheus metrics at http://ADDR:PORT/metrics' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l tcp-clients-per-ip -d 'Most TCP connections from one client address; a newer one closes its idlest [default: 64]' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l listen-tls -d 'Serve DNS over TLS (RFC 7858) on this address, e.g. 0.0.0.0:853 (repeatable)' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l listen-https -d 'Serve DNS over HTTPS (RFC 8484, HTTP/2, /dns-query) on this address, e.g. 0.0.0.0:443 (repeatable)' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l tls-cert -d 'Certificate chain for DoT and DoH, PEM, leaf first (re-read on SIGHUP and when it changes)' -r -F
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l tls-key -d 'Private key of that certificate, PEM' -r -F
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l rrl-responses-per-second -d 'Turn on UDP response-rate limiting: answers per second per client prefix and name (BIND\'s responses-per-second)' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l rrl-errors-per-second -d 'Error responses per second per client prefix [default: the responses rate]' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l rrl-nxdomains-per-second -d 'NXDOMAIN responses per second per client prefix [default: the responses rate]' -r

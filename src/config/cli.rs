@@ -100,6 +100,18 @@ pub struct ServeArgs {
     /// Most TCP connections from one client address; a newer one closes its idlest [default: 64]
     #[arg(long)]
     pub tcp_clients_per_ip: Option<usize>,
+    /// Serve DNS over TLS (RFC 7858) on this address, e.g. 0.0.0.0:853 (repeatable).
+    #[arg(long, value_name = "ADDR:PORT", help_heading = "Encrypted DNS")]
+    pub listen_tls: Vec<SocketAddr>,
+    /// Serve DNS over HTTPS (RFC 8484, HTTP/2, /dns-query) on this address, e.g. 0.0.0.0:443 (repeatable).
+    #[arg(long, value_name = "ADDR:PORT", help_heading = "Encrypted DNS")]
+    pub listen_https: Vec<SocketAddr>,
+    /// Certificate chain for DoT and DoH, PEM, leaf first (re-read on SIGHUP and when it changes).
+    #[arg(long, value_name = "FILE", help_heading = "Encrypted DNS")]
+    pub tls_cert: Option<PathBuf>,
+    /// Private key of that certificate, PEM.
+    #[arg(long, value_name = "FILE", help_heading = "Encrypted DNS")]
+    pub tls_key: Option<PathBuf>,
     /// Turn on UDP response-rate limiting: answers per second per client prefix and name (BIND's responses-per-second)
     #[arg(
         long,
@@ -251,6 +263,12 @@ impl ServeArgs {
                 ipv4_prefix_length: self.rrl_ipv4_prefix_length,
                 ipv6_prefix_length: self.rrl_ipv6_prefix_length,
                 exempt: (!self.rrl_exempt.is_empty()).then_some(self.rrl_exempt),
+            },
+            tls: crate::config::TlsOptions {
+                listen_tls: (!self.listen_tls.is_empty()).then_some(self.listen_tls),
+                listen_https: (!self.listen_https.is_empty()).then_some(self.listen_https),
+                cert_file: self.tls_cert,
+                key_file: self.tls_key,
             },
         }
     }

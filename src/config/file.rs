@@ -59,6 +59,18 @@ pub struct FileConfig {
     /// Upstream resolvers for names outside our zones.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub forward_to: Vec<ServerAddr>,
+    /// DNS over TLS listeners (RFC 7858, port 853).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub listen_tls: Vec<SocketAddr>,
+    /// DNS over HTTPS listeners (RFC 8484, HTTP/2, `/dns-query`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub listen_https: Vec<SocketAddr>,
+    /// Certificate chain (PEM) for DoT and DoH, relative to this file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_cert_file: Option<PathBuf>,
+    /// Its private key (PEM), relative to this file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_key_file: Option<PathBuf>,
     /// Log filter (error, warn, info, debug, trace, or a tracing directive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<String>,
@@ -215,6 +227,10 @@ impl Default for FileConfig {
             allow_query: None,
             allow_recursion: None,
             forward_to: Vec::new(),
+            listen_tls: Vec::new(),
+            listen_https: Vec::new(),
+            tls_cert_file: None,
+            tls_key_file: None,
             log: None,
             tcp_clients_per_ip: None,
             user: None,

@@ -180,6 +180,12 @@ impl Layer {
             xfr: Default::default(),
             // Per zone in a config file (`[[zone]] auto_ptr = true`).
             auto_ptr: None,
+            tls: crate::config::TlsOptions {
+                listen_tls: (!c.listen_tls.is_empty()).then(|| c.listen_tls.clone()),
+                listen_https: (!c.listen_https.is_empty()).then(|| c.listen_https.clone()),
+                cert_file: c.tls_cert_file.as_ref().map(|f| self.base.join(f)),
+                key_file: c.tls_key_file.as_ref().map(|f| self.base.join(f)),
+            },
         }
     }
 }

@@ -12,10 +12,12 @@ pub mod namedconf;
 mod rrl;
 mod serve;
 pub mod service;
+mod tls;
 mod xfr;
 
 pub use rrl::{Prefix, RrlConfig, RrlOptions};
 pub use serve::{
     ConfigError, NetConfig, ServeConfig, ServeOptions, ServiceConfig, SourceConfig, Watch,
 };
+pub use tls::{TlsConfig, TlsOptions};
 pub use xfr::{SecondaryZone, XfrConfig, XfrOptions};

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::config::rrl::{RrlConfig, RrlOptions};
+use crate::config::tls::{TlsConfig, TlsOptions};
 
 /// Default cap on TCP connections from one client address.
 const DEFAULT_TCP_CLIENTS_PER_IP: usize = 64;
@@ -38,6 +39,10 @@ pub enum ConfigError {
     RrlWithoutRate,
     #[error("{0}")]
     BadRrl(&'static str),
+    #[error("--listen-tls and --listen-https need --tls-cert and --tls-key (PEM files)")]
+    TlsWithoutCert,
+    #[error("--tls-cert and --tls-key have no effect without --listen-tls or --listen-https")]
+    TlsWithoutListener,
     #[error("bad --origin {origin:?}")]
     BadOrigin {
         origin: String,
@@ -64,6 +69,8 @@ pub struct ServeOptions {
     pub query_log: Option<bool>,
     pub tcp_clients_per_ip: Option<usize>,
     pub rrl: RrlOptions,
+    /// DNS over TLS and HTTPS.
+    pub tls: TlsOptions,
     /// The config file zones are listed in (re-read at every reload).
     pub config: Option<ConfigSource>,
     /// Who may query; `None`: anyone.
@@ -116,6 +123,8 @@ pub struct NetConfig {
     pub tcp_clients_per_ip: usize,
     /// Response-rate limiting on UDP; `None`: off.
     pub rrl: Option<RrlConfig>,
+    /// DNS over TLS and HTTPS; `None`: off.
+    pub tls: Option<TlsConfig>,
     /// Who may query, and whose outside names are forwarded.
     pub access: Access,
     /// Upstream resolvers for names outside our zones (none: outside names get REFUSED).
@@ -162,6 +171,7 @@ impl ServeOptions {
             query_log: self.query_log.or(lower.query_log),
             tcp_clients_per_ip: self.tcp_clients_per_ip.or(lower.tcp_clients_per_ip),
             rrl: self.rrl.over(lower.rrl),
+            tls: self.tls.over(lower.tls),
             config: self.config.or(lower.config),
             allow_query: self.allow_query.or(lower.allow_query),
             allow_recursion: self.allow_recursion.or(lower.allow_recursion),
@@ -212,6 +222,7 @@ impl ServeOptions {
             None => tcp_clients.min(DEFAULT_TCP_CLIENTS_PER_IP),
         };
         let rrl = self.rrl.resolve()?;
+        let tls = self.tls.resolve()?;
         let scan = self.zones.is_some() || self.config.is_none();
         let ifaces = access::interfaces();
         let access = Access {
@@ -257,6 +268,7 @@ impl ServeOptions {
                 forward_to,
                 tcp_clients_per_ip,
                 rrl,
+                tls,
             },
             xfr: self.xfr.resolve(),
             service: ServiceConfig {

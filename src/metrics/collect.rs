@@ -19,12 +19,12 @@ use super::Metrics;
 pub(super) struct Scrape(pub(super) Arc<Metrics>);
 
 /// A histogram per protocol: (buckets, sum).
-type PerProto = [(Vec<u64>, u64); 2];
+type PerProto = [(Vec<u64>, u64); NPROTOS];
 
 /// Sums of every shard's counters.
 pub(super) struct Sums {
-    /// [proto udp/tcp][family][type]
-    pub(super) requests: [[[u64; NTYPES]; 2]; 2],
+    /// [proto udp/tcp/dot/doh][family][type]
+    pub(super) requests: [[[u64; NTYPES]; 2]; NPROTOS],
     /// (zone label, [rcode])
     pub(super) responses: Vec<(String, [u64; RCODES.len()])>,
     /// [proto] (buckets, sum)
@@ -50,7 +50,7 @@ impl Metrics {
             .clone();
         let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let mut s = Sums {
-            requests: [[[0; NTYPES]; 2]; 2],
+            requests: [[[0; NTYPES]; 2]; NPROTOS],
             responses: Vec::new(),
             request_size: Default::default(),
             response_size: Default::default(),
@@ -58,7 +58,7 @@ impl Metrics {
         };
         let mut rows = vec![[0u64; RCODES.len()]; ROW_OTHER + 1];
         for sh in &shards {
-            let p = (!sh.udp) as usize;
+            let p = sh.proto.min(NPROTOS - 1);
             for (f, types) in sh.requests.iter().enumerate() {
                 for (t, c) in types.iter().enumerate() {
                     s.requests[p][f][t] += c.load(Relaxed);
@@ -91,7 +91,9 @@ impl Metrics {
     }
 }
 
-const PROTOS: [&str; 2] = ["udp", "tcp"];
+const NPROTOS: usize = 4;
+/// The `proto` label of each `Proto`; DoT and DoH series appear once they have counted.
+const PROTOS: [&str; NPROTOS] = ["udp", "tcp", "dot", "doh"];
 const FAMILIES: [&str; 2] = ["1", "2"];
 
 fn type_name(t: usize) -> &'static str {
@@ -110,6 +112,9 @@ impl Collector for Scrape {
                 MetricType::Counter,
             )?;
             for (p, fams) in s.requests.iter().enumerate() {
+                if p >= 2 && fams.iter().flatten().all(|&v| v == 0) {
+                    continue;
+                }
                 for (f, types) in fams.iter().enumerate() {
                     for (t, &v) in types.iter().enumerate() {
                         if v == 0 && t != 0 {
@@ -172,6 +177,9 @@ impl Collector for Scrape {
         for (name, help, per_proto, bounds, scale) in hists {
             let mut d = e.encode_descriptor(name, help, None, MetricType::Histogram)?;
             for (p, (buckets, sum)) in per_proto.iter().enumerate() {
+                if p >= 2 && buckets.iter().all(|&c| c == 0) {
+                    continue;
+                }
                 let mut b: Vec<(f64, u64)> = bounds.iter().map(|&u| (u, 0)).collect();
                 for (slot, &c) in b.iter_mut().zip(buckets) {
                     slot.1 = c;

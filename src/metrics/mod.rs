@@ -30,6 +30,9 @@ pub struct Metrics {
     /// One shard per UDP worker, and the TCP shard; locked only to add a shard or to scrape.
     shards: Mutex<Vec<Arc<Shard>>>,
     tcp: Arc<Shard>,
+    /// The shared shards of DNS over TLS and over HTTPS.
+    dot: Arc<Shard>,
+    doh: Arc<Shard>,
     /// Zone origins by stable slot (a zone keeps its slot across reloads).
     slots: Mutex<Vec<Name>>,
     reloads_ok: AtomicU64,
@@ -49,11 +52,15 @@ impl std::fmt::Debug for Metrics {
 
 impl Metrics {
     pub fn new(store: Arc<Store>) -> Arc<Metrics> {
-        let tcp = Arc::new(Shard::new(false, true));
+        let tcp = Arc::new(Shard::new(Proto::Tcp, true));
+        let dot = Arc::new(Shard::new(Proto::Dot, true));
+        let doh = Arc::new(Shard::new(Proto::Doh, true));
         Arc::new(Metrics {
             store,
-            shards: Mutex::new(vec![tcp.clone()]),
+            shards: Mutex::new(vec![tcp.clone(), dot.clone(), doh.clone()]),
             tcp,
+            dot,
+            doh,
             slots: Mutex::new(Vec::new()),
             reloads_ok: AtomicU64::new(0),
             reloads_failed: AtomicU64::new(0),
@@ -108,6 +115,15 @@ impl Metrics {
     }
 }
 
+/// The transport a tap counts under (the `proto` label).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proto {
+    Udp = 0,
+    Tcp = 1,
+    Dot = 2,
+    Doh = 3,
+}
+
 /// What the query path is given to count and log with: metrics and the query log, each
 /// optional. Cloned into every worker and connection.
 #[derive(Clone, Default)]
@@ -126,17 +142,23 @@ impl Taps {
 
     /// A tap for one UDP worker (its own shard) or one TCP connection (the shared shard).
     pub fn tap(&self, udp: bool) -> Tap {
-        let shard = self.metrics.as_ref().map(|m| {
-            if udp {
-                let s = Arc::new(Shard::new(true, false));
+        self.tap_for(if udp { Proto::Udp } else { Proto::Tcp })
+    }
+
+    /// A tap counting under `proto`: a UDP worker's own shard, or the transport's shared one.
+    pub fn tap_for(&self, proto: Proto) -> Tap {
+        let shard = self.metrics.as_ref().map(|m| match proto {
+            Proto::Udp => {
+                let s = Arc::new(Shard::new(Proto::Udp, false));
                 m.shards
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .push(s.clone());
                 s
-            } else {
-                m.tcp.clone()
             }
+            Proto::Tcp => m.tcp.clone(),
+            Proto::Dot => m.dot.clone(),
+            Proto::Doh => m.doh.clone(),
         });
         Tap {
             metrics: self.metrics.clone(),

@@ -55,7 +55,8 @@ impl<const N: usize> Hist<N> {
 pub(super) struct Shard {
     /// Written by many threads (TCP) rather than one (a UDP worker).
     shared: bool,
-    pub(super) udp: bool,
+    /// Index into `collect::PROTOS` (udp, tcp, dot, doh).
+    pub(super) proto: usize,
     /// [IPv4, IPv6][type]
     pub(super) requests: [[AtomicU64; NTYPES]; 2],
     /// [zone row][rcode]
@@ -67,10 +68,10 @@ pub(super) struct Shard {
 }
 
 impl Shard {
-    pub(super) fn new(udp: bool, shared: bool) -> Shard {
+    pub(super) fn new(proto: super::Proto, shared: bool) -> Shard {
         Shard {
             shared,
-            udp,
+            proto: proto as usize,
             requests: std::array::from_fn(|_| std::array::from_fn(|_| AtomicU64::new(0))),
             responses: std::array::from_fn(|_| std::array::from_fn(|_| AtomicU64::new(0))),
             request_size: Hist::new(),
@@ -164,7 +165,7 @@ mod tests {
     #[test]
     fn single_writer_and_shared_add() {
         for shared in [false, true] {
-            let s = Shard::new(true, shared);
+            let s = Shard::new(super::super::Proto::Udp, shared);
             s.add(&s.requests[0][0], 2);
             s.add(&s.requests[0][0], 3);
             assert_eq!(s.requests[0][0].load(Relaxed), 5);

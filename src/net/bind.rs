@@ -118,7 +118,7 @@ fn udp_socket(addr: SocketAddr, reuse_port: bool) -> io::Result<UdpSocket> {
     Ok(s.into())
 }
 
-fn tcp_listener(addr: SocketAddr) -> io::Result<StdTcpListener> {
+pub(super) fn tcp_listener(addr: SocketAddr) -> io::Result<StdTcpListener> {
     let s = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
     if addr.is_ipv6() {
         s.set_only_v6(true)?;

@@ -5,9 +5,11 @@
 mod bind;
 mod conns;
 pub mod forward;
+mod keepalive;
 mod limits;
 mod rrl;
 mod tcp;
+mod tls;
 mod udp;
 
 use std::sync::Arc;
@@ -18,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use bind::{bind_all, BindError, Bound};
 pub use limits::raise_nofile;
+pub use tls::{bind_tls, serve_tls, TlsError, TlsListeners};
 
 use crate::config::NetConfig;
 use crate::metrics::Taps;

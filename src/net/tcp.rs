@@ -1,19 +1,25 @@
 //! TCP (RFC 7766): accepting connections into the connection table (`conns`: per-address cap,
 //! eviction of the idlest, shorter idle timeouts when busy), backing off when the process is
 //! out of file descriptors, and serving length-prefixed queries on each connection until EOF,
-//! idle timeout, a bad frame, eviction or shutdown.
+//! idle timeout, a bad frame, eviction or shutdown: pipelined queries answered in batches (one
+//! read, one write), the idle timer and eviction wait armed once per connection (`Watch`), the
+//! EDNS keepalive option answered (`keepalive`).
 
 use std::cell::RefCell;
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::time::Sleep;
 use tokio_util::sync::CancellationToken;
+use tokio_util::sync::WaitForCancellationFuture;
 
 use super::conns::{Conn, Table};
+use super::keepalive;
 use crate::metrics::{Tap, Taps};
 use crate::query::{self, RequestCtx, Transport};
 use crate::source::updater::{is_update, Reply, UpdateJob};
@@ -25,8 +31,8 @@ const FD_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_MSG: usize = 65535;
 
 thread_local! {
-    /// Where responses are written before they are copied into the connection's own buffer
-    /// (sized to the answer): one 64 KiB buffer per runtime thread instead of per connection.
+    /// Where responses are written before they are appended to the connection's batch of
+    /// answers: one 64 KiB buffer per runtime thread instead of per connection.
     static SCRATCH: RefCell<Vec<u8>> = RefCell::new(vec![0u8; MAX_MSG]);
 }
 
@@ -92,7 +98,9 @@ fn out_of_fds(e: &io::Error) -> bool {
 }
 
 /// Serves length-prefixed queries on one connection until EOF, idle timeout, a bad frame,
-/// eviction or shutdown (RFC 7766). Buffers grow with the largest message seen.
+/// eviction or shutdown (RFC 7766). Each wakeup reads whatever arrived with one `read`,
+/// answers every complete frame in it (pipelined queries in order) and sends the batch of
+/// answers with one `write`.
 async fn tcp_conn(
     mut stream: TcpStream,
     peer: SocketAddr,
@@ -106,89 +114,219 @@ async fn tcp_conn(
         transport: Transport::Tcp,
         access: store.access(),
     };
-    let mut msg: Vec<u8> = Vec::new();
+    let mut inb: Vec<u8> = vec![0; IN_BUF];
+    let mut filled = 0;
     let mut out: Vec<u8> = Vec::new();
+    let mut w = Watch::new(&conn);
     loop {
-        let mut lenbuf = [0u8; 2];
-        let idle = conn.idle_timeout();
-        let read_len = tokio::select! {
-            _ = conn.stop.cancelled() => return,
-            r = tokio::time::timeout(idle, stream.read_exact(&mut lenbuf)) => r,
-        };
-        if !matches!(read_len, Ok(Ok(_))) {
+        let Some(n) = w.read(&mut stream, &mut inb[filled..]).await else {
             return;
-        }
-        let len = u16::from_be_bytes(lenbuf) as usize;
-        if len == 0 {
-            return;
-        }
-        msg.resize(len, 0);
-        let read = tokio::select! {
-            _ = conn.stop.cancelled() => return,
-            r = tokio::time::timeout(idle, stream.read_exact(&mut msg[..len])) => r,
         };
-        if !matches!(read, Ok(Ok(_))) {
-            return; // truncated frame or stalled peer: close this connection only
-        }
-        conn.touch();
-        if crate::xfr::is_transfer(&msg[..len]) {
-            // AXFR/IXFR: streamed in many messages by the transfer module.
-            let sent = tokio::select! {
-                _ = conn.stop.cancelled() => return,
-                r = crate::xfr::serve(&mut stream, &msg[..len], peer, store) => r,
-            };
-            if sent.is_err() {
-                return;
+        filled += n;
+        let mut pos = 0;
+        while let Some(len) = frame_len(&inb[pos..filled]) {
+            if len == 0 {
+                return; // an empty message is no DNS message: close
             }
-            conn.touch();
+            let msg = &inb[pos + 2..pos + 2 + len];
+            if crate::xfr::is_transfer(msg) {
+                // AXFR/IXFR: the answers so far go first, then the transfer module streams
+                // its messages on this connection.
+                if !out.is_empty() {
+                    if !w.write_all(&mut stream, &out).await {
+                        return;
+                    }
+                    out.clear();
+                }
+                let sent = tokio::select! {
+                    _ = conn.stop.cancelled() => return,
+                    r = crate::xfr::serve(&mut stream, msg, peer, store) => r,
+                };
+                if sent.is_err() {
+                    return;
+                }
+                w.touch();
+            } else if let (Some(u), true) = (store.updater(), is_update(msg)) {
+                // A dynamic update: answered by the reload task, in order with the others.
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                u.hand_off(UpdateJob {
+                    packet: msg.to_vec(),
+                    peer,
+                    reply: Reply::Tcp(tx),
+                });
+                let Ok(resp) = rx.await else { return };
+                out.extend_from_slice(&(resp.len() as u16).to_be_bytes());
+                out.extend_from_slice(&resp);
+            } else {
+                answer(store, &ctx, &mut tap, msg, &mut out, conn.idle_timeout());
+            }
+            pos += 2 + len;
+        }
+        inb.copy_within(pos..filled, 0);
+        filled -= pos;
+        // Room for the frame in progress: its announced length, or at least IN_BUF.
+        let need = frame_need(&inb[..filled]).max(IN_BUF);
+        if need > inb.len() || (inb.len() > IN_BUF && need == IN_BUF) {
+            inb.resize(need, 0);
+            inb.shrink_to(need);
+        }
+        w.touch();
+        if out.is_empty() {
             continue;
         }
-        if let (Some(u), true) = (store.updater(), is_update(&msg[..len])) {
-            // A dynamic update: answered by the reload task.
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            u.hand_off(UpdateJob {
-                packet: msg[..len].to_vec(),
-                peer,
-                reply: Reply::Tcp(tx),
-            });
-            let Ok(resp) = rx.await else { return };
-            out.clear();
-            out.extend_from_slice(&(resp.len() as u16).to_be_bytes());
-            out.extend_from_slice(&resp);
-        } else {
-            let answered = SCRATCH.with(|s| {
-                let mut s = s.borrow_mut();
-                let snap = store.snapshot();
-                tap.batch_start(&snap);
-                let a = query::respond_ext(&snap, &msg[..len], &mut s[..], &ctx);
-                if let Some(a) = a {
-                    tap.packet(&ctx, &msg[..len], &s[..a.len], a);
-                }
-                tap.batch_end(a.is_some() as usize);
-                let n = a?.len;
-                out.clear();
-                out.extend_from_slice(&(n as u16).to_be_bytes());
-                out.extend_from_slice(&s[..n]);
-                Some(())
-            });
-            if answered.is_none() {
-                continue;
-            }
-        }
-        let wrote = tokio::select! {
-            _ = conn.stop.cancelled() => return,
-            r = tokio::time::timeout(idle, stream.write_all(&out)) => r,
-        };
-        if !matches!(wrote, Ok(Ok(()))) {
+        if !w.write_all(&mut stream, &out).await {
             return;
         }
-        conn.touch();
-        if out.capacity() > 4096 {
-            // A rare large answer: do not keep 64 KiB per connection for it.
-            out = Vec::new();
+        out.clear();
+        if out.capacity() > OUT_KEEP {
+            out = Vec::new(); // a rare large batch: do not keep its buffer per connection
         }
-        if msg.capacity() > 4096 {
-            msg = Vec::new();
+        w.touch();
+    }
+}
+
+/// What a connection waits on besides its socket: its eviction (or shutdown) and its idle
+/// deadline. Both are registered once per connection; activity only records an `Instant`, and
+/// when the timer fires it is set again from the last activity.
+pub(super) struct Watch<'c> {
+    conn: &'c Conn,
+    stopped: Pin<Box<WaitForCancellationFuture<'c>>>,
+    idle: Pin<Box<Sleep>>,
+    active: Instant,
+}
+
+impl<'c> Watch<'c> {
+    fn new(conn: &'c Conn) -> Watch<'c> {
+        Watch {
+            conn,
+            stopped: Box::pin(conn.stop.cancelled()),
+            idle: Box::pin(tokio::time::sleep(conn.idle_timeout())),
+            active: Instant::now(),
         }
+    }
+
+    /// Marks the connection active now.
+    pub(super) fn touch(&mut self) {
+        self.active = Instant::now();
+        self.conn.touch();
+    }
+
+    /// The idle timer fired: when there was activity since it was set, sets it again from the
+    /// last activity and returns true; false when the connection has been idle too long.
+    fn rearm(&mut self) -> bool {
+        let deadline = self.active + self.conn.idle_timeout();
+        if deadline <= Instant::now() {
+            return false;
+        }
+        self.idle.as_mut().reset(deadline.into());
+        true
+    }
+
+    /// One `read` into `buf`; `None` when the connection is to close (EOF, error, idle,
+    /// evicted).
+    async fn read(&mut self, stream: &mut TcpStream, buf: &mut [u8]) -> Option<usize> {
+        loop {
+            tokio::select! {
+                biased;
+                _ = &mut self.stopped => return None,
+                r = stream.read(buf) => return match r {
+                    Ok(0) | Err(_) => None,
+                    Ok(n) => Some(n),
+                },
+                _ = &mut self.idle => {
+                    if !self.rearm() {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes all of `bytes`; false when the connection is to close. A peer that stops
+    /// reading its answers is idle too.
+    pub(super) async fn write_all(&mut self, stream: &mut TcpStream, bytes: &[u8]) -> bool {
+        let mut written = 0;
+        while written < bytes.len() {
+            tokio::select! {
+                biased;
+                _ = &mut self.stopped => return false,
+                r = stream.write(&bytes[written..]) => match r {
+                    Ok(0) | Err(_) => return false,
+                    Ok(n) => written += n,
+                },
+                _ = &mut self.idle => {
+                    if !self.rearm() {
+                        return false;
+                    }
+                }
+            }
+        }
+        true
+    }
+}
+
+/// Initial (and usual) size of a connection's read buffer: many pipelined queries fit.
+const IN_BUF: usize = 2048;
+/// A connection's output buffer is released after a write larger than this.
+const OUT_KEEP: usize = 16 * 1024;
+
+/// The length of the first frame in `buf` when it has arrived completely.
+#[inline]
+fn frame_len(buf: &[u8]) -> Option<usize> {
+    let len = u16::from_be_bytes([*buf.first()?, *buf.get(1)?]) as usize;
+    (buf.len() >= 2 + len).then_some(len)
+}
+
+/// Bytes the (incomplete) frame at the start of `buf` needs in all.
+fn frame_need(buf: &[u8]) -> usize {
+    match buf {
+        [a, b, ..] => 2 + u16::from_be_bytes([*a, *b]) as usize,
+        _ => 2,
+    }
+}
+
+/// Answers one query into `out` with its length prefix (nothing when it deserves no answer),
+/// counting it in `tap`. Adds the keepalive option (RFC 7828) when the query asked for it.
+fn answer(
+    store: &Store,
+    ctx: &RequestCtx,
+    tap: &mut Tap,
+    msg: &[u8],
+    out: &mut Vec<u8>,
+    idle: Duration,
+) {
+    SCRATCH.with(|s| {
+        let mut s = s.borrow_mut();
+        let snap = store.snapshot();
+        tap.batch_start(&snap);
+        let Some(mut a) =
+            query::respond_ext(&snap, msg, &mut s[..MAX_MSG - keepalive::REPLY_LEN], ctx)
+        else {
+            tap.batch_end(0);
+            return;
+        };
+        if keepalive::asks(msg) {
+            a.len = keepalive::append(&mut s[..], a.len, keepalive::units(idle));
+        }
+        tap.packet(ctx, msg, &s[..a.len], a);
+        tap.batch_end(1);
+        out.extend_from_slice(&(a.len as u16).to_be_bytes());
+        out.extend_from_slice(&s[..a.len]);
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_are_cut_only_when_complete() {
+        assert_eq!(frame_len(&[]), None);
+        assert_eq!(frame_len(&[0]), None);
+        assert_eq!(frame_len(&[0, 3, 1, 2]), None);
+        assert_eq!(frame_len(&[0, 3, 1, 2, 3, 0, 1]), Some(3));
+        assert_eq!(frame_len(&[0, 0]), Some(0));
+        assert_eq!(frame_need(&[1]), 2);
+        assert_eq!(frame_need(&[1, 0, 9]), 258);
     }
 }

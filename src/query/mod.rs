@@ -33,11 +33,16 @@ pub(crate) const OUR_PAYLOAD: u16 = 1232;
 pub(crate) const MAX_RESTARTS: usize = 11;
 const CLASS_IN: u16 = 1;
 
-/// How the query came: the transport decides the size limit.
+/// How the query came: the transport decides the size limit (every stream transport has
+/// TCP's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transport {
     Udp,
     Tcp,
+    /// DNS over TLS (RFC 7858).
+    Dot,
+    /// DNS over HTTPS (RFC 8484).
+    Doh,
 }
 
 /// Who asked, and how: what the policy hook (ACLs, rate limits, metrics) judges by.

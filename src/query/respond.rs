@@ -121,7 +121,7 @@ fn answer<const FAST: bool>(
     reserve: usize,
 ) -> Option<(usize, u32)> {
     let limit = match (ctx.transport, q.edns) {
-        (Transport::Tcp, _) => 65535,
+        (Transport::Tcp | Transport::Dot | Transport::Doh, _) => 65535,
         (Transport::Udp, Some(e)) => (e.payload as usize).clamp(MIN_UDP, MAX_UDP),
         (Transport::Udp, None) => MIN_UDP,
     } - reserve;

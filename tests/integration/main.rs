@@ -18,4 +18,6 @@ mod names;
 mod ops;
 mod reload;
 mod serve;
+mod streams;
+mod streams_tls;
 mod xfr;

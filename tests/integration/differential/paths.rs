@@ -93,7 +93,7 @@ fn fast_and_general_paths_agree() {
                         // Is the fast path really what answered?
                         let q = clusterdns::dns::wire::parse_query(&pkt).expect("valid query");
                         let limit = match (transport, edns) {
-                            (Transport::Tcp, _) => 65535,
+                            (Transport::Tcp | Transport::Dot | Transport::Doh, _) => 65535,
                             (Transport::Udp, Some((p, _))) => (p as usize).clamp(512, 1232),
                             (Transport::Udp, None) => 512,
                         };

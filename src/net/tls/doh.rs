@@ -1,0 +1,189 @@
+//! DNS over HTTPS (RFC 8484) on HTTP/2: `GET /dns-query?dns=BASE64URL` and `POST /dns-query`
+//! with an `application/dns-message` body, answered by our engine with the wire bytes passed
+//! straight through. Our own small listener (tokio-rustls and h2, as hickory-server uses):
+//! hickory-server 0.26's HTTPS listener answers every GET with an error and needs a
+//! Content-Type on GETs, which RFC 8484 clients (kdig +https-get, curl) do not send.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use h2::server::SendResponse;
+use h2::RecvStream;
+use http::{header, Method, Request, Response, StatusCode};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
+
+use super::handler::Engine;
+use crate::query::Transport;
+
+/// The media type of DNS messages (RFC 8484 section 6).
+const DNS_MESSAGE: &str = "application/dns-message";
+/// Largest DNS message.
+const MAX_MSG: usize = 65535;
+/// Requests one connection may have in flight (what we advertise in SETTINGS; BIND: 100).
+const MAX_STREAMS: u32 = 100;
+
+/// Accepts DoH connections on `listener` until `shutdown`.
+pub(super) async fn serve_doh(
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    engine: Arc<Engine>,
+    path: &'static str,
+    timeout: Duration,
+    shutdown: CancellationToken,
+) {
+    let mut conns = tokio::task::JoinSet::new();
+    loop {
+        let (tcp, peer) = tokio::select! {
+            _ = shutdown.cancelled() => break,
+            Some(_) = conns.join_next(), if !conns.is_empty() => continue,
+            a = listener.accept() => match a {
+                Ok(a) => a,
+                Err(e) => {
+                    tracing::debug!("failed to accept a DoH connection: {e}");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+        };
+        let (acceptor, engine, shutdown) = (acceptor.clone(), engine.clone(), shutdown.clone());
+        conns.spawn(async move {
+            tokio::select! {
+                _ = shutdown.cancelled() => {}
+                _ = connection(tcp, peer, acceptor, engine, path, timeout) => {}
+            }
+        });
+    }
+    conns.shutdown().await;
+}
+
+/// One connection: the TLS and HTTP/2 handshakes, then a task per request stream until the
+/// client closes or stays idle `timeout`.
+async fn connection(
+    tcp: tokio::net::TcpStream,
+    peer: SocketAddr,
+    acceptor: TlsAcceptor,
+    engine: Arc<Engine>,
+    path: &'static str,
+    timeout: Duration,
+) {
+    let _ = tcp.set_nodelay(true);
+    let Ok(Ok(tls)) = tokio::time::timeout(timeout, acceptor.accept(tcp)).await else {
+        return;
+    };
+    let handshake = h2::server::Builder::new()
+        .max_concurrent_streams(MAX_STREAMS)
+        .handshake(tls);
+    let Ok(Ok(mut h2)) = tokio::time::timeout(timeout, handshake).await else {
+        return;
+    };
+    while let Ok(Some(Ok((req, respond)))) = tokio::time::timeout(timeout, h2.accept()).await {
+        let engine = engine.clone();
+        tokio::spawn(async move {
+            let _ = tokio::time::timeout(timeout, request(req, respond, &engine, peer, path)).await;
+        });
+    }
+}
+
+/// Answers one HTTP request.
+async fn request(
+    req: Request<RecvStream>,
+    mut respond: SendResponse<Bytes>,
+    engine: &Engine,
+    peer: SocketAddr,
+    path: &str,
+) {
+    let query = match read_query(req, path).await {
+        Ok(q) => q,
+        Err(status) => {
+            let r = Response::builder().status(status).body(());
+            if let Ok(r) = r {
+                let _ = respond.send_response(r, true);
+            }
+            return;
+        }
+    };
+    let Some(answer) = engine.answer(&query, peer, Transport::Doh, Bytes::copy_from_slice) else {
+        let r = Response::builder().status(StatusCode::BAD_REQUEST).body(());
+        if let Ok(r) = r {
+            let _ = respond.send_response(r, true);
+        }
+        return;
+    };
+    let r = Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, DNS_MESSAGE)
+        .header(header::CONTENT_LENGTH, answer.len())
+        // RFC 8484 section 5.1: a freshness lifetime at most the smallest TTL; 0 is always that.
+        .header(header::CACHE_CONTROL, "max-age=0")
+        .body(());
+    let Ok(r) = r else { return };
+    if let Ok(mut body) = respond.send_response(r, false) {
+        let _ = body.send_data(answer, true);
+    }
+}
+
+/// The DNS query a request carries, or the HTTP status that refuses it.
+async fn read_query(req: Request<RecvStream>, path: &str) -> Result<Vec<u8>, StatusCode> {
+    if req.uri().path() != path {
+        return Err(StatusCode::NOT_FOUND);
+    }
+    match *req.method() {
+        Method::GET => {
+            let dns = req
+                .uri()
+                .query()
+                .unwrap_or("")
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("dns="))
+                .ok_or(StatusCode::BAD_REQUEST)?;
+            decode_b64url(dns).ok_or(StatusCode::BAD_REQUEST)
+        }
+        Method::POST => {
+            let ctype = req.headers().get(header::CONTENT_TYPE);
+            if ctype.and_then(|v| v.to_str().ok()) != Some(DNS_MESSAGE) {
+                return Err(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+            }
+            let mut body = req.into_body();
+            let mut q = Vec::new();
+            while let Some(chunk) = body.data().await {
+                let chunk = chunk.map_err(|_| StatusCode::BAD_REQUEST)?;
+                let _ = body.flow_control().release_capacity(chunk.len());
+                if q.len() + chunk.len() > MAX_MSG {
+                    return Err(StatusCode::PAYLOAD_TOO_LARGE);
+                }
+                q.extend_from_slice(&chunk);
+            }
+            Ok(q)
+        }
+        _ => Err(StatusCode::METHOD_NOT_ALLOWED),
+    }
+}
+
+/// base64url as RFC 8484 writes it (no padding; padding tolerated).
+fn decode_b64url(s: &str) -> Option<Vec<u8>> {
+    let s = s.trim_end_matches('=');
+    if s.len() > MAX_MSG * 4 / 3 + 4 {
+        return None;
+    }
+    data_encoding::BASE64URL_NOPAD.decode(s.as_bytes()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64url_with_or_without_padding() {
+        // RFC 8484 section 4.1.1's example query for www.example.com A.
+        let q = "AAABAAABAAAAAAAAA3d3dwdleGFtcGxlA2NvbQAAAQAB";
+        let d = decode_b64url(q).expect("decodes");
+        assert_eq!(d.len(), 33);
+        assert_eq!(&d[12..16], b"\x03www");
+        assert_eq!(decode_b64url("AAE="), Some(vec![0, 1]));
+        assert_eq!(decode_b64url("AA+/"), None, "plain base64 is not base64url");
+    }
+}

@@ -1,0 +1,203 @@
+//! Stream transports: TCP pipelining (many queries in one write, answered in order with their
+//! IDs), frames split across writes, the EDNS keepalive option (RFC 7828); DoT and DoH (in
+//! `streams_tls`) answer as UDP does.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use crate::harness::{opt_rr, query_packet, wire_name, Server, TempDir, RD};
+
+fn connect(port: u16) -> TcpStream {
+    let t = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    t.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    t
+}
+
+fn frame(p: &[u8]) -> Vec<u8> {
+    let mut f = (p.len() as u16).to_be_bytes().to_vec();
+    f.extend_from_slice(p);
+    f
+}
+
+fn read_frame(t: &mut TcpStream) -> Vec<u8> {
+    let mut len = [0u8; 2];
+    t.read_exact(&mut len).expect("length prefix");
+    let mut msg = vec![0u8; u16::from_be_bytes(len) as usize];
+    t.read_exact(&mut msg).expect("message");
+    msg
+}
+
+/// The last four bytes of a one-A-record answer.
+fn a_rdata(r: &[u8]) -> [u8; 4] {
+    assert_eq!(&r[6..8], &[0, 1], "one answer");
+    r[r.len() - 4..].try_into().expect("4 bytes")
+}
+
+#[test]
+fn pipelined_queries_in_one_write_are_all_answered_in_order() {
+    let zones = TempDir::with_example_zones("pipeline");
+    let s = Server::start(zones.path(), &[]);
+    let names = [
+        ("lhmaster.lihui.hadoop", [192, 168, 1, 4]),
+        ("lhslave01.lihui.hadoop", [192, 168, 1, 5]),
+        ("lhslave02.lihui.hadoop", [192, 168, 1, 6]),
+    ];
+    let mut t = connect(s.port);
+    let mut batch = Vec::new();
+    for i in 0..30u16 {
+        let (name, _) = names[i as usize % 3];
+        batch.extend(frame(&query_packet(
+            0x1000 + i,
+            RD,
+            &wire_name(name),
+            1,
+            None,
+        )));
+    }
+    // One NXDOMAIN in the middle of the next batch.
+    batch.extend(frame(&query_packet(
+        0x2000,
+        RD,
+        &wire_name("nosuch.lihui.hadoop"),
+        1,
+        None,
+    )));
+    t.write_all(&batch).expect("write");
+    for i in 0..30u16 {
+        let r = read_frame(&mut t);
+        assert_eq!(u16::from_be_bytes([r[0], r[1]]), 0x1000 + i, "ID, in order");
+        assert_eq!(r[3] & 0xf, 0, "NOERROR");
+        assert_eq!(a_rdata(&r), names[i as usize % 3].1);
+    }
+    let r = read_frame(&mut t);
+    assert_eq!(u16::from_be_bytes([r[0], r[1]]), 0x2000);
+    assert_eq!(r[3] & 0xf, 3, "NXDOMAIN");
+}
+
+#[test]
+fn frames_split_across_writes_are_reassembled() {
+    let zones = TempDir::with_example_zones("split");
+    let s = Server::start(zones.path(), &[]);
+    let mut t = connect(s.port);
+    t.set_nodelay(true).expect("nodelay");
+    let mut bytes = frame(&query_packet(
+        7,
+        RD,
+        &wire_name("lhslave01.lihui.hadoop"),
+        1,
+        None,
+    ));
+    bytes.extend(frame(&query_packet(
+        8,
+        RD,
+        &wire_name("lhslave02.lihui.hadoop"),
+        1,
+        None,
+    )));
+    // Byte by byte, each in its own segment where the stack allows.
+    for b in &bytes {
+        t.write_all(&[*b]).expect("write");
+        t.flush().expect("flush");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let r = read_frame(&mut t);
+    assert_eq!(&r[..2], &[0, 7]);
+    assert_eq!(a_rdata(&r), [192, 168, 1, 5]);
+    let r = read_frame(&mut t);
+    assert_eq!(&r[..2], &[0, 8]);
+    assert_eq!(a_rdata(&r), [192, 168, 1, 6]);
+}
+
+/// An OPT record with an empty edns-tcp-keepalive option.
+fn opt_with_keepalive() -> Vec<u8> {
+    let mut o = opt_rr(1232, false).to_vec();
+    o[9..11].copy_from_slice(&4u16.to_be_bytes());
+    o.extend_from_slice(&[0, 11, 0, 0]);
+    o
+}
+
+#[test]
+fn keepalive_option_is_answered_with_our_idle_timeout() {
+    let zones = TempDir::with_example_zones("keepalive");
+    let s = Server::start(zones.path(), &["--tcp-idle-timeout", "7"]);
+    let mut t = connect(s.port);
+    let opt = opt_with_keepalive();
+    let q = query_packet(9, RD, &wire_name("lhmaster.lihui.hadoop"), 1, Some(&opt));
+    t.write_all(&frame(&q)).expect("write");
+    let r = read_frame(&mut t);
+    assert_eq!(r[3] & 0xf, 0);
+    // The response ends with OPT carrying the option: code 11, length 2, 70 x 100 ms.
+    assert_eq!(&r[r.len() - 6..], &[0, 11, 0, 2, 0, 70], "{r:?}");
+    // Without the option in the query, none in the answer.
+    let q = query_packet(
+        10,
+        RD,
+        &wire_name("lhmaster.lihui.hadoop"),
+        1,
+        Some(&opt_rr(1232, false)),
+    );
+    t.write_all(&frame(&q)).expect("write");
+    let r = read_frame(&mut t);
+    assert_eq!(&r[r.len() - 2..], &[0, 0], "empty OPT rdata");
+    // kdig sends it empty with +ednsopt=11 and prints what came back (0x46 = 70).
+    let out = std::process::Command::new("kdig")
+        .args([
+            "@127.0.0.1",
+            "-p",
+            &s.port.to_string(),
+            "+tcp",
+            "+ednsopt=11",
+            "lhmaster.lihui.hadoop",
+            "A",
+        ])
+        .output()
+        .expect("kdig");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Option (11): 0046") && text.contains("192.168.1.4"),
+        "{text}"
+    );
+}
+
+/// Reads until EOF (or the read timeout); true when the server closed the connection.
+fn closed_by_server(t: &mut TcpStream) -> bool {
+    let mut buf = [0u8; 64];
+    matches!(t.read(&mut buf), Ok(0))
+        || matches!(t.read(&mut buf), Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset)
+}
+
+#[test]
+fn idle_connections_close_after_the_timeout_and_active_ones_stay() {
+    let zones = TempDir::with_example_zones("idle");
+    let s = Server::start(zones.path(), &["--tcp-idle-timeout", "1"]);
+    let q = frame(&query_packet(
+        1,
+        RD,
+        &wire_name("lhmaster.lihui.hadoop"),
+        1,
+        None,
+    ));
+    // Active: a query every 300 ms for 2.4 s, over twice the timeout, all answered.
+    let mut active = connect(s.port);
+    let t0 = std::time::Instant::now();
+    let mut last = t0;
+    while t0.elapsed() < Duration::from_millis(2400) {
+        std::thread::sleep(Duration::from_millis(300));
+        active.write_all(&q).expect("write on an active connection");
+        let r = read_frame(&mut active);
+        last = std::time::Instant::now();
+        assert_eq!(a_rdata(&r), [192, 168, 1, 4]);
+    }
+    // Idle: closed by the server about a second after its last answer, not before.
+    assert!(
+        closed_by_server(&mut active),
+        "the idle connection stays open"
+    );
+    let waited = last.elapsed();
+    assert!(
+        waited >= Duration::from_millis(800) && waited < Duration::from_secs(3),
+        "closed {waited:?} after the last answer"
+    );
+}

@@ -1,0 +1,280 @@
+//! DNS over TLS and over HTTPS with a throwaway certificate made at test time (`openssl req`):
+//! `kdig +tls`, `kdig +https` and BIND's `dig +tls` get what UDP gets for the example cluster;
+//! a key that is not the certificate's, or a missing file, stops the start with a clear error;
+//! a new certificate is picked up on SIGHUP.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::harness::{parse_dig, unsafe_kill, Dig, Server, TempDir};
+
+/// Writes a self-signed EC certificate for 127.0.0.1 and its key into `dir`; returns their
+/// paths.
+fn make_cert(dir: &Path, cn: &str) -> (PathBuf, PathBuf) {
+    let (cert, key) = (dir.join(format!("{cn}.crt")), dir.join(format!("{cn}.key")));
+    let ok = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+        .arg("ec_paramgen_curve:prime256v1")
+        .args(["-nodes", "-days", "1", "-subj"])
+        .arg(format!("/CN={cn}"))
+        .args(["-addext", "subjectAltName=IP:127.0.0.1"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl must be installed");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    (cert, key)
+}
+
+/// The port the server logged for "serving DNS over WHAT on 127.0.0.1:PORT".
+fn logged_port(s: &Server, what: &str) -> u16 {
+    let needle = format!("serving DNS over {what} on 127.0.0.1:");
+    s.wait_log(&needle, Duration::from_secs(10));
+    let log = s.log();
+    let rest = log.split(&needle).nth(1).expect("logged");
+    rest.split(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port")
+}
+
+/// Runs a dig-like tool (`dig` or `kdig`) at `port` and parses what it printed.
+fn ask(tool: &str, port: u16, args: &[&str]) -> Dig {
+    let out = Command::new(tool)
+        .args(["@127.0.0.1", "-p", &port.to_string(), "+time=3", "+retry=0"])
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} must be installed: {e}"));
+    let mut d = parse_dig(&String::from_utf8_lossy(&out.stdout));
+    // kdig: "status: NXDOMAIN; id: 5"; dig: "status: NXDOMAIN, id: 5".
+    d.status = d
+        .raw
+        .lines()
+        .find(|l| l.contains("opcode:"))
+        .and_then(|l| l.split("status: ").nth(1))
+        .and_then(|r| r.split([',', ';']).next())
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    d
+}
+
+fn start_with_tls(zones: &Path, cert: &Path, key: &Path) -> Server {
+    let (cert, key) = (cert.to_string_lossy(), key.to_string_lossy());
+    Server::start(
+        zones,
+        &[
+            "--listen-tls",
+            "127.0.0.1:0",
+            "--listen-https",
+            "127.0.0.1:0",
+            "--tls-cert",
+            &cert,
+            "--tls-key",
+            &key,
+        ],
+    )
+}
+
+/// The questions of the example cluster: a name, a reverse name, a name that does not exist.
+const QUESTIONS: [&[&str]; 3] = [
+    &["lhslave01.lihui.hadoop", "A"],
+    &["-x", "192.168.1.5"],
+    &["nosuch.lihui.hadoop", "A"],
+];
+
+#[test]
+fn dot_and_doh_answer_as_udp_does() {
+    let zones = TempDir::with_example_zones("tls");
+    let (cert, key) = make_cert(zones.path(), "cluster");
+    let s = start_with_tls(zones.path(), &cert, &key);
+    let dot = logged_port(&s, "TLS");
+    let doh = logged_port(&s, "HTTPS");
+    for q in QUESTIONS {
+        let udp = ask("kdig", s.port, q);
+        assert!(!udp.status.is_empty(), "udp answer: {}", udp.raw);
+        let tries: [(&str, u16, &[&str]); 5] = [
+            ("kdig", dot, &["+tls"]),
+            ("kdig", doh, &["+https"]),
+            ("kdig", doh, &["+https-get"]),
+            ("dig", dot, &["+tls"]),
+            ("dig", doh, &["+https"]),
+        ];
+        for (tool, port, how) in tries {
+            let mut args = how.to_vec();
+            args.extend_from_slice(q);
+            let got = ask(tool, port, &args);
+            let what = format!("{tool} {args:?}");
+            assert_eq!(got.status, udp.status, "{what}:\n{}", got.raw);
+            assert_eq!(got.answer, udp.answer, "{what}:\n{}", got.raw);
+            assert_eq!(got.authority, udp.authority, "{what}:\n{}", got.raw);
+        }
+    }
+    let expect = [
+        ("lhslave01.lihui.hadoop", "192.168.1.5"),
+        ("-x", "lhslave01.lihui.hadoop."),
+    ];
+    for (q, want) in expect {
+        let args: &[&str] = if q == "-x" {
+            &["+tls", "-x", "192.168.1.5"]
+        } else {
+            &["+tls", q, "A"]
+        };
+        let got = ask("kdig", dot, args);
+        assert_eq!(got.answer_rdata(), vec![want.to_string()], "{}", got.raw);
+    }
+    let nx = ask("kdig", dot, &["+tls", "nosuch.lihui.hadoop", "A"]);
+    assert_eq!(nx.status, "NXDOMAIN", "{}", nx.raw);
+}
+
+#[test]
+fn a_key_that_is_not_the_certificates_stops_the_start() {
+    let zones = TempDir::with_example_zones("tls-mismatch");
+    let (cert, _) = make_cert(zones.path(), "one");
+    let (_, other_key) = make_cert(zones.path(), "two");
+    let (c, k) = (cert.to_string_lossy(), other_key.to_string_lossy());
+    let args = [
+        "--listen-tls",
+        "127.0.0.1:0",
+        "--tls-cert",
+        &c,
+        "--tls-key",
+        &k,
+    ];
+    let log = match Server::try_start(zones.path(), &args) {
+        Ok(_) => panic!("started with a mismatched key"),
+        Err(log) => log,
+    };
+    assert!(
+        log.contains("is not the key of the certificate in") && log.contains("two.key"),
+        "{log}"
+    );
+    let missing = zones.path().join("absent.key");
+    let m = missing.to_string_lossy();
+    let args = [
+        "--listen-tls",
+        "127.0.0.1:0",
+        "--tls-cert",
+        &c,
+        "--tls-key",
+        &m,
+    ];
+    let log = match Server::try_start(zones.path(), &args) {
+        Ok(_) => panic!("started without a key file"),
+        Err(log) => log,
+    };
+    assert!(
+        log.contains("failed to read") && log.contains("absent.key"),
+        "{log}"
+    );
+    let args = ["--listen-tls", "127.0.0.1:0"];
+    let log = match Server::try_start(zones.path(), &args) {
+        Ok(_) => panic!("started without a certificate"),
+        Err(log) => log,
+    };
+    assert!(log.contains("need --tls-cert and --tls-key"), "{log}");
+}
+
+/// The subject of the certificate a DoT handshake with `port` presents.
+fn served_subject(port: u16) -> String {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "openssl s_client -connect 127.0.0.1:{port} -alpn dot </dev/null 2>/dev/null | openssl x509 -noout -subject"
+        ))
+        .output()
+        .expect("openssl");
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+#[test]
+fn a_new_certificate_is_served_after_sighup() {
+    let zones = TempDir::with_example_zones("tls-reload");
+    let (cert, key) = make_cert(zones.path(), "first");
+    let s = start_with_tls(zones.path(), &cert, &key);
+    let dot = logged_port(&s, "TLS");
+    assert!(
+        served_subject(dot).contains("first"),
+        "{}",
+        served_subject(dot)
+    );
+    let (new_cert, new_key) = make_cert(zones.path(), "second");
+    std::fs::copy(&new_key, &key).expect("replace key");
+    std::fs::copy(&new_cert, &cert).expect("replace cert");
+    unsafe_kill(s.pid(), libc_sighup());
+    let t0 = Instant::now();
+    loop {
+        let subject = served_subject(dot);
+        if subject.contains("second") {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "still {subject}\n{}",
+            s.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let got = ask("kdig", dot, &["+tls", "lhslave01.lihui.hadoop", "A"]);
+    assert_eq!(got.answer_rdata(), vec!["192.168.1.5".to_string()]);
+}
+
+fn libc_sighup() -> i32 {
+    1
+}
+
+/// GET /metrics with curl.
+fn scrape(port: u16) -> String {
+    let out = Command::new("curl")
+        .args(["-s", "--max-time", "5"])
+        .arg(format!("http://127.0.0.1:{port}/metrics"))
+        .output()
+        .expect("curl must be installed");
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+#[test]
+fn toml_keys_acl_and_metrics_apply_to_dot_and_doh() {
+    let zones = TempDir::with_example_zones("tls-toml");
+    make_cert(zones.path(), "cluster");
+    // Only 10/8 may query: our 127.0.0.1 client gets REFUSED over every transport.
+    let conf = zones.path().join("c.toml");
+    std::fs::write(
+        &conf,
+        "zones_dir = \".\"\nlisten = [\"127.0.0.1:0\"]\nthreads = 2\n\
+         listen_tls = [\"127.0.0.1:0\"]\nlisten_https = [\"127.0.0.1:0\"]\n\
+         tls_cert_file = \"cluster.crt\"\ntls_key_file = \"cluster.key\"\n\
+         allow_query = [\"10.0.0.0/8\"]\n",
+    )
+    .expect("write config");
+    let c = conf.to_string_lossy();
+    let s = Server::launch(&["serve", "--config", &c, "--metrics", "127.0.0.1:0"])
+        .unwrap_or_else(|log| panic!("did not start:\n{log}"));
+    let (dot, doh) = (logged_port(&s, "TLS"), logged_port(&s, "HTTPS"));
+    for (port, how) in [(dot, "+tls"), (doh, "+https"), (doh, "+https-get")] {
+        let got = ask("kdig", port, &[how, "lhslave01.lihui.hadoop", "A"]);
+        assert_eq!(got.status, "REFUSED", "{how}: {}", got.raw);
+    }
+    s.wait_log("metrics on http://127.0.0.1:", Duration::from_secs(10));
+    let log = s.log();
+    let mport: u16 = log
+        .split("metrics on http://127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .expect("metrics port in the log");
+    let text = scrape(mport);
+    for series in [
+        r#"clusterdns_dns_requests_total{proto="dot",family="1",type="A"} 1"#,
+        r#"clusterdns_dns_requests_total{proto="doh",family="1",type="A"} 2"#,
+    ] {
+        assert!(text.lines().any(|l| l == series), "{series} in\n{text}");
+    }
+}
