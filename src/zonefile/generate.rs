@@ -37,6 +37,13 @@ impl State<'_> {
             );
             return;
         }
+        let count = (stop - start) / step + 1;
+        let max = self.opts.limits.max_generate;
+        if self.generated + count > max {
+            self.stop(file, line, ReadError::GenerateTotal(max));
+            return;
+        }
+        self.generated += count;
         let lhs = toks[2];
         let Some(head) = self.ttl_class_type(&toks[3..], file, line) else {
             return;
@@ -47,7 +54,12 @@ impl State<'_> {
             return;
         }
         let mut v = start;
+        let mut made = 0u32;
         while v <= stop {
+            made = made.wrapping_add(1);
+            if made % 4096 == 0 && self.cancelled(file, line) {
+                return;
+            }
             let owner_text = match expand_template(lhs.text, v) {
                 Ok(s) => s,
                 Err(e) => {
@@ -88,7 +100,7 @@ impl State<'_> {
                 .collect();
             let errs = self.out.errors.len();
             self.finish_record(owner, Head { ..head }, &rtoks, ctx, line);
-            if self.out.errors.len() > errs {
+            if self.out.errors.len() > errs || self.stopped {
                 return;
             }
             v += step;

@@ -13,10 +13,14 @@ mod directives;
 mod error;
 mod generate;
 mod lexer;
+mod limits;
 mod state;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_limits;
 
+pub use limits::{Cancel, Limits};
 use state::{FileCtx, State};
 
 /// How much of a zone file is read at a time.
@@ -28,6 +32,10 @@ pub(crate) const MAX_ERRORS: usize = 100;
 pub(crate) const MAX_INCLUDE_DEPTH: usize = 20;
 /// Largest `$GENERATE` range expansion, to keep a typo from exhausting memory.
 pub(crate) const MAX_GENERATE: u64 = 10_000_000;
+pub use limits::{
+    DEFAULT_MAX_GENERATE, DEFAULT_MAX_RECORDS, DEFAULT_MAX_RECORD_TEXT, DEFAULT_MAX_RRSET,
+    DEFAULT_MAX_TOKEN, DEFAULT_MAX_ZONE_BYTES,
+};
 
 /// One resource record as read from a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,11 +97,20 @@ pub struct Options {
     pub origin: Name,
     /// Class of the zone (IN).
     pub class: u16,
+    /// The bounds of the read.
+    pub limits: Limits,
+    /// Stops the read when set (shutdown).
+    pub cancel: Cancel,
 }
 
 impl Options {
     pub fn new(origin: Name) -> Options {
-        Options { origin, class: 1 }
+        Options {
+            origin,
+            class: 1,
+            limits: Limits::default(),
+            cancel: Cancel::default(),
+        }
     }
 }
 
