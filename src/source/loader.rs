@@ -43,21 +43,26 @@ pub struct Loaded {
     pub warnings: Vec<Diag>,
 }
 
-/// Reads and validates one zone file.
+/// Reads and validates one zone file within the default limits.
 pub fn load_zone(path: &Path, origin: &Name) -> Result<Loaded, LoadError> {
+    load_zone_with(path, &Options::new(origin.clone()))
+}
+
+/// Reads and validates one zone file within `opts.limits` (cancelled by `opts.cancel`).
+pub fn load_zone_with(path: &Path, opts: &Options) -> Result<Loaded, LoadError> {
+    let origin = &opts.origin;
     // Rough record count from the file size (about 25 bytes a record in big zones).
     let hint = std::fs::metadata(path)
         .map(|m| (m.len() / 24) as usize)
         .unwrap_or(0)
         .min(64 << 20);
-    let opts = Options::new(origin.clone());
     let mut warnings = Vec::new();
     let built = if hint < PIPELINE_FROM {
-        let mut zb = ZoneBuilder::new(origin, hint);
-        let parsed = zonefile::parse_file_with(path, &opts, &mut |r| zb.push(r));
+        let mut zb = ZoneBuilder::new(origin, hint).max_rrset(opts.limits.max_rrset);
+        let parsed = zonefile::parse_file_with(path, opts, &mut |r| zb.push(r));
         zb.finish(parsed, &mut warnings)
     } else {
-        load_pipelined(path, origin, &opts, hint, &mut warnings)
+        load_pipelined(path, origin, opts, hint, &mut warnings)
     };
     match built {
         Ok(zone) => Ok(Loaded { zone, warnings }),
@@ -86,7 +91,7 @@ fn load_pipelined(
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Record>>(4);
     std::thread::scope(|s| {
         let indexer = s.spawn(move || {
-            let mut zb = ZoneBuilder::new(origin, hint);
+            let mut zb = ZoneBuilder::new(origin, hint).max_rrset(opts.limits.max_rrset);
             for batch in rx {
                 for r in batch {
                     zb.push(r);

@@ -12,12 +12,15 @@ use crate::dns::name::{self, Name};
 use crate::dns::rdata;
 use crate::zonefile::Diag;
 
+mod bigset;
 mod builder;
 mod checks;
 pub mod diff;
 mod hash;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_big;
 
 pub use builder::{build, ZoneBuilder};
 pub use diff::{diff, same_except_serial, Rr, ZoneDiff};
