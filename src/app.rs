@@ -40,6 +40,8 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         store.clone(),
         ReloadOptions {
             auto_serial: cfg.source.auto_serial,
+            limits: cfg.source.limits.clone(),
+            withdraw_grace: cfg.source.withdraw_grace,
             ..ReloadOptions::default()
         },
     );
@@ -99,8 +101,14 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
     let taps = crate::metrics::Taps::new(metrics.clone(), query_log.as_ref());
     drop(query_log);
     let served = (report.zones, report.records);
-    rt.block_on(run(cfg, store, reloader, sockets, metrics, taps, served))
+    let res = rt.block_on(run(cfg, store, reloader, sockets, metrics, taps, served));
+    // A zone read in flight was told to stop; do not wait for a straggler to exit.
+    rt.shutdown_timeout(SHUTDOWN_STRAGGLERS);
+    res
 }
+
+/// How long blocking work still running at exit (a zone read) may delay it.
+const SHUTDOWN_STRAGGLERS: Duration = Duration::from_millis(300);
 
 async fn run(
     cfg: ServeConfig,

@@ -152,6 +152,8 @@ pub struct ServeArgs {
         help_heading = "Response-rate limiting (off by default)"
     )]
     pub rrl_exempt: Vec<Prefix>,
+    #[command(flatten)]
+    pub limits: crate::config::LimitOptions,
 }
 
 #[derive(Debug, clap::Args)]
@@ -222,6 +224,7 @@ impl ServeArgs {
                 ipv6_prefix_length: self.rrl_ipv6_prefix_length,
                 exempt: (!self.rrl_exempt.is_empty()).then_some(self.rrl_exempt),
             },
+            limits: self.limits,
         }
     }
 }

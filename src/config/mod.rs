@@ -11,8 +11,10 @@ pub mod layer;
 pub mod namedconf;
 mod rrl;
 mod serve;
+mod zonelimits;
 
 pub use rrl::{Prefix, RrlConfig, RrlOptions};
 pub use serve::{
     ConfigError, NetConfig, ServeConfig, ServeOptions, ServiceConfig, SourceConfig, Watch,
 };
+pub use zonelimits::{LimitOptions, DEFAULT_WITHDRAW_GRACE};

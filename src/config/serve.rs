@@ -38,6 +38,8 @@ pub enum ConfigError {
     RrlWithoutRate,
     #[error("{0}")]
     BadRrl(&'static str),
+    #[error("{0} must be a positive number")]
+    ZeroLimit(&'static str),
     #[error("bad --origin {origin:?}")]
     BadOrigin {
         origin: String,
@@ -62,6 +64,8 @@ pub struct ServeOptions {
     pub query_log: Option<bool>,
     pub tcp_clients_per_ip: Option<usize>,
     pub rrl: RrlOptions,
+    /// Zone-read bounds and the withdraw grace.
+    pub limits: super::LimitOptions,
     /// The config file zones are listed in (re-read at every reload).
     pub config: Option<ConfigSource>,
     /// Who may query; `None`: anyone.
@@ -95,6 +99,10 @@ pub struct SourceConfig {
     /// Serve `zones` by file name (false when a config file lists the zones and names no
     /// `zones_dir`: then `zones` is only the directory watched).
     pub scan: bool,
+    /// Bounds of every zone read.
+    pub limits: crate::zonefile::Limits,
+    /// How long a vanished zone file is waited for before its zone is withdrawn.
+    pub withdraw_grace: Duration,
 }
 
 /// The sockets and their limits.
@@ -151,6 +159,7 @@ impl ServeOptions {
             query_log: self.query_log.or(lower.query_log),
             tcp_clients_per_ip: self.tcp_clients_per_ip.or(lower.tcp_clients_per_ip),
             rrl: self.rrl.over(lower.rrl),
+            limits: self.limits.over(lower.limits),
             config: self.config.or(lower.config),
             allow_query: self.allow_query.or(lower.allow_query),
             allow_recursion: self.allow_recursion.or(lower.allow_recursion),
@@ -200,6 +209,7 @@ impl ServeOptions {
             None => tcp_clients.min(DEFAULT_TCP_CLIENTS_PER_IP),
         };
         let rrl = self.rrl.resolve()?;
+        let (limits, withdraw_grace) = self.limits.resolve()?;
         let scan = self.zones.is_some() || self.config.is_none();
         let ifaces = access::interfaces();
         let access = Access {
@@ -234,6 +244,8 @@ impl ServeOptions {
                 auto_serial: self.auto_serial.unwrap_or(false),
                 debounce: Duration::from_millis(self.debounce_ms.unwrap_or(20)),
                 config: self.config,
+                limits,
+                withdraw_grace,
             },
             net: NetConfig {
                 listen,

@@ -15,6 +15,8 @@ pub struct LoadError {
     pub path: PathBuf,
     pub errors: Vec<Diag>,
     pub suppressed: usize,
+    /// The read failed for a reason that may pass (see `Parsed::transient`): retry it.
+    pub transient: bool,
 }
 
 impl fmt::Display for LoadError {
@@ -57,12 +59,14 @@ pub fn load_zone_with(path: &Path, opts: &Options) -> Result<Loaded, LoadError> 
         .unwrap_or(0)
         .min(64 << 20);
     let mut warnings = Vec::new();
+    let mut transient = false;
     let built = if hint < PIPELINE_FROM {
         let mut zb = ZoneBuilder::new(origin, hint).max_rrset(opts.limits.max_rrset);
         let parsed = zonefile::parse_file_with(path, opts, &mut |r| zb.push(r));
+        transient = parsed.transient;
         zb.finish(parsed, &mut warnings)
     } else {
-        load_pipelined(path, origin, opts, hint, &mut warnings)
+        load_pipelined(path, origin, opts, hint, &mut warnings, &mut transient)
     };
     match built {
         Ok(zone) => Ok(Loaded { zone, warnings }),
@@ -71,6 +75,7 @@ pub fn load_zone_with(path: &Path, opts: &Options) -> Result<Loaded, LoadError> 
             path: path.to_path_buf(),
             errors: e.errors,
             suppressed: e.suppressed,
+            transient,
         }),
     }
 }
@@ -87,6 +92,7 @@ fn load_pipelined(
     opts: &Options,
     hint: usize,
     warnings: &mut Vec<Diag>,
+    transient: &mut bool,
 ) -> Result<crate::zone::Zone, crate::zone::ZoneErrors> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Record>>(4);
     std::thread::scope(|s| {
@@ -109,6 +115,7 @@ fn load_pipelined(
         });
         let _ = tx.send(batch);
         drop(tx);
+        *transient = parsed.transient;
         match indexer.join() {
             Ok(zb) => zb.finish(parsed, warnings),
             Err(p) => std::panic::resume_unwind(p),

@@ -8,3 +8,4 @@ pub mod reload;
 pub mod report;
 mod stamp;
 pub mod watch;
+mod watchdir;

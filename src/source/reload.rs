@@ -12,11 +12,12 @@ use crate::dns::name::Name;
 use crate::dns::serial::{self, next_serial, serial_le, set_serial};
 use crate::source::catalog::Catalog;
 use crate::source::loader::{self, LoadError};
-use crate::source::parallel::load_parallel;
+use crate::source::parallel::{load_parallel, ReadCtx};
 use crate::source::report::{Change, Report};
 use crate::source::stamp::{stamp, stamp_at, states, watch_key, FileState, Stamp};
 use crate::store::{Store, ZoneSet};
 use crate::zone::Zone;
+use crate::zonefile::{Cancel, Limits};
 
 /// What we know about one zone file.
 struct Entry {
@@ -29,6 +30,8 @@ struct Entry {
     file_serial: u32,
     /// The last read failed.
     failed: bool,
+    /// When its file was first seen missing (withdrawn once the grace has passed).
+    absent_since: Option<Instant>,
 }
 
 impl Entry {
@@ -40,6 +43,7 @@ impl Entry {
             zone: Some(zone),
             file_serial,
             failed: false,
+            absent_since: None,
         }
     }
 }
@@ -51,6 +55,12 @@ pub struct ReloadOptions {
     pub auto_serial: bool,
     /// Today's first date-based serial (`YYYYMMDD00`), for `auto_serial`; tests pin the date.
     pub today: fn() -> u32,
+    /// The bounds of every zone read.
+    pub limits: Limits,
+    /// How long a vanished zone file is waited for before its zone is withdrawn.
+    pub withdraw_grace: Duration,
+    /// Set at shutdown: reads in flight give up.
+    pub cancel: Cancel,
 }
 
 impl Default for ReloadOptions {
@@ -58,6 +68,9 @@ impl Default for ReloadOptions {
         ReloadOptions {
             auto_serial: false,
             today: serial::today_base,
+            limits: Limits::default(),
+            withdraw_grace: crate::config::DEFAULT_WITHDRAW_GRACE,
+            cancel: Cancel::default(),
         }
     }
 }
@@ -70,6 +83,17 @@ pub(super) struct Request {
     /// Files named by file events (as `watch_key`s): re-read the zones that use them even if
     /// their stamps look unchanged.
     pub(super) dirty: BTreeSet<PathBuf>,
+    /// Files a writer still has open (as `watch_key`s): the zones that use them are left as
+    /// they are until the writer closes them (never publish a half-written file).
+    pub(super) hold: BTreeSet<PathBuf>,
+}
+
+impl Request {
+    /// Adds what `other` asks for (a request that could not run, kept for the next one).
+    pub(super) fn merge(&mut self, other: Request) {
+        self.force |= other.force;
+        self.dirty.extend(other.dirty);
+    }
 }
 
 /// Told about every reload after the first (see [`Reloader::observe`]).
@@ -86,6 +110,8 @@ pub struct Reloader {
     opts: ReloadOptions,
     /// Told about every reload (metrics).
     observer: Option<Observer>,
+    /// The last reload met a transient error (a file it could not open): try again.
+    retry: bool,
 }
 
 impl Reloader {
@@ -107,7 +133,28 @@ impl Reloader {
             entries: BTreeMap::new(),
             opts,
             observer: None,
+            retry: false,
         }
+    }
+
+    /// The last reload met an error that may pass (out of file descriptors): the caller
+    /// should run another one after a pause, with the same request.
+    pub(super) fn needs_retry(&self) -> bool {
+        self.retry
+    }
+
+    /// When the next zone whose file vanished is due to be withdrawn.
+    pub(super) fn next_withdraw(&self) -> Option<Instant> {
+        self.entries
+            .values()
+            .filter_map(|e| e.absent_since)
+            .min()
+            .map(|t| t + self.opts.withdraw_grace)
+    }
+
+    /// The flag that cancels reads in flight (shutdown).
+    pub(super) fn cancel(&self) -> Cancel {
+        self.opts.cancel.clone()
     }
 
     /// Calls `f` with the report of every later reload.
@@ -138,12 +185,19 @@ impl Reloader {
     /// changed; publishes a complete new set if anything served changed.
     pub(super) fn reload_with(&mut self, req: &Request) -> std::io::Result<Report> {
         let t0 = Instant::now();
-        let files = self.catalog.list()?;
+        self.retry = false;
+        let files = match self.catalog.list() {
+            Ok(f) => f,
+            Err(e) => {
+                self.retry = true;
+                return Err(e);
+            }
+        };
         let listed: BTreeSet<&(PathBuf, Name)> = files.iter().collect();
         let mut report = Report::default();
         let mut changed = false;
-        // Removed files (or renamed away from *.zone): the rescan runs after the debounce, so a
-        // file renamed over its original is never seen missing.
+        // Removed files (or renamed away from *.zone): withdrawn once they stayed away for the
+        // grace period (an editor replacing the file, `rm` + `cp`).
         let gone: Vec<(PathBuf, Name)> = self
             .entries
             .keys()
@@ -151,13 +205,32 @@ impl Reloader {
             .cloned()
             .collect();
         for p in gone {
-            changed |= self.withdraw(&p, &mut report);
+            changed |= self.vanished(&p, t0, &mut report);
+        }
+        for k in &files {
+            if let Some(e) = self.entries.get_mut(k) {
+                if e.absent_since.take().is_some() {
+                    tracing::info!("zone {}: {} is back", e.origin, k.0.display());
+                }
+            }
         }
         // New or changed files, loaded in parallel (one thread per core at most).
         let todo: Vec<(PathBuf, Name)> = files
             .iter()
             .filter_map(|(p, origin)| {
-                let fresh = match self.entries.get(&(p.clone(), origin.clone())) {
+                let entry = self.entries.get(&(p.clone(), origin.clone()));
+                if entry.is_some() && self.catalog.conflicted(origin) {
+                    return None; // two files define it: keep the version served
+                }
+                let held = match entry {
+                    None => req.hold.contains(&watch_key(p)),
+                    Some(e) => e.files.iter().any(|f| req.hold.contains(&f.key)),
+                };
+                if held {
+                    tracing::debug!("{}: still open for writing; left for later", p.display());
+                    return None;
+                }
+                let fresh = match entry {
                     None => true,
                     Some(e) => {
                         req.force
@@ -170,7 +243,11 @@ impl Reloader {
             })
             .collect();
         report.reread = todo.len();
-        let results = load_parallel(&todo);
+        let ctx = ReadCtx {
+            limits: &self.opts.limits,
+            cancel: &self.opts.cancel,
+        };
+        let results = load_parallel(&todo, &ctx);
         for ((path, origin), (read, result)) in todo.into_iter().zip(results) {
             changed |= self.apply(path, origin, read, result, &mut report);
         }
@@ -190,6 +267,34 @@ impl Reloader {
             f(&report);
         }
         Ok(report)
+    }
+
+    /// A zone whose file is no longer listed: withdrawn at once if the file is still there (the
+    /// zone left the config file) or there is no grace, else once it stayed away for the grace
+    /// period; true if what is served changed.
+    fn vanished(&mut self, key: &(PathBuf, Name), now: Instant, report: &mut Report) -> bool {
+        let grace = self.opts.withdraw_grace;
+        let present = stamp(&key.0).is_some();
+        let Some(e) = self.entries.get_mut(key) else {
+            return false;
+        };
+        if present || grace.is_zero() || e.zone.is_none() {
+            return self.withdraw(key, report);
+        }
+        match e.absent_since {
+            None => {
+                tracing::info!(
+                    "zone {}: {} is gone; withdrawn in {:.1} s unless it comes back",
+                    e.origin,
+                    key.0.display(),
+                    grace.as_secs_f64()
+                );
+                e.absent_since = Some(now);
+                false
+            }
+            Some(t) if now.duration_since(t) >= grace => self.withdraw(key, report),
+            Some(_) => false,
+        }
     }
 
     /// Forgets the zone file `path`; true if it was being served.
@@ -220,7 +325,19 @@ impl Reloader {
             Err(e) => {
                 if stamp(&path).is_none() {
                     // Deleted between the directory scan and the read: a removal, not an error.
-                    return self.withdraw(&key, report);
+                    return self.vanished(&key, Instant::now(), report);
+                }
+                if e.transient {
+                    // Content unknown (out of file descriptors, cancelled): keep everything as
+                    // it was, so the next look reads the file again, and ask for a retry.
+                    tracing::warn!("{e}; will retry");
+                    self.retry = true;
+                    if let Some(p) = self.entries.get_mut(&key) {
+                        for f in &mut p.files {
+                            f.stamp = None;
+                        }
+                    }
+                    return false;
                 }
                 report.changes.push(Change::Failed {
                     origin: origin.clone(),
@@ -250,6 +367,7 @@ impl Reloader {
                         zone: old,
                         file_serial,
                         failed: true,
+                        absent_since: None,
                     },
                 );
                 return false;

@@ -89,6 +89,9 @@ pub struct Parsed {
     pub files: Vec<PathBuf>,
     /// Errors beyond [`MAX_ERRORS`] that were counted but not kept.
     pub suppressed: usize,
+    /// The read failed for a reason that may pass (an I/O error such as running out of file
+    /// descriptors, or cancellation): the file's content is unknown, not wrong.
+    pub transient: bool,
 }
 
 /// Options for reading a zone.

@@ -91,6 +91,7 @@ impl<'o> State<'o> {
     /// Stops the read if it was cancelled; true if it must end.
     pub(super) fn cancelled(&mut self, file: u16, line: u32) -> bool {
         if self.opts.cancel.is_cancelled() {
+            self.out.transient = true;
             self.stop(file, line, ReadError::Cancelled);
         }
         self.stopped
