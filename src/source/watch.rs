@@ -391,7 +391,15 @@ impl Task {
         let mut relevant = false;
         for (i, p) in ev.paths.iter().enumerate() {
             if *p == self.zdir {
-                // The directory itself (deleted, moved): look at it now.
+                // The directory itself was deleted or moved: the watch is gone with it, and a
+                // directory re-created there may even reuse its inode number. Look now, and
+                // take whatever is there as a new directory.
+                if matches!(
+                    ev.kind,
+                    EventKind::Remove(_) | EventKind::Modify(ModifyKind::Name(_))
+                ) {
+                    self.zdir_id = None;
+                }
                 self.dir_check_at = Instant::now();
                 continue;
             }

@@ -12,6 +12,7 @@ mod differential;
 mod docs;
 mod forward;
 mod glibc;
+mod hostile;
 mod metrics;
 mod ops;
 mod reload;
