@@ -1,7 +1,13 @@
-//! Reading many zone files at once: one thread per core at most, each file stamped around its
-//! read so that a write during the read is noticed at the next look.
+//! Reading many zone files at once, off the reloader's thread: one thread per core at most (two
+//! at least, so one slow zone never holds up the rest), each file stamped around its read so
+//! that a write during the read is noticed at the next look. Results come back on a channel as
+//! each read ends; the reloader takes what is done and publishes it, and a read still going
+//! delivers later (the waker starts another reload).
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::Sender;
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use crate::dns::name::Name;
@@ -15,13 +21,20 @@ pub(super) type LoadResult = (
     Result<loader::Loaded, LoadError>,
 );
 
+/// One read that ended: the zone (file, origin) and what the read gave.
+pub(super) type Done = ((PathBuf, Name), LoadResult);
+
+/// Called when a read ends (the reload task uses it to come back for the result).
+pub(super) type Waker = Arc<dyn Fn() + Send + Sync>;
+
 /// What every read of one reload shares: the limits and the cancel flag.
-pub(super) struct ReadCtx<'a> {
-    pub(super) limits: &'a Limits,
-    pub(super) cancel: &'a Cancel,
+#[derive(Clone)]
+pub(super) struct ReadCtx {
+    pub(super) limits: Limits,
+    pub(super) cancel: Cancel,
 }
 
-fn load_one(path: &Path, origin: &Name, ctx: &ReadCtx<'_>) -> LoadResult {
+fn load_one(path: &Path, origin: &Name, ctx: &ReadCtx) -> LoadResult {
     let taken = SystemTime::now();
     let t0 = Instant::now();
     let before = stamp_at(path, taken);
@@ -52,35 +65,48 @@ fn load_one(path: &Path, origin: &Name, ctx: &ReadCtx<'_>) -> LoadResult {
     }
 }
 
-/// Reads every `(file, origin)` of `todo`; the results come back in the same order.
-pub(super) fn load_parallel(todo: &[(PathBuf, Name)], ctx: &ReadCtx<'_>) -> Vec<LoadResult> {
+/// Starts reading every `(file, origin)` of `todo` on threads of their own; each result is
+/// sent on `tx` as its read ends, then `waker` (if any) is called.
+pub(super) fn dispatch(
+    todo: Vec<(PathBuf, Name)>,
+    ctx: &ReadCtx,
+    tx: &Sender<Done>,
+    waker: Option<&Waker>,
+) {
+    if todo.is_empty() {
+        return;
+    }
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
-        .min(todo.len())
-        .max(1);
-    if threads == 1 {
-        return todo.iter().map(|(p, o)| load_one(p, o, ctx)).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut slots: Vec<Option<LoadResult>> = (0..todo.len()).map(|_| None).collect();
-    let results = std::sync::Mutex::new(&mut slots);
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some((p, o)) = todo.get(i) else { break };
-                let r = load_one(p, o, ctx);
-                // The lock is held only to store the result (no await, no I/O inside).
-                if let Ok(mut g) = results.lock() {
-                    g[i] = Some(r);
-                }
-            });
+        .max(2)
+        .min(todo.len());
+    let queue = Arc::new((todo, AtomicUsize::new(0)));
+    let mut started = 0;
+    for _ in 0..threads {
+        let (queue, ctx, tx, waker) = (queue.clone(), ctx.clone(), tx.clone(), waker.cloned());
+        let work = move || loop {
+            let i = queue.1.fetch_add(1, Ordering::Relaxed);
+            let Some((p, o)) = queue.0.get(i) else { break };
+            let r = load_one(p, o, &ctx);
+            // The receiver is gone only when the reloader is (shutdown): nothing to do then.
+            let _ = tx.send(((p.clone(), o.clone()), r));
+            if let Some(w) = &waker {
+                w();
+            }
+        };
+        match std::thread::Builder::new()
+            .name("clusterdns-load".into())
+            .spawn(work)
+        {
+            Ok(_) => started += 1,
+            Err(e) => tracing::warn!("failed to start a zone reader thread: {e}"),
         }
-    });
-    slots
-        .into_iter()
-        .zip(todo)
-        .map(|(r, (p, o))| r.unwrap_or_else(|| load_one(p, o, ctx)))
-        .collect()
+    }
+    if started == 0 {
+        // No thread could be started: read here, one after the other.
+        while let Some((p, o)) = queue.0.get(queue.1.fetch_add(1, Ordering::Relaxed)) {
+            let _ = tx.send(((p.clone(), o.clone()), load_one(p, o, ctx)));
+        }
+    }
 }

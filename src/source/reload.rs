@@ -12,7 +12,7 @@ use crate::dns::name::Name;
 use crate::dns::serial::{self, next_serial, serial_le, set_serial};
 use crate::source::catalog::Catalog;
 use crate::source::loader::{self, LoadError};
-use crate::source::parallel::{load_parallel, ReadCtx};
+use crate::source::parallel::{dispatch, Done, ReadCtx, Waker};
 use crate::source::report::{Change, Report};
 use crate::source::stamp::{stamp, stamp_at, states, watch_key, FileState, Stamp};
 use crate::store::{Store, ZoneSet};
@@ -112,7 +112,17 @@ pub struct Reloader {
     observer: Option<Observer>,
     /// The last reload met a transient error (a file it could not open): try again.
     retry: bool,
+    /// Where reads deliver their results, and the zones being read.
+    done_tx: std::sync::mpsc::Sender<Done>,
+    done_rx: std::sync::mpsc::Receiver<Done>,
+    inflight: BTreeSet<(PathBuf, Name)>,
+    /// Set by the reload task: then a reload publishes what was read within `INLINE_WAIT`
+    /// and a slower read delivers later; without it a reload waits for every read.
+    waker: Option<Waker>,
 }
+
+/// How long a reload waits for its reads before it publishes what is done.
+const INLINE_WAIT: Duration = Duration::from_millis(200);
 
 impl Reloader {
     pub fn new(dir: PathBuf, store: Arc<Store>, opts: ReloadOptions) -> Reloader {
@@ -126,6 +136,7 @@ impl Reloader {
         store: Arc<Store>,
         opts: ReloadOptions,
     ) -> Reloader {
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
         Reloader {
             dir,
             catalog,
@@ -134,7 +145,16 @@ impl Reloader {
             opts,
             observer: None,
             retry: false,
+            done_tx,
+            done_rx,
+            inflight: BTreeSet::new(),
+            waker: None,
         }
+    }
+
+    /// Lets reloads publish what is read in time, and calls `w` when a slower read ends.
+    pub(super) fn set_waker(&mut self, w: Waker) {
+        self.waker = Some(w);
     }
 
     /// The last reload met an error that may pass (out of file descriptors): the caller
@@ -218,7 +238,11 @@ impl Reloader {
         let todo: Vec<(PathBuf, Name)> = files
             .iter()
             .filter_map(|(p, origin)| {
-                let entry = self.entries.get(&(p.clone(), origin.clone()));
+                let key = (p.clone(), origin.clone());
+                if self.inflight.contains(&key) {
+                    return None; // still being read: its result comes with a later reload
+                }
+                let entry = self.entries.get(&key);
                 if entry.is_some() && self.catalog.conflicted(origin) {
                     return None; // two files define it: keep the version served
                 }
@@ -244,11 +268,47 @@ impl Reloader {
             .collect();
         report.reread = todo.len();
         let ctx = ReadCtx {
-            limits: &self.opts.limits,
-            cancel: &self.opts.cancel,
+            limits: self.opts.limits.clone(),
+            cancel: self.opts.cancel.clone(),
         };
-        let results = load_parallel(&todo, &ctx);
-        for ((path, origin), (read, result)) in todo.into_iter().zip(results) {
+        // Reads that ended since the last reload, then this reload's, for as long as we wait.
+        let mut results: Vec<Done> = self.done_rx.try_iter().collect();
+        let mut waiting: BTreeSet<(PathBuf, Name)> = todo.iter().cloned().collect();
+        self.inflight.extend(todo.iter().cloned());
+        dispatch(todo, &ctx, &self.done_tx, self.waker.as_ref());
+        let deadline = self.waker.is_some().then(|| Instant::now() + INLINE_WAIT);
+        while !waiting.is_empty() {
+            let d = match deadline {
+                Some(t) => match self
+                    .done_rx
+                    .recv_timeout(t.saturating_duration_since(Instant::now()))
+                {
+                    Ok(d) => d,
+                    Err(_) => break,
+                },
+                None => match self.done_rx.recv() {
+                    Ok(d) => d,
+                    Err(_) => break,
+                },
+            };
+            waiting.remove(&d.0);
+            results.push(d);
+        }
+        if !waiting.is_empty() {
+            let names: Vec<String> = waiting.iter().map(|(_, o)| o.to_string()).collect();
+            tracing::info!(
+                "still reading {}; publishing the other zones now",
+                names.join(", ")
+            );
+        }
+        results.sort_by(|a, b| a.0.cmp(&b.0));
+        for ((path, origin), (read, result)) in results {
+            let key = (path, origin);
+            self.inflight.remove(&key);
+            if !listed.contains(&key) {
+                continue; // withdrawn while it was being read
+            }
+            let (path, origin) = key;
             changed |= self.apply(path, origin, read, result, &mut report);
         }
         let served = || self.entries.values().filter_map(|e| e.zone.as_ref());

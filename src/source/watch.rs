@@ -38,6 +38,8 @@ enum Msg {
     Event(notify::Event),
     /// The kernel dropped events (queue overflow) or the watcher failed: rescan everything.
     Rescan,
+    /// A zone read that outlasted its reload ended: take its result.
+    Loaded,
 }
 
 /// Why the zone directory cannot be watched.
@@ -53,7 +55,7 @@ pub enum WatchError {
 /// is installed before this returns, and the last line it logs says how reloads happen. The
 /// task ends when `shutdown` is cancelled.
 pub fn spawn(
-    reloader: Reloader,
+    mut reloader: Reloader,
     cfg: &SourceConfig,
     shutdown: CancellationToken,
 ) -> Result<JoinHandle<()>, WatchError> {
@@ -61,6 +63,10 @@ pub fn spawn(
         .map_err(|e| tracing::warn!("failed to install the SIGHUP handler: {e}"))
         .ok();
     let (tx, rx) = mpsc::unbounded_channel::<Msg>();
+    let loaded = tx.clone();
+    reloader.set_waker(std::sync::Arc::new(move || {
+        let _ = loaded.send(Msg::Loaded);
+    }));
     let zdir = std::fs::canonicalize(&cfg.zones).unwrap_or_else(|_| cfg.zones.clone());
     let mut watcher: Option<notify::RecommendedWatcher> = None;
     let poll = match cfg.watch {
@@ -380,6 +386,7 @@ impl Task {
                 self.pending.force = true;
                 return true;
             }
+            Msg::Loaded => return true,
             Msg::Event(ev) => ev,
         };
         if matches!(
