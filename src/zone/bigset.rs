@@ -1,3 +1,4 @@
+//! RDATA equality within an RRset (names compared case-insensitively where DNS says so), and
 //! RRsets grown large while a zone is built: their RDATA kept in a growable buffer with a hash
 //! index of the records, so adding one more record (and finding a duplicate) takes constant
 //! time instead of copying and scanning the whole RRset. Put back into the RRset when the zone
@@ -7,6 +8,8 @@ use std::hash::Hasher;
 
 use hashbrown::HashTable;
 use rustc_hash::FxHasher;
+
+use super::RRset;
 
 /// RRsets with this many records get an index (smaller ones are scanned, as before).
 pub(super) const BIG_FROM: usize = 32;
@@ -47,9 +50,7 @@ impl BigSet {
         let h = rdata_hash(self.rtype, rd);
         let data = &self.data;
         self.index
-            .find(h, |&o| {
-                super::builder::rdata_eq(self.rtype, Self::at(data, o), rd)
-            })
+            .find(h, |&o| rdata_eq(self.rtype, Self::at(data, o), rd))
             .copied()
     }
 
@@ -71,7 +72,7 @@ impl BigSet {
 /// A hash that agrees with `rdata_eq`: case folded for the types whose names compare so.
 fn rdata_hash(rtype: u16, rd: &[u8]) -> u64 {
     let mut h = FxHasher::default();
-    if super::builder::names_fold(rtype) {
+    if names_fold(rtype) {
         for &c in rd {
             h.write_u8(c.to_ascii_lowercase());
         }
@@ -80,4 +81,31 @@ fn rdata_hash(rtype: u16, rd: &[u8]) -> u64 {
     }
     h.write_usize(rd.len());
     h.finish()
+}
+
+/// Offset of RDATA equal to `rd` (as [`rdata_eq`] defines it) inside `set`.
+pub(super) fn find_rdata(set: &RRset, rtype: u16, rd: &[u8]) -> Option<usize> {
+    let mut off = 0;
+    for r in set.rdatas() {
+        off += 2;
+        if r.len() == rd.len() && rdata_eq(rtype, r, rd) {
+            return Some(off);
+        }
+        off += r.len();
+    }
+    None
+}
+
+/// RDATA equality as DNS defines it: names compared case-insensitively for the types whose
+/// RDATA names are canonicalized (RFC 4034 6.2), bytes otherwise.
+fn rdata_eq(rtype: u16, a: &[u8], b: &[u8]) -> bool {
+    a == b || (names_fold(rtype) && a.eq_ignore_ascii_case(b))
+}
+
+/// The types whose RDATA compares case-insensitively (see [`rdata_eq`]).
+fn names_fold(rtype: u16) -> bool {
+    matches!(
+        rtype,
+        2..=9 | 12 | 14 | 15 | 17 | 18 | 21 | 24 | 26 | 33 | 35 | 36 | 39
+    )
 }

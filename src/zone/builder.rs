@@ -5,7 +5,7 @@
 use hashbrown::HashTable;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::bigset::{BigSet, BIG_FROM};
+use super::bigset::{find_rdata, BigSet, BIG_FROM};
 
 use super::checks::{self, ApexNs, FirstLine};
 use super::{flag, hash_name, soa_serial, Node, NodeId, RRset, Zone, ZoneErrors};
@@ -595,36 +595,9 @@ impl Builder {
     }
 }
 
-/// Offset of RDATA equal to `rd` (as [`rdata_eq`] defines it) inside `set`.
-fn find_rdata(set: &RRset, rtype: u16, rd: &[u8]) -> Option<usize> {
-    let mut off = 0;
-    for r in set.rdatas() {
-        off += 2;
-        if r.len() == rd.len() && rdata_eq(rtype, r, rd) {
-            return Some(off);
-        }
-        off += r.len();
-    }
-    None
-}
-
 /// The type an RRSIG covers (its RRset key besides the owner), `None` for other types.
 pub(super) fn covered_type(rtype: u16, rd: &[u8]) -> Option<u16> {
     (rtype == rdata::RRSIG).then(|| rd.get(..2).map_or(0, |b| u16::from_be_bytes([b[0], b[1]])))
-}
-
-/// RDATA equality as DNS defines it: names compared case-insensitively for the types whose
-/// RDATA names are canonicalized (RFC 4034 6.2), bytes otherwise.
-pub(super) fn rdata_eq(rtype: u16, a: &[u8], b: &[u8]) -> bool {
-    a == b || (names_fold(rtype) && a.eq_ignore_ascii_case(b))
-}
-
-/// The types whose RDATA compares case-insensitively (see [`rdata_eq`]).
-pub(super) fn names_fold(rtype: u16) -> bool {
-    matches!(
-        rtype,
-        2..=9 | 12 | 14 | 15 | 17 | 18 | 21 | 24 | 26 | 33 | 35 | 36 | 39
-    )
 }
 
 /// The most RDATA bytes one RRset may hold, whatever the record limit (a sanity bound: one

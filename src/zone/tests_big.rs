@@ -1,7 +1,6 @@
 //! Unit tests of large RRsets: built in linear time, duplicates merged, and an RRset over the
 //! limit rejected with `path:line` instead of silently cut.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::dns::name::Name;

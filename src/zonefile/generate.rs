@@ -57,7 +57,7 @@ impl State<'_> {
         let mut made = 0u32;
         while v <= stop {
             made = made.wrapping_add(1);
-            if made % 4096 == 0 && self.cancelled(file, line) {
+            if made.is_multiple_of(4096) && self.cancelled(file, line) {
                 return;
             }
             let owner_text = match expand_template(lhs.text, v) {
