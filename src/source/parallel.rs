@@ -5,7 +5,7 @@
 //! delivers later (the waker starts another reload).
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -66,12 +66,14 @@ fn load_one(path: &Path, origin: &Name, ctx: &ReadCtx) -> LoadResult {
 }
 
 /// Starts reading every `(file, origin)` of `todo` on threads of their own; each result is
-/// sent on `tx` as its read ends, then `waker` (if any) is called.
+/// sent on `tx` as its read ends, then `waker` (if any) is called if `late` is set by then (the
+/// reloader stopped waiting: it sets `late`, then takes what was sent).
 pub(super) fn dispatch(
     todo: Vec<(PathBuf, Name)>,
     ctx: &ReadCtx,
     tx: &Sender<Done>,
     waker: Option<&Waker>,
+    late: &Arc<AtomicBool>,
 ) {
     if todo.is_empty() {
         return;
@@ -85,13 +87,14 @@ pub(super) fn dispatch(
     let mut started = 0;
     for _ in 0..threads {
         let (queue, ctx, tx, waker) = (queue.clone(), ctx.clone(), tx.clone(), waker.cloned());
+        let late = late.clone();
         let work = move || loop {
             let i = queue.1.fetch_add(1, Ordering::Relaxed);
             let Some((p, o)) = queue.0.get(i) else { break };
             let r = load_one(p, o, &ctx);
             // The receiver is gone only when the reloader is (shutdown): nothing to do then.
             let _ = tx.send(((p.clone(), o.clone()), r));
-            if let Some(w) = &waker {
+            if let Some(w) = waker.as_ref().filter(|_| late.load(Ordering::SeqCst)) {
                 w();
             }
         };

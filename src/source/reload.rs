@@ -275,7 +275,8 @@ impl Reloader {
         let mut results: Vec<Done> = self.done_rx.try_iter().collect();
         let mut waiting: BTreeSet<(PathBuf, Name)> = todo.iter().cloned().collect();
         self.inflight.extend(todo.iter().cloned());
-        dispatch(todo, &ctx, &self.done_tx, self.waker.as_ref());
+        let late = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        dispatch(todo, &ctx, &self.done_tx, self.waker.as_ref(), &late);
         let deadline = self.waker.is_some().then(|| Instant::now() + INLINE_WAIT);
         while !waiting.is_empty() {
             let d = match deadline {
@@ -293,6 +294,14 @@ impl Reloader {
             };
             waiting.remove(&d.0);
             results.push(d);
+        }
+        if !waiting.is_empty() {
+            // From now on a read that ends calls the waker; what ended before is taken here.
+            late.store(true, std::sync::atomic::Ordering::SeqCst);
+            for d in self.done_rx.try_iter() {
+                waiting.remove(&d.0);
+                results.push(d);
+            }
         }
         if !waiting.is_empty() {
             let names: Vec<String> = waiting.iter().map(|(_, o)| o.to_string()).collect();

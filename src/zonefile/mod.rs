@@ -19,6 +19,8 @@ mod state;
 mod tests;
 #[cfg(test)]
 mod tests_limits;
+#[cfg(test)]
+mod tests_mutate;
 
 pub use limits::{Cancel, Limits};
 use state::{FileCtx, State};

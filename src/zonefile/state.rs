@@ -76,7 +76,7 @@ impl<'o> State<'o> {
             self.out.suppressed += 1;
             return;
         }
-        let d = Diag::in_file(&self.files, file, line, e.to_string());
+        let d = Diag::in_file(&self.files, file, line, capped(e.to_string()));
         self.out.errors.push(d);
     }
 
@@ -101,7 +101,7 @@ impl<'o> State<'o> {
         if self.out.warnings.len() >= MAX_ERRORS {
             return;
         }
-        let d = Diag::in_file(&self.files, file, line, e.to_string());
+        let d = Diag::in_file(&self.files, file, line, capped(e.to_string()));
         self.out.warnings.push(d);
     }
 
@@ -411,6 +411,28 @@ pub(super) fn canonical(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
+/// A message cut to `MAX_MESSAGE` bytes: the tokens it quotes are cut to 100 bytes where the
+/// reader words it; this also bounds what the RDATA parsers quote.
+fn capped(mut m: String) -> String {
+    const MAX_MESSAGE: usize = 400;
+    if m.len() > MAX_MESSAGE {
+        let mut end = MAX_MESSAGE;
+        while !m.is_char_boundary(end) {
+            end -= 1;
+        }
+        m.truncate(end);
+        m.push_str("...");
+    }
+    m
+}
+
+/// A token for an error message: at most `QUOTE` (100) bytes of it, then `...`.
 pub(super) fn lossy(t: &[u8]) -> std::borrow::Cow<'_, str> {
-    String::from_utf8_lossy(t)
+    let q = super::limits::QUOTE;
+    if t.len() <= q {
+        return String::from_utf8_lossy(t);
+    }
+    let mut s = String::from_utf8_lossy(&t[..q]).into_owned();
+    s.push_str("...");
+    std::borrow::Cow::Owned(s)
 }
