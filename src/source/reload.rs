@@ -86,6 +86,9 @@ pub(super) struct Request {
     /// Files a writer still has open (as `watch_key`s): the zones that use them are left as
     /// they are until the writer closes them (never publish a half-written file).
     pub(super) hold: BTreeSet<PathBuf>,
+    /// A poll (no close events): read a file changed in place only once its stamp held still
+    /// since the last poll.
+    pub(super) settle: bool,
 }
 
 impl Request {
@@ -119,6 +122,8 @@ pub struct Reloader {
     /// Set by the reload task: then a reload publishes what was read within `INLINE_WAIT`
     /// and a slower read delivers later; without it a reload waits for every read.
     waker: Option<Waker>,
+    /// Files changed in place at the last poll, with the stamp then (see `Request::settle`).
+    settling: BTreeMap<PathBuf, Stamp>,
 }
 
 /// How long a reload waits for its reads before it publishes what is done.
@@ -149,6 +154,7 @@ impl Reloader {
             done_rx,
             inflight: BTreeSet::new(),
             waker: None,
+            settling: BTreeMap::new(),
         }
     }
 
@@ -235,6 +241,7 @@ impl Reloader {
             }
         }
         // New or changed files, loaded in parallel (one thread per core at most).
+        let mut unsettled = BTreeMap::new();
         let todo: Vec<(PathBuf, Name)> = files
             .iter()
             .filter_map(|(p, origin)| {
@@ -257,6 +264,20 @@ impl Reloader {
                 let fresh = match entry {
                     None => true,
                     Some(e) => {
+                        if req.settle && !req.force {
+                            // Polling (no close events): a file changed in place is read once
+                            // its stamp held still for one poll; a file renamed over is whole.
+                            for f in &e.files {
+                                let now = stamp(&f.path);
+                                let in_place = matches!((now, f.stamp), (Some(n), Some(o)) if n != o && n.same_file(&o));
+                                if in_place && self.settling.get(&f.key) != now.as_ref() {
+                                    unsettled.insert(f.key.clone(), now);
+                                }
+                            }
+                            if e.files.iter().any(|f| unsettled.contains_key(&f.key)) {
+                                return None;
+                            }
+                        }
                         req.force
                             || e.files
                                 .iter()
@@ -265,6 +286,10 @@ impl Reloader {
                 };
                 fresh.then(|| (p.clone(), origin.clone()))
             })
+            .collect();
+        self.settling = unsettled
+            .into_iter()
+            .filter_map(|(k, s)| s.map(|s| (k, s)))
             .collect();
         report.reread = todo.len();
         let ctx = ReadCtx {

@@ -204,6 +204,7 @@ impl Task {
             }
             let mut req = std::mem::take(&mut self.pending);
             req.hold = self.writing.keys().cloned().collect();
+            req.settle = trigger == "poll";
             if req.force {
                 crate::service::notify::reloading();
             }

@@ -334,3 +334,44 @@ fn slow_zone_read_does_not_delay_other_zones() {
     // The big zone was still being read: the edit did not wait for it.
     assert_eq!(s.dig(&["big.test", "SOA"]).status, "REFUSED", "{}", s.log());
 }
+
+/// Defect 3 with `--poll-interval` (no close events): a file written in place is read only
+/// once its stamp held still for a poll, so a writer streaming it slowly (`scp`) never gets a
+/// prefix served; a rename over the file is read at the next poll.
+#[test]
+fn polling_never_serves_a_file_still_being_written() {
+    let dir = TempDir::new("hostile-pollhalf");
+    let path = dir.path().join("t.test.zone");
+    std::fs::write(&path, zone(1, 0..50)).expect("write");
+    let s = Server::start(dir.path(), &["--poll-interval", "0.3"]);
+    s.wait_log("polling", CHANGE);
+    let mut f = std::fs::File::create(&path).expect("truncate");
+    f.write_all(zone(2, 0..10).as_bytes()).expect("write");
+    f.flush().expect("flush");
+    // Ten more hosts every 100 ms for 2 s: the stamp never holds still for a poll.
+    let t0 = Instant::now();
+    let mut next = 10;
+    while t0.elapsed() < Duration::from_secs(2) {
+        f.write_all(records(next..next + 10).as_bytes())
+            .expect("write");
+        f.flush().expect("flush");
+        next += 10;
+        assert_eq!(
+            a(&s, "h49.t.test"),
+            [addr(49)],
+            "a prefix was served:\n{}",
+            s.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    f.write_all(records(next..next + 1).as_bytes())
+        .expect("write");
+    drop(f);
+    wait_until("the whole file once it held still", &s, || {
+        a(&s, &format!("h{next}.t.test")) == [addr(next)]
+    });
+    write_atomic(&path, &zone(3, 0..1));
+    wait_until("a rename over, at the next poll", &s, || {
+        a(&s, "h49.t.test").is_empty()
+    });
+}
