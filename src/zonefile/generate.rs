@@ -44,6 +44,13 @@ impl State<'_> {
             return;
         }
         self.generated += count;
+        // The zone's record cap, checked before expanding (a 10M-record line is rejected at
+        // once, not after building 10M records).
+        let max_records = self.opts.limits.max_records;
+        if self.records + count > max_records {
+            self.stop(file, line, ReadError::TooManyRecords(max_records));
+            return;
+        }
         let lhs = toks[2];
         let Some(head) = self.ttl_class_type(&toks[3..], file, line) else {
             return;

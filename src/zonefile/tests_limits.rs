@@ -130,6 +130,18 @@ fn generate_total_is_checked_before_expanding() {
         ["t.zone:6: $GENERATE: the zone's $GENERATE lines make more than 100 records; zone rejected"]
     );
     assert_eq!(p.records.len(), 63);
+    // Three 10M-record lines under the default caps: the first takes the zone over 10M
+    // records, so it is rejected before anything is expanded.
+    let line = "$GENERATE 0-9999999 a$ A 10.0.0.1\n";
+    let text = format!("{HEAD}{line}{line}{line}");
+    let t0 = std::time::Instant::now();
+    let p = parse_with(text.as_bytes(), &opts());
+    assert_eq!(
+        errors(&p),
+        ["t.zone:5: more than 10000000 records in the zone; zone rejected"]
+    );
+    assert_eq!(p.records.len(), 3);
+    assert!(t0.elapsed() < std::time::Duration::from_secs(5));
     // A 10M-record line over a smaller cap: rejected at once, nothing expanded.
     let text = format!("{HEAD}$GENERATE 0-9999999 a$ A 10.0.0.1\n");
     let mut o = opts();
