@@ -54,7 +54,7 @@ impl Catalog {
     }
 
     /// Is `origin` defined by two files of the directory (then its zone must not be re-read)?
-    pub fn conflicted(&self, origin: &Name) -> bool {
+    pub(super) fn conflicted(&self, origin: &Name) -> bool {
         self.conflicts.contains_key(&origin.to_lowercase())
     }
 

@@ -34,10 +34,7 @@ pub(crate) const MAX_ERRORS: usize = 100;
 pub(crate) const MAX_INCLUDE_DEPTH: usize = 20;
 /// Largest `$GENERATE` range expansion, to keep a typo from exhausting memory.
 pub(crate) const MAX_GENERATE: u64 = 10_000_000;
-pub use limits::{
-    DEFAULT_MAX_GENERATE, DEFAULT_MAX_RECORDS, DEFAULT_MAX_RECORD_TEXT, DEFAULT_MAX_RRSET,
-    DEFAULT_MAX_TOKEN, DEFAULT_MAX_ZONE_BYTES,
-};
+pub use limits::DEFAULT_MAX_RRSET;
 
 /// One resource record as read from a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
