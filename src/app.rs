@@ -40,6 +40,8 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         ReloadOptions {
             auto_serial: cfg.source.auto_serial,
             auto_ptr: cfg.source.auto_ptr,
+            limits: cfg.source.limits.clone(),
+            withdraw_grace: cfg.source.withdraw_grace,
             ..ReloadOptions::default()
         },
     );
@@ -120,7 +122,7 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
     let taps = crate::metrics::Taps::new(metrics.clone(), query_log.as_ref());
     drop(query_log);
     let served = (report.zones, report.records);
-    rt.block_on(run(
+    let res = rt.block_on(run(
         cfg,
         store,
         reloader,
@@ -129,8 +131,14 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         taps,
         served,
         health,
-    ))
+    ));
+    // A zone read in flight was told to stop; do not wait for a straggler to exit.
+    rt.shutdown_timeout(SHUTDOWN_STRAGGLERS);
+    res
 }
+
+/// How long blocking work still running at exit (a zone read) may delay it.
+const SHUTDOWN_STRAGGLERS: Duration = Duration::from_millis(300);
 
 /// The `[[service]]` names of a TOML config, published before the first query (every member
 /// counts as up until checked); `None` without services.

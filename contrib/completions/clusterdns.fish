@@ -61,6 +61,11 @@ complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l allow-tr
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l tsig-key -d 'A TSIG key that may transfer every zone (repeatable), NAME:ALG:BASE64SECRET (hmac-sha256, hmac-sha1, hmac-sha512)' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l also-notify -d 'Send NOTIFY here when a zone\'s serial changes (repeatable), ADDR:PORT' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l secondary -d 'Be secondary for ZONE (repeatable): transferred from the primaries and kept as ZONE.zone in the zone directory, ZONE@ADDR:PORT[,ADDR:PORT]' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l withdraw-grace-ms -d 'Withdraw a zone whose file vanished only after it stayed absent this long [default: 2000]' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l max-zone-records -d 'Most records in one zone; a zone over it is rejected (its last good version is kept) [default: 10000000]' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l max-zone-bytes -d 'Most bytes of zone text read for one zone, includes counted [default: 4294967296]' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l max-generate-records -d 'Most records all $GENERATE lines of one zone make together [default: 10000000]' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l max-rrset-records -d 'Most records in one RRset (at most 65535) [default: 4000, about what one 64 KiB message carries]' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l log -d 'Log filter (error, warn, info, debug, trace, or a tracing directive) [default: the config file\'s `log`, else info]' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l log-format -d 'Log line format: text (colour only on a terminal) or json (one object per line)' -r -f -a "text\t'One human-readable line per event'
 json\t'One JSON object per line (timestamp, level, fields)'"

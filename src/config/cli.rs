@@ -180,6 +180,8 @@ pub struct ServeArgs {
     /// Be secondary for ZONE (repeatable): transferred from the primaries and kept as ZONE.zone in the zone directory, ZONE@ADDR:PORT[,ADDR:PORT]
     #[arg(long, value_name = "ZONE@ADDR:PORT", help_heading = "Zone transfers")]
     pub secondary: Vec<crate::config::SecondaryZone>,
+    #[command(flatten)]
+    pub limits: crate::config::LimitOptions,
 }
 
 #[derive(Debug, clap::Args)]
@@ -270,6 +272,7 @@ impl ServeArgs {
                 cert_file: self.tls_cert,
                 key_file: self.tls_key,
             },
+            limits: self.limits,
         }
     }
 }

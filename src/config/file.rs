@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::RrlOptions;
+use crate::config::{LimitOptions, RrlOptions};
 
 /// The config file as written (raw: nothing checked beyond its syntax and forms).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,6 +89,9 @@ pub struct FileConfig {
     /// Response-rate limiting (`--rrl-*`), off unless a rate is set.
     #[serde(default, skip_serializing_if = "RrlOptions::is_empty")]
     pub rrl: RrlOptions,
+    /// Bounds of every zone read and the withdraw grace (`--max-*`, `--withdraw-grace-ms`).
+    #[serde(default, skip_serializing_if = "LimitOptions::is_empty")]
+    pub limits: LimitOptions,
     /// Zones listed one by one.
     #[serde(default, rename = "zone", skip_serializing_if = "Vec::is_empty")]
     pub zones: Vec<ZoneConfig>,
@@ -237,6 +240,7 @@ impl Default for FileConfig {
             metrics: None,
             query_log: false,
             rrl: RrlOptions::default(),
+            limits: LimitOptions::default(),
             zones: Vec::new(),
             keys: Vec::new(),
             services: Vec::new(),

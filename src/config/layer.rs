@@ -176,6 +176,7 @@ impl Layer {
             metrics: c.metrics,
             query_log: c.query_log.then_some(true),
             rrl: c.rrl.clone(),
+            limits: c.limits.clone(),
             log: c.log.clone(),
             xfr: Default::default(),
             // Per zone in a config file (`[[zone]] auto_ptr = true`).

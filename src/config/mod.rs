@@ -14,6 +14,7 @@ mod serve;
 pub mod service;
 mod tls;
 mod xfr;
+mod zonelimits;
 
 pub use rrl::{Prefix, RrlConfig, RrlOptions};
 pub use serve::{
@@ -21,3 +22,4 @@ pub use serve::{
 };
 pub use tls::{TlsConfig, TlsOptions};
 pub use xfr::{SecondaryZone, XfrConfig, XfrOptions};
+pub use zonelimits::{LimitOptions, DEFAULT_WITHDRAW_GRACE};

@@ -43,6 +43,8 @@ pub enum ConfigError {
     TlsWithoutCert,
     #[error("--tls-cert and --tls-key have no effect without --listen-tls or --listen-https")]
     TlsWithoutListener,
+    #[error("{0} must be a positive number")]
+    ZeroLimit(&'static str),
     #[error("bad --origin {origin:?}")]
     BadOrigin {
         origin: String,
@@ -71,6 +73,8 @@ pub struct ServeOptions {
     pub rrl: RrlOptions,
     /// DNS over TLS and HTTPS.
     pub tls: TlsOptions,
+    /// Zone-read bounds and the withdraw grace.
+    pub limits: super::LimitOptions,
     /// The config file zones are listed in (re-read at every reload).
     pub config: Option<ConfigSource>,
     /// Who may query; `None`: anyone.
@@ -110,6 +114,10 @@ pub struct SourceConfig {
     /// Serve `zones` by file name (false when a config file lists the zones and names no
     /// `zones_dir`: then `zones` is only the directory watched).
     pub scan: bool,
+    /// Bounds of every zone read.
+    pub limits: crate::zonefile::Limits,
+    /// How long a vanished zone file is waited for before its zone is withdrawn.
+    pub withdraw_grace: Duration,
 }
 
 /// The sockets and their limits.
@@ -172,6 +180,7 @@ impl ServeOptions {
             tcp_clients_per_ip: self.tcp_clients_per_ip.or(lower.tcp_clients_per_ip),
             rrl: self.rrl.over(lower.rrl),
             tls: self.tls.over(lower.tls),
+            limits: self.limits.over(lower.limits),
             config: self.config.or(lower.config),
             allow_query: self.allow_query.or(lower.allow_query),
             allow_recursion: self.allow_recursion.or(lower.allow_recursion),
@@ -223,6 +232,7 @@ impl ServeOptions {
         };
         let rrl = self.rrl.resolve()?;
         let tls = self.tls.resolve()?;
+        let (limits, withdraw_grace) = self.limits.resolve()?;
         let scan = self.zones.is_some() || self.config.is_none();
         let ifaces = access::interfaces();
         let access = Access {
@@ -258,6 +268,8 @@ impl ServeOptions {
                 auto_ptr: self.auto_ptr.unwrap_or(false),
                 debounce: Duration::from_millis(self.debounce_ms.unwrap_or(20)),
                 config: self.config,
+                limits,
+                withdraw_grace,
             },
             net: NetConfig {
                 listen,

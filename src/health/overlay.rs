@@ -119,6 +119,7 @@ fn finish(
         warnings: Vec::new(),
         files: vec![file],
         suppressed: 0,
+        transient: false,
     };
     let mut zone = zb.finish(parsed, &mut Vec::new()).map_err(|e| {
         e.errors

@@ -3,7 +3,7 @@
 //! `zone` statement), re-read at every reload. A config file that fails to read keeps the
 //! last good list (the error is logged with `path:line`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use crate::config::file::ZoneType;
@@ -33,6 +33,11 @@ pub struct Catalog {
     hosts: HostsSpec,
     /// Who may update which zone (`allow_update`), by lower-case origin.
     allow_update: std::collections::BTreeMap<Name, crate::query::acl::Table>,
+    /// Origins (lower case) that two or more files of the directory define, with the files:
+    /// an error, and the zone keeps the version served until one file is gone.
+    conflicts: BTreeMap<Name, Vec<PathBuf>>,
+    /// The file each origin (lower case) of the directory was last listed from.
+    chosen: BTreeMap<Name, PathBuf>,
 }
 
 impl Catalog {
@@ -54,7 +59,14 @@ impl Catalog {
             auto_ptr: AutoPtrSpec::default(),
             hosts: HostsSpec::default(),
             allow_update: Default::default(),
+            conflicts: BTreeMap::new(),
+            chosen: BTreeMap::new(),
         }
+    }
+
+    /// Is `origin` defined by two files of the directory (then its zone must not be re-read)?
+    pub(super) fn conflicted(&self, origin: &Name) -> bool {
+        self.conflicts.contains_key(&origin.to_lowercase())
     }
 
     /// True when some zone has `allow_update`.
@@ -90,18 +102,68 @@ impl Catalog {
             self.read_config(&src);
         }
         let mut out = self.listed.clone();
-        if let Some(dir) = &self.dir {
-            for p in loader::zone_files(dir)? {
-                if let Some(origin) = loader::origin_from_path(&p) {
-                    if !out.iter().any(|(_, o)| *o == origin) {
-                        out.push((p, origin));
-                    }
-                }
-            }
+        if let Some(dir) = self.dir.clone() {
+            self.scan_dir(&dir, &mut out)?;
         }
         out.sort();
         out.dedup();
         Ok(out)
+    }
+
+    /// Adds the zones of the directory's `NAME.zone` files to `out` (zones the config file
+    /// lists win). Two files for one origin (`LIHUI.hadoop.zone`, `lihui.hadoop..zone` next to
+    /// `lihui.hadoop.zone`) are an error naming both; the zone stays listed with the file it
+    /// was served from, and is not re-read until the conflict is resolved.
+    fn scan_dir(
+        &mut self,
+        dir: &std::path::Path,
+        out: &mut Vec<(PathBuf, Name)>,
+    ) -> std::io::Result<()> {
+        let mut by_origin: BTreeMap<Name, Vec<(PathBuf, Name)>> = BTreeMap::new();
+        let configured: BTreeSet<Name> = out.iter().map(|(_, o)| o.to_lowercase()).collect();
+        for p in loader::zone_files(dir)? {
+            if let Some(origin) = loader::origin_from_path(&p) {
+                let key = origin.to_lowercase();
+                if !configured.contains(&key) {
+                    by_origin.entry(key).or_default().push((p, origin));
+                }
+            }
+        }
+        let mut conflicts = BTreeMap::new();
+        let mut chosen = BTreeMap::new();
+        for (key, mut files) in by_origin {
+            if files.len() == 1 {
+                if let Some(f) = files.pop() {
+                    chosen.insert(key, f.0.clone());
+                    out.push(f);
+                }
+                continue;
+            }
+            let paths: Vec<PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
+            if self.conflicts.get(&key) != Some(&paths) {
+                let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+                tracing::error!(
+                    "zone {key}: defined by {} files: {}; keeping the version served until only one is left",
+                    names.len(),
+                    names.join(" and ")
+                );
+            }
+            if let Some(prev) = self.chosen.get(&key) {
+                if let Some(f) = files.into_iter().find(|(p, _)| p == prev) {
+                    chosen.insert(key.clone(), prev.clone());
+                    out.push(f);
+                }
+            }
+            conflicts.insert(key, paths);
+        }
+        for key in self.conflicts.keys() {
+            if !conflicts.contains_key(key) {
+                tracing::info!("zone {key}: only one file defines it again");
+            }
+        }
+        self.conflicts = conflicts;
+        self.chosen = chosen;
+        Ok(())
     }
 
     /// Re-reads the config file's zone list.
@@ -201,6 +263,37 @@ impl Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn two_files_for_one_origin_keep_the_first_choice() {
+        let dir = std::env::temp_dir().join(format!("clusterdns-conflict-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::write(dir.join("lihui.hadoop.zone"), "").expect("write");
+        let mut c = Catalog::dir(dir.clone());
+        let origin = Name::from_ascii("lihui.hadoop.").expect("name");
+        assert_eq!(
+            c.list().expect("lists"),
+            [(dir.join("lihui.hadoop.zone"), origin.clone())]
+        );
+        for stray in ["LIHUI.hadoop.zone", "lihui.hadoop..zone"] {
+            std::fs::write(dir.join(stray), "").expect("write");
+            assert_eq!(
+                c.list().expect("lists"),
+                [(dir.join("lihui.hadoop.zone"), origin.clone())],
+                "{stray}"
+            );
+            assert!(c.conflicted(&origin));
+            std::fs::remove_file(dir.join(stray)).expect("rm");
+            c.list().expect("lists");
+            assert!(!c.conflicted(&origin));
+        }
+        // Never served: neither file is chosen.
+        let mut fresh = Catalog::dir(dir.clone());
+        std::fs::write(dir.join("LIHUI.hadoop.zone"), "").expect("write");
+        assert!(fresh.list().expect("lists").is_empty());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn named_conf_zones_with_shared_files_and_a_broken_edit() {

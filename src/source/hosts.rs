@@ -17,7 +17,7 @@ use crate::config::file::PtrTemplate;
 use crate::dns::name::Name;
 use crate::dns::rdata;
 use crate::source::loader::{LoadError, Loaded};
-use crate::source::parallel::{load_parallel, LoadResult};
+use crate::source::parallel::LoadResult;
 use crate::source::stamp::stamp_at;
 use crate::zone::{synth, Zone};
 use crate::zonefile::{Diag, Record};
@@ -29,41 +29,31 @@ pub struct HostsSpec {
     pub template: Option<PtrTemplate>,
 }
 
-/// Reads every `(file, origin)` of `todo` as `load_parallel` does, adding the hosts file of
-/// each zone that has one (a zone whose listed file is its hosts file has no zone file).
-pub(super) fn load(todo: &[(PathBuf, Name)], spec: &HostsSpec) -> Vec<LoadResult> {
-    if spec.files.is_empty() {
-        return load_parallel(todo);
+/// Reads the zone `(path, origin)` with `read_file` (the zone file's reader), adding the
+/// hosts file the zone has, if any; a zone whose listed file is its hosts file has no zone
+/// file (SOA and NS from the template).
+pub(super) fn read(
+    path: &Path,
+    origin: &Name,
+    spec: &HostsSpec,
+    read_file: impl FnOnce(&Path, &Name) -> LoadResult,
+) -> LoadResult {
+    let taken = SystemTime::now();
+    let hosts = spec.files.get(origin);
+    if hosts.map(PathBuf::as_path) == Some(path) {
+        let before = stamp_at(path, taken);
+        let r = hosts_only_zone(origin, spec.template.as_ref(), path);
+        return (vec![(path.to_path_buf(), before)], r);
     }
-    let hosts_only = |p: &PathBuf, o: &Name| spec.files.get(o) == Some(p);
-    let files: Vec<(PathBuf, Name)> = todo
-        .iter()
-        .filter(|(p, o)| !hosts_only(p, o))
-        .cloned()
-        .collect();
-    let mut loaded = load_parallel(&files).into_iter();
-    let mut out = Vec::with_capacity(todo.len());
-    for (path, origin) in todo {
-        let taken = SystemTime::now();
-        if hosts_only(path, origin) {
-            let before = stamp_at(path, taken);
-            let r = hosts_only_zone(origin, spec.template.as_ref(), path);
-            out.push((vec![(path.clone(), before)], r));
-            continue;
+    let (mut read, result) = read_file(path, origin);
+    let result = match (result, hosts) {
+        (Ok(l), Some(h)) => {
+            read.push((h.clone(), stamp_at(h, taken)));
+            with_hosts(l.zone, l.warnings, h)
         }
-        let Some((mut read, result)) = loaded.next() else {
-            break;
-        };
-        let result = match (result, spec.files.get(origin)) {
-            (Ok(l), Some(h)) => {
-                read.push((h.clone(), stamp_at(h, taken)));
-                with_hosts(l.zone, l.warnings, h)
-            }
-            (r, _) => r,
-        };
-        out.push((read, result));
-    }
-    out
+        (r, _) => r,
+    };
+    (read, result)
 }
 
 /// `zone` with the records of the hosts file `path` added.
@@ -107,6 +97,7 @@ fn load_error(origin: &Name, path: &Path, errors: Vec<Diag>) -> LoadError {
         path: path.to_path_buf(),
         errors,
         suppressed: 0,
+        transient: false,
     }
 }
 
@@ -213,6 +204,7 @@ fn hosts_only_zone(
         path: path.to_path_buf(),
         errors: e.errors,
         suppressed: e.suppressed,
+        transient: false,
     })?;
     Ok(Loaded { zone, warnings })
 }

@@ -15,6 +15,8 @@ pub struct LoadError {
     pub path: PathBuf,
     pub errors: Vec<Diag>,
     pub suppressed: usize,
+    /// The read failed for a reason that may pass (see `Parsed::transient`): retry it.
+    pub transient: bool,
 }
 
 impl fmt::Display for LoadError {
@@ -43,21 +45,24 @@ pub struct Loaded {
     pub warnings: Vec<Diag>,
 }
 
-/// Reads and validates one zone file.
+/// Reads and validates one zone file within the default limits.
 pub fn load_zone(path: &Path, origin: &Name) -> Result<Loaded, LoadError> {
-    // Rough record count from the file size (about 25 bytes a record in big zones).
-    let hint = std::fs::metadata(path)
-        .map(|m| (m.len() / 24) as usize)
-        .unwrap_or(0)
-        .min(64 << 20);
-    let opts = Options::new(origin.clone());
+    load_zone_with(path, &Options::new(origin.clone()))
+}
+
+/// Reads and validates one zone file within `opts.limits` (cancelled by `opts.cancel`).
+pub fn load_zone_with(path: &Path, opts: &Options) -> Result<Loaded, LoadError> {
+    let origin = &opts.origin;
+    let hint = record_hint(path, opts.limits.max_records);
     let mut warnings = Vec::new();
+    let mut transient = false;
     let built = if hint < PIPELINE_FROM {
-        let mut zb = ZoneBuilder::new(origin, hint);
-        let parsed = zonefile::parse_file_with(path, &opts, &mut |r| zb.push(r));
+        let mut zb = ZoneBuilder::new(origin, hint).max_rrset(opts.limits.max_rrset);
+        let parsed = zonefile::parse_file_with(path, opts, &mut |r| zb.push(r));
+        transient = parsed.transient;
         zb.finish(parsed, &mut warnings)
     } else {
-        load_pipelined(path, origin, &opts, hint, &mut warnings)
+        load_pipelined(path, origin, opts, hint, &mut warnings, &mut transient)
     };
     match built {
         Ok(zone) => Ok(Loaded { zone, warnings }),
@@ -66,8 +71,35 @@ pub fn load_zone(path: &Path, origin: &Name) -> Result<Loaded, LoadError> {
             path: path.to_path_buf(),
             errors: e.errors,
             suppressed: e.suppressed,
+            transient,
         }),
     }
+}
+
+/// A rough record count for sizing the zone's tables up front: the file's lines, estimated
+/// from the newlines of its first 64 KiB (a file of NUL bytes or one huge line gets no
+/// preallocation), never above the zone's record limit.
+fn record_hint(path: &Path, max_records: u64) -> usize {
+    use std::io::Read;
+    const SAMPLE: usize = 64 << 10;
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return 0;
+    };
+    let len = f.metadata().map_or(0, |m| m.len());
+    let mut buf = vec![0u8; SAMPLE];
+    let mut got = 0;
+    while got < SAMPLE {
+        match f.read(&mut buf[got..]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got += n,
+        }
+    }
+    if got == 0 {
+        return 0;
+    }
+    let lines = buf[..got].iter().filter(|&&c| c == b'\n').count() as u64;
+    let estimate = len.saturating_mul(lines) / got as u64;
+    estimate.min(max_records).min(64 << 20) as usize
 }
 
 /// Zones expected to hold at least this many records are read on one thread and indexed on
@@ -82,11 +114,12 @@ fn load_pipelined(
     opts: &Options,
     hint: usize,
     warnings: &mut Vec<Diag>,
+    transient: &mut bool,
 ) -> Result<crate::zone::Zone, crate::zone::ZoneErrors> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Record>>(4);
     std::thread::scope(|s| {
         let indexer = s.spawn(move || {
-            let mut zb = ZoneBuilder::new(origin, hint);
+            let mut zb = ZoneBuilder::new(origin, hint).max_rrset(opts.limits.max_rrset);
             for batch in rx {
                 for r in batch {
                     zb.push(r);
@@ -104,6 +137,7 @@ fn load_pipelined(
         });
         let _ = tx.send(batch);
         drop(tx);
+        *transient = parsed.transient;
         match indexer.join() {
             Ok(zb) => zb.finish(parsed, warnings),
             Err(p) => std::panic::resume_unwind(p),
@@ -145,6 +179,24 @@ pub fn zone_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tables_are_sized_from_lines_not_bytes() {
+        let dir = std::env::temp_dir().join(format!("clusterdns-hint-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let p = dir.join("h.zone");
+        std::fs::write(&p, vec![0u8; 1 << 20]).expect("write");
+        assert_eq!(record_hint(&p, 10_000_000), 0, "NUL bytes: no lines");
+        std::fs::write(&p, "h A 10.0.0.1\n".repeat(100_000)).expect("write");
+        let h = record_hint(&p, 10_000_000);
+        assert!((99_000..=101_000).contains(&h), "{h}");
+        assert_eq!(
+            record_hint(&p, 5_000),
+            5_000,
+            "never above the record limit"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn origins_from_file_names() {

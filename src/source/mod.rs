@@ -14,3 +14,4 @@ mod stamp;
 pub mod update;
 pub mod updater;
 pub mod watch;
+mod watchdir;

@@ -13,10 +13,12 @@ use crate::dns::serial::{self, next_serial, serial_le, set_serial};
 use crate::source::autoptr::Synth;
 use crate::source::catalog::Catalog;
 use crate::source::loader::{self, LoadError};
+use crate::source::parallel::{dispatch, Done, ReadCtx, Waker};
 use crate::source::report::{Change, Report};
 use crate::source::stamp::{stamp, stamp_at, states, watch_key, FileState, Stamp};
 use crate::store::{Store, ZoneSet};
 use crate::zone::Zone;
+use crate::zonefile::{Cancel, Limits};
 
 /// What we know about one zone file.
 struct Entry {
@@ -29,6 +31,8 @@ struct Entry {
     file_serial: u32,
     /// The last read failed.
     failed: bool,
+    /// When its file was first seen missing (withdrawn once the grace has passed).
+    absent_since: Option<Instant>,
 }
 
 impl Entry {
@@ -40,6 +44,7 @@ impl Entry {
             zone: Some(zone),
             file_serial,
             failed: false,
+            absent_since: None,
         }
     }
 }
@@ -53,6 +58,12 @@ pub struct ReloadOptions {
     pub today: fn() -> u32,
     /// Synthesize PTRs in every reverse zone served (`--auto-ptr`).
     pub auto_ptr: bool,
+    /// The bounds of every zone read.
+    pub limits: Limits,
+    /// How long a vanished zone file is waited for before its zone is withdrawn.
+    pub withdraw_grace: Duration,
+    /// Set at shutdown: reads in flight give up.
+    pub cancel: Cancel,
 }
 
 impl Default for ReloadOptions {
@@ -61,6 +72,9 @@ impl Default for ReloadOptions {
             auto_serial: false,
             today: serial::today_base,
             auto_ptr: false,
+            limits: Limits::default(),
+            withdraw_grace: crate::config::DEFAULT_WITHDRAW_GRACE,
+            cancel: Cancel::default(),
         }
     }
 }
@@ -73,6 +87,20 @@ pub(super) struct Request {
     /// Files named by file events (as `watch_key`s): re-read the zones that use them even if
     /// their stamps look unchanged.
     pub(super) dirty: BTreeSet<PathBuf>,
+    /// Files a writer still has open (as `watch_key`s): the zones that use them are left as
+    /// they are until the writer closes them (never publish a half-written file).
+    pub(super) hold: BTreeSet<PathBuf>,
+    /// A poll (no close events): read a file changed in place only once its stamp held still
+    /// since the last poll.
+    pub(super) settle: bool,
+}
+
+impl Request {
+    /// Adds what `other` asks for (a request that could not run, kept for the next one).
+    pub(super) fn merge(&mut self, other: Request) {
+        self.force |= other.force;
+        self.dirty.extend(other.dirty);
+    }
 }
 
 /// Told about every reload after the first (see [`Reloader::observe`]).
@@ -91,7 +119,21 @@ pub struct Reloader {
     observer: Option<Observer>,
     /// PTRs synthesized into reverse zones before each publish.
     synth: Synth,
+    /// The last reload met a transient error (a file it could not open): try again.
+    retry: bool,
+    /// Where reads deliver their results, and the zones being read.
+    done_tx: std::sync::mpsc::Sender<Done>,
+    done_rx: std::sync::mpsc::Receiver<Done>,
+    inflight: BTreeSet<(PathBuf, Name)>,
+    /// Set by the reload task: then a reload publishes what was read within `INLINE_WAIT`
+    /// and a slower read delivers later; without it a reload waits for every read.
+    waker: Option<Waker>,
+    /// Files changed in place at the last poll, with the stamp then (see `Request::settle`).
+    settling: BTreeMap<PathBuf, Stamp>,
 }
+
+/// How long a reload waits for its reads before it publishes what is done.
+const INLINE_WAIT: Duration = Duration::from_millis(200);
 
 impl Reloader {
     pub fn new(dir: PathBuf, store: Arc<Store>, opts: ReloadOptions) -> Reloader {
@@ -105,6 +147,7 @@ impl Reloader {
         store: Arc<Store>,
         opts: ReloadOptions,
     ) -> Reloader {
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
         Reloader {
             dir,
             catalog,
@@ -113,7 +156,38 @@ impl Reloader {
             opts,
             observer: None,
             synth: Synth::default(),
+            retry: false,
+            done_tx,
+            done_rx,
+            inflight: BTreeSet::new(),
+            waker: None,
+            settling: BTreeMap::new(),
         }
+    }
+
+    /// Lets reloads publish what is read in time, and calls `w` when a slower read ends.
+    pub(super) fn set_waker(&mut self, w: Waker) {
+        self.waker = Some(w);
+    }
+
+    /// The last reload met an error that may pass (out of file descriptors): the caller
+    /// should run another one after a pause, with the same request.
+    pub(super) fn needs_retry(&self) -> bool {
+        self.retry
+    }
+
+    /// When the next zone whose file vanished is due to be withdrawn.
+    pub(super) fn next_withdraw(&self) -> Option<Instant> {
+        self.entries
+            .values()
+            .filter_map(|e| e.absent_since)
+            .min()
+            .map(|t| t + self.opts.withdraw_grace)
+    }
+
+    /// The flag that cancels reads in flight (shutdown).
+    pub(super) fn cancel(&self) -> Cancel {
+        self.opts.cancel.clone()
     }
 
     /// Calls `f` with the report of every later reload.
@@ -144,12 +218,19 @@ impl Reloader {
     /// changed; publishes a complete new set if anything served changed.
     pub(super) fn reload_with(&mut self, req: &Request) -> std::io::Result<Report> {
         let t0 = Instant::now();
-        let files = self.catalog.list()?;
+        self.retry = false;
+        let files = match self.catalog.list() {
+            Ok(f) => f,
+            Err(e) => {
+                self.retry = true;
+                return Err(e);
+            }
+        };
         let listed: BTreeSet<&(PathBuf, Name)> = files.iter().collect();
         let mut report = Report::default();
         let mut changed = false;
-        // Removed files (or renamed away from *.zone): the rescan runs after the debounce, so a
-        // file renamed over its original is never seen missing.
+        // Removed files (or renamed away from *.zone): withdrawn once they stayed away for the
+        // grace period (an editor replacing the file, `rm` + `cp`).
         let gone: Vec<(PathBuf, Name)> = self
             .entries
             .keys()
@@ -157,15 +238,53 @@ impl Reloader {
             .cloned()
             .collect();
         for p in gone {
-            changed |= self.withdraw(&p, &mut report);
+            changed |= self.vanished(&p, t0, &mut report);
+        }
+        for k in &files {
+            if let Some(e) = self.entries.get_mut(k) {
+                if e.absent_since.take().is_some() {
+                    tracing::info!("zone {}: {} is back", e.origin, k.0.display());
+                }
+            }
         }
         // New or changed files, loaded in parallel (one thread per core at most).
+        let mut unsettled = BTreeMap::new();
         let todo: Vec<(PathBuf, Name)> = files
             .iter()
             .filter_map(|(p, origin)| {
-                let fresh = match self.entries.get(&(p.clone(), origin.clone())) {
+                let key = (p.clone(), origin.clone());
+                if self.inflight.contains(&key) {
+                    return None; // still being read: its result comes with a later reload
+                }
+                let entry = self.entries.get(&key);
+                if entry.is_some() && self.catalog.conflicted(origin) {
+                    return None; // two files define it: keep the version served
+                }
+                let held = match entry {
+                    None => req.hold.contains(&watch_key(p)),
+                    Some(e) => e.files.iter().any(|f| req.hold.contains(&f.key)),
+                };
+                if held {
+                    tracing::debug!("{}: still open for writing; left for later", p.display());
+                    return None;
+                }
+                let fresh = match entry {
                     None => true,
                     Some(e) => {
+                        if req.settle && !req.force {
+                            // Polling (no close events): a file changed in place is read once
+                            // its stamp held still for one poll; a file renamed over is whole.
+                            for f in &e.files {
+                                let now = stamp(&f.path);
+                                let in_place = matches!((now, f.stamp), (Some(n), Some(o)) if n != o && n.same_file(&o));
+                                if in_place && self.settling.get(&f.key) != now.as_ref() {
+                                    unsettled.insert(f.key.clone(), now);
+                                }
+                            }
+                            if e.files.iter().any(|f| unsettled.contains_key(&f.key)) {
+                                return None;
+                            }
+                        }
                         req.force
                             || e.files
                                 .iter()
@@ -175,9 +294,63 @@ impl Reloader {
                 fresh.then(|| (p.clone(), origin.clone()))
             })
             .collect();
+        self.settling = unsettled
+            .into_iter()
+            .filter_map(|(k, s)| s.map(|s| (k, s)))
+            .collect();
         report.reread = todo.len();
-        let results = crate::source::hosts::load(&todo, self.catalog.hosts());
-        for ((path, origin), (read, result)) in todo.into_iter().zip(results) {
+        let ctx = ReadCtx {
+            limits: self.opts.limits.clone(),
+            cancel: self.opts.cancel.clone(),
+            hosts: Arc::new(self.catalog.hosts().clone()),
+        };
+        // Reads that ended since the last reload, then this reload's, for as long as we wait.
+        let mut results: Vec<Done> = self.done_rx.try_iter().collect();
+        let mut waiting: BTreeSet<(PathBuf, Name)> = todo.iter().cloned().collect();
+        self.inflight.extend(todo.iter().cloned());
+        let late = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        dispatch(todo, &ctx, &self.done_tx, self.waker.as_ref(), &late);
+        let deadline = self.waker.is_some().then(|| Instant::now() + INLINE_WAIT);
+        while !waiting.is_empty() {
+            let d = match deadline {
+                Some(t) => match self
+                    .done_rx
+                    .recv_timeout(t.saturating_duration_since(Instant::now()))
+                {
+                    Ok(d) => d,
+                    Err(_) => break,
+                },
+                None => match self.done_rx.recv() {
+                    Ok(d) => d,
+                    Err(_) => break,
+                },
+            };
+            waiting.remove(&d.0);
+            results.push(d);
+        }
+        if !waiting.is_empty() {
+            // From now on a read that ends calls the waker; what ended before is taken here.
+            late.store(true, std::sync::atomic::Ordering::SeqCst);
+            for d in self.done_rx.try_iter() {
+                waiting.remove(&d.0);
+                results.push(d);
+            }
+        }
+        if !waiting.is_empty() {
+            let names: Vec<String> = waiting.iter().map(|(_, o)| o.to_string()).collect();
+            tracing::info!(
+                "still reading {}; publishing the other zones now",
+                names.join(", ")
+            );
+        }
+        results.sort_by(|a, b| a.0.cmp(&b.0));
+        for ((path, origin), (read, result)) in results {
+            let key = (path, origin);
+            self.inflight.remove(&key);
+            if !listed.contains(&key) {
+                continue; // withdrawn while it was being read
+            }
+            let (path, origin) = key;
             changed |= self.apply(path, origin, read, result, &mut report);
         }
         let mut spec = self.catalog.auto_ptr().clone();
@@ -200,6 +373,34 @@ impl Reloader {
             f(&report);
         }
         Ok(report)
+    }
+
+    /// A zone whose file is no longer listed: withdrawn at once if the file is still there (the
+    /// zone left the config file) or there is no grace, else once it stayed away for the grace
+    /// period; true if what is served changed.
+    fn vanished(&mut self, key: &(PathBuf, Name), now: Instant, report: &mut Report) -> bool {
+        let grace = self.opts.withdraw_grace;
+        let present = stamp(&key.0).is_some();
+        let Some(e) = self.entries.get_mut(key) else {
+            return false;
+        };
+        if present || grace.is_zero() || e.zone.is_none() {
+            return self.withdraw(key, report);
+        }
+        match e.absent_since {
+            None => {
+                tracing::info!(
+                    "zone {}: {} is gone; withdrawn in {:.1} s unless it comes back",
+                    e.origin,
+                    key.0.display(),
+                    grace.as_secs_f64()
+                );
+                e.absent_since = Some(now);
+                false
+            }
+            Some(t) if now.duration_since(t) >= grace => self.withdraw(key, report),
+            Some(_) => false,
+        }
     }
 
     /// Forgets the zone file `path`; true if it was being served.
@@ -230,7 +431,19 @@ impl Reloader {
             Err(e) => {
                 if stamp(&path).is_none() {
                     // Deleted between the directory scan and the read: a removal, not an error.
-                    return self.withdraw(&key, report);
+                    return self.vanished(&key, Instant::now(), report);
+                }
+                if e.transient {
+                    // Content unknown (out of file descriptors, cancelled): keep everything as
+                    // it was, so the next look reads the file again, and ask for a retry.
+                    tracing::warn!("{e}; will retry");
+                    self.retry = true;
+                    if let Some(p) = self.entries.get_mut(&key) {
+                        for f in &mut p.files {
+                            f.stamp = None;
+                        }
+                    }
+                    return false;
                 }
                 report.changes.push(Change::Failed {
                     origin: origin.clone(),
@@ -260,6 +473,7 @@ impl Reloader {
                         zone: old,
                         file_serial,
                         failed: true,
+                        absent_since: None,
                     },
                 );
                 return false;
@@ -462,108 +676,5 @@ fn retire(old: Arc<ZoneSet>) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[track_caller]
-    fn zone(text: &str) -> Zone {
-        let origin = Name::from_ascii("lihui.hadoop").expect("origin");
-        let parsed = crate::zonefile::parse_str(
-            text.as_bytes(),
-            Path::new("t.zone"),
-            &crate::zonefile::Options::new(origin.clone()),
-        );
-        crate::zone::build(&origin, parsed, &mut Vec::new()).expect("zone builds")
-    }
-
-    /// The date the unit tests run on (fixed, so they cannot fail across UTC midnight).
-    const TODAY: u32 = 2025112300;
-
-    const BASE: &str =
-        "$TTL 1D\n@ IN SOA ns root ( 2024010101 1D 1H 1W 3H )\n@ IN NS ns\nns IN A 192.168.1.4\n";
-
-    #[test]
-    fn content_comparison_ignores_only_the_serial() {
-        let a = zone(BASE);
-        assert!(crate::zone::same_except_serial(&a, &zone(BASE)));
-        assert!(crate::zone::same_except_serial(
-            &a,
-            &zone(&BASE.replace("2024010101", "7"))
-        ));
-        assert!(!crate::zone::same_except_serial(
-            &a,
-            &zone(&BASE.replace("3H )", "2H )"))
-        ));
-        assert!(!crate::zone::same_except_serial(
-            &a,
-            &zone(&BASE.replace("1.4", "1.5"))
-        ));
-        assert!(!crate::zone::same_except_serial(
-            &a,
-            &zone(&BASE.replace("$TTL 1D", "$TTL 2D"))
-        ));
-        assert!(!crate::zone::same_except_serial(
-            &a,
-            &zone(&format!("{BASE}n1 IN A 10.0.0.1\n"))
-        ));
-    }
-
-    #[test]
-    fn serial_is_rewritten_in_place() {
-        let mut z = zone(BASE);
-        set_serial(&mut z, 2025112301);
-        assert_eq!(z.serial, 2025112301);
-        let soa = z.soa().expect("soa");
-        let rd = soa.rdatas().next().expect("one soa");
-        assert_eq!(crate::zone::soa_serial(rd), 2025112301);
-        assert!(crate::zone::same_except_serial(&z, &zone(BASE)));
-    }
-
-    #[test]
-    fn reloader_rereads_only_what_changed() {
-        let dir =
-            std::env::temp_dir().join(format!("clusterdns-reload-unit-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        let path = dir.join("lihui.hadoop.zone");
-        std::fs::write(&path, BASE).expect("write");
-        let store = Arc::new(Store::new(ZoneSet::default()));
-        let mut r = Reloader::new(
-            dir.clone(),
-            store.clone(),
-            ReloadOptions {
-                auto_serial: true,
-                today: || TODAY,
-                auto_ptr: false,
-            },
-        );
-        let rep = r.reload().expect("first load");
-        assert_eq!(rep.zones, 1);
-        assert!(rep.published);
-        // A forced rescan re-reads, finds nothing new, publishes nothing.
-        let force = Request {
-            force: true,
-            ..Request::default()
-        };
-        let rep = r.reload_with(&force).expect("rescan");
-        assert_eq!(rep.reread, 1);
-        assert!(rep.changes.is_empty() && !rep.published);
-        // Changed content, same serial: bumped (--auto-serial).
-        std::fs::write(&path, format!("{BASE}n1 IN A 10.0.0.1\n")).expect("write");
-        let rep = r.reload_with(&force).expect("reload");
-        assert!(rep.published);
-        let served = store.snapshot().zones()[0].serial;
-        assert_eq!(served, next_serial(2024010101, TODAY));
-        // Broken: the last good version stays.
-        std::fs::write(&path, "$TTL 1D\n@ IN NS ns\n").expect("write");
-        let rep = r.reload_with(&force).expect("reload");
-        assert_eq!(rep.errors.len(), 1);
-        assert!(!rep.published);
-        assert_eq!(store.snapshot().zones()[0].serial, served);
-        // Deleted: withdrawn.
-        std::fs::remove_file(&path).expect("remove");
-        let rep = r.reload().expect("reload");
-        assert!(matches!(rep.changes[..], [Change::Removed { .. }]));
-        assert!(store.snapshot().is_empty());
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-}
+#[path = "reload_tests.rs"]
+mod tests;

@@ -25,6 +25,13 @@ pub(super) struct Stamp {
     racy: bool,
 }
 
+impl Stamp {
+    /// The same file (device and inode), whatever its content.
+    pub(super) fn same_file(&self, other: &Stamp) -> bool {
+        (self.dev, self.inode) == (other.dev, other.inode)
+    }
+}
+
 pub(super) fn stamp(path: &Path) -> Option<Stamp> {
     use std::os::unix::fs::MetadataExt;
     let m = std::fs::metadata(path).ok()?;

@@ -3,7 +3,7 @@
 //! writers to close the file); reloads on SIGHUP; and hands every rebuild to the `Reloader` off
 //! the query path.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -20,17 +20,27 @@ use crate::source::reload::{Reloader, Request};
 use crate::source::report::log_reload;
 use crate::source::stamp::watch_key;
 use crate::source::updater::UpdateJob;
+use crate::source::watchdir::{self, DirState};
 
 /// The longest a steady stream of events can postpone a reload.
 const MAX_DEFER: Duration = Duration::from_millis(100);
-/// The longest we wait for a writer that modified a zone file in place to close it.
-const MAX_WRITE_WAIT: Duration = Duration::from_secs(1);
+/// A writer that keeps a zone file open without writing for this long is taken as stuck: what
+/// the file holds then is served (with a warning).
+const WRITER_STUCK: Duration = Duration::from_secs(30);
+/// How often the zone directory's identity is checked besides at every event.
+const DIR_CHECK: Duration = Duration::from_secs(1);
+/// The first pause before a reload that failed for a transient reason is tried again, and
+/// the longest (the pause doubles in between).
+const RETRY_FIRST: Duration = Duration::from_millis(100);
+const RETRY_MAX: Duration = Duration::from_secs(5);
 
 /// What the notify callback hands over.
 enum Msg {
     Event(notify::Event),
     /// The kernel dropped events (queue overflow) or the watcher failed: rescan everything.
     Rescan,
+    /// A zone read that outlasted its reload ended: take its result.
+    Loaded,
 }
 
 /// Why the zone directory cannot be watched.
@@ -46,7 +56,7 @@ pub enum WatchError {
 /// is installed before this returns, and the last line it logs says how reloads happen. The
 /// task ends when `shutdown` is cancelled.
 pub fn spawn(
-    reloader: Reloader,
+    mut reloader: Reloader,
     cfg: &SourceConfig,
     updates: Option<mpsc::Receiver<UpdateJob>>,
     shutdown: CancellationToken,
@@ -55,6 +65,10 @@ pub fn spawn(
         .map_err(|e| tracing::warn!("failed to install the SIGHUP handler: {e}"))
         .ok();
     let (tx, rx) = mpsc::unbounded_channel::<Msg>();
+    let loaded = tx.clone();
+    reloader.set_waker(std::sync::Arc::new(move || {
+        let _ = loaded.send(Msg::Loaded);
+    }));
     let zdir = std::fs::canonicalize(&cfg.zones).unwrap_or_else(|_| cfg.zones.clone());
     let mut watcher: Option<notify::RecommendedWatcher> = None;
     let poll = match cfg.watch {
@@ -92,15 +106,27 @@ pub fn spawn(
             })?;
         watcher = Some(w);
     }
+    // Reads in flight stop at shutdown (a huge zone must not hold the exit up).
+    let cancel = reloader.cancel();
+    let stop = shutdown.clone();
+    tokio::spawn(async move {
+        stop.cancelled().await;
+        cancel.cancel();
+    });
     let mut task = Task {
         reloader,
         watcher,
+        zdir_id: watchdir::dir_id(&zdir),
         zdir,
+        zones_path: cfg.zones.clone(),
         includes: BTreeSet::new(),
         include_dirs: BTreeSet::new(),
         debounce: cfg.debounce,
         pending: Request::default(),
-        writing: BTreeSet::new(),
+        writing: BTreeMap::new(),
+        retry_at: None,
+        backoff: RETRY_FIRST,
+        dir_check_at: Instant::now() + DIR_CHECK,
     };
     task.watch_includes();
     if task.watcher.is_some() {
@@ -117,6 +143,10 @@ struct Task {
     watcher: Option<notify::RecommendedWatcher>,
     /// The zone directory, canonical.
     zdir: PathBuf,
+    /// The zone directory as configured (what is looked up again when it is replaced).
+    zones_path: PathBuf,
+    /// The identity of the directory watched (`None`: missing).
+    zdir_id: Option<watchdir::DirId>,
     /// `watch_key`s of every file the zones were read from.
     includes: BTreeSet<PathBuf>,
     /// Directories outside the zone directory watched for included files.
@@ -124,8 +154,15 @@ struct Task {
     debounce: Duration,
     /// What the next reload must re-read.
     pending: Request,
-    /// Files modified in place and not yet closed by their writer.
-    writing: BTreeSet<PathBuf>,
+    /// Files modified in place and not yet closed by their writer, with their last write:
+    /// the zones that use them are held back until the writer closes them.
+    writing: BTreeMap<PathBuf, Instant>,
+    /// When a reload that failed for a transient reason runs again.
+    retry_at: Option<Instant>,
+    /// The pause before the next retry.
+    backoff: Duration,
+    /// When the zone directory's identity is checked next (file events only).
+    dir_check_at: Instant,
 }
 
 impl Task {
@@ -143,6 +180,7 @@ impl Task {
             i
         });
         loop {
+            let deadline = self.deadline();
             let trigger = tokio::select! {
                 _ = shutdown.cancelled() => return,
                 Some(msg) = events.recv() => {
@@ -174,29 +212,39 @@ impl Task {
                     reply.send(resp);
                     continue;
                 }
+                _ = tokio::time::sleep_until(deadline) => match self.due() {
+                    Some(t) => t,
+                    None => continue,
+                },
             };
             // Events that arrived meanwhile are covered by this reload (it reads the files as
             // they are now); events arriving during it start another one.
             while let Ok(msg) = events.try_recv() {
                 self.absorb(msg);
             }
-            self.writing.clear();
-            let req = std::mem::take(&mut self.pending);
+            let mut req = std::mem::take(&mut self.pending);
+            req.hold = self.writing.keys().cloned().collect();
+            req.settle = trigger == "poll";
             if req.force {
                 crate::service::notify::reloading();
             }
             let r = self.reloader;
-            let res = tokio::task::spawn_blocking(move || {
+            let job = tokio::task::spawn_blocking(move || {
                 let mut r = r;
                 let report = r.reload_with(&req);
-                (r, report, req.force)
-            })
-            .await;
-            let Ok((r, report, forced)) = res else {
+                (r, report, req)
+            });
+            let res = tokio::select! {
+                res = job => res,
+                // The read in flight was told to stop (see `spawn`); nothing waits for it.
+                _ = shutdown.cancelled() => return,
+            };
+            let Ok((r, report, req)) = res else {
                 tracing::error!("reload task failed; live reload stopped");
                 return;
             };
             self.reloader = r;
+            let forced = req.force;
             match report {
                 Ok(rep) => {
                     if forced && rep.changes.is_empty() && rep.recovered.is_empty() {
@@ -211,30 +259,135 @@ impl Task {
                     }
                     log_reload(&rep, trigger);
                     crate::service::notify::reloaded(&rep, forced);
+                    if self.reloader.needs_retry() {
+                        self.retry_later(req);
+                    } else {
+                        self.backoff = RETRY_FIRST;
+                    }
                 }
                 Err(e) => {
-                    tracing::error!("failed to rescan {}: {e}", self.reloader.dir().display());
+                    tracing::error!(
+                        "failed to rescan {}: {e}; retrying in {:.1} s",
+                        self.reloader.dir().display(),
+                        self.backoff.as_secs_f64()
+                    );
                     if forced {
                         crate::service::notify::notify("READY=1").ok();
                     }
+                    self.retry_later(req);
                 }
             }
             self.watch_includes();
         }
     }
 
-    /// Waits until the burst is over: a quiet period of `debounce` with no file still being
-    /// written, but no longer than `MAX_DEFER` (or `MAX_WRITE_WAIT` while a writer has a zone
-    /// file open).
+    /// Keeps what a reload that met a transient error asked for, and schedules another try.
+    fn retry_later(&mut self, req: Request) {
+        self.pending.merge(req);
+        self.retry_at = Some(Instant::now() + self.backoff);
+        self.backoff = (self.backoff * 2).min(RETRY_MAX);
+    }
+
+    /// The next time something is due without an event: a retry, a withdrawal after the grace
+    /// period, a stuck writer, the directory check.
+    fn deadline(&self) -> Instant {
+        let far = Instant::now() + Duration::from_secs(3600);
+        let withdraw = self.reloader.next_withdraw().map(Instant::from_std);
+        let stuck = self.writing.values().min().map(|t| *t + WRITER_STUCK);
+        let dir = self.watcher.is_some().then_some(self.dir_check_at);
+        [self.retry_at, withdraw, stuck, dir]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(far)
+    }
+
+    /// What a timer that fired asks for: the trigger of a reload, if one is due.
+    fn due(&mut self) -> Option<&'static str> {
+        let now = Instant::now();
+        let mut trigger = None;
+        if self.watcher.is_some() && self.dir_check_at <= now {
+            self.dir_check_at = now + DIR_CHECK;
+            if self.check_dir() {
+                trigger = Some("zone directory replaced");
+            }
+        }
+        if self.retry_at.is_some_and(|t| t <= now) {
+            self.retry_at = None;
+            trigger = trigger.or(Some("retry"));
+        }
+        if self
+            .reloader
+            .next_withdraw()
+            .is_some_and(|t| Instant::from_std(t) <= now)
+        {
+            trigger = trigger.or(Some("file gone"));
+        }
+        let stuck: Vec<PathBuf> = self
+            .writing
+            .iter()
+            .filter(|(_, t)| **t + WRITER_STUCK <= now)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in stuck {
+            tracing::warn!(
+                "{}: still open for writing but unchanged for {} s; serving what it holds",
+                k.display(),
+                WRITER_STUCK.as_secs()
+            );
+            self.writing.remove(&k);
+            self.pending.dirty.insert(k);
+            trigger = trigger.or(Some("writer stuck"));
+        }
+        trigger
+    }
+
+    /// Checks that the watched directory is still the one at the configured path; when it
+    /// was replaced, watches the new one. True if a rescan is needed.
+    fn check_dir(&mut self) -> bool {
+        match watchdir::look(&self.zones_path, self.zdir_id) {
+            DirState::Same => false,
+            DirState::Missing => {
+                if self.zdir_id.take().is_some() {
+                    tracing::warn!(
+                        "zone directory {} is gone; serving the zones loaded, waiting for it to come back",
+                        self.zones_path.display()
+                    );
+                }
+                false
+            }
+            DirState::Replaced(canon, id) => {
+                let Some(w) = self.watcher.as_mut() else {
+                    return false;
+                };
+                let _ = w.unwatch(&self.zdir);
+                if let Err(e) = w.watch(&canon, RecursiveMode::NonRecursive) {
+                    tracing::warn!("failed to watch {}: {e}; trying again", canon.display());
+                    return false;
+                }
+                tracing::info!(
+                    "zone directory {} was replaced; watching the new one ({}) and rescanning",
+                    self.zones_path.display(),
+                    canon.display()
+                );
+                self.zdir = canon;
+                self.zdir_id = Some(id);
+                self.pending.force = true;
+                true
+            }
+        }
+    }
+
+    /// Waits until the burst is over: a quiet period of `debounce`, but no longer than
+    /// `MAX_DEFER`. Files still open for writing do not delay the others: their zones are held
+    /// back until the writer closes them.
     async fn debounce(&mut self, events: &mut mpsc::UnboundedReceiver<Msg>) {
         let start = Instant::now();
         loop {
-            let cap = if self.writing.is_empty() {
-                MAX_DEFER
-            } else {
-                MAX_WRITE_WAIT
-            };
-            let Some(left) = cap.checked_sub(start.elapsed()).filter(|d| !d.is_zero()) else {
+            let Some(left) = MAX_DEFER
+                .checked_sub(start.elapsed())
+                .filter(|d| !d.is_zero())
+            else {
                 return;
             };
             tokio::select! {
@@ -242,11 +395,7 @@ impl Task {
                     Some(msg) => { self.absorb(msg); }
                     None => return,
                 },
-                _ = tokio::time::sleep(self.debounce.min(left)) => {
-                    if self.writing.is_empty() {
-                        return;
-                    }
-                }
+                _ = tokio::time::sleep(self.debounce.min(left)) => return,
             }
         }
     }
@@ -258,6 +407,7 @@ impl Task {
                 self.pending.force = true;
                 return true;
             }
+            Msg::Loaded => return true,
             Msg::Event(ev) => ev,
         };
         if matches!(
@@ -268,6 +418,19 @@ impl Task {
         }
         let mut relevant = false;
         for (i, p) in ev.paths.iter().enumerate() {
+            if *p == self.zdir {
+                // The directory itself was deleted or moved: the watch is gone with it, and a
+                // directory re-created there may even reuse its inode number. Look now, and
+                // take whatever is there as a new directory.
+                if matches!(
+                    ev.kind,
+                    EventKind::Remove(_) | EventKind::Modify(ModifyKind::Name(_))
+                ) {
+                    self.zdir_id = None;
+                }
+                self.dir_check_at = Instant::now();
+                continue;
+            }
             let key = watch_key(p);
             let in_zdir = key.parent() == Some(self.zdir.as_path());
             if !self.is_tracked(&key) {
@@ -280,7 +443,7 @@ impl Task {
             relevant = true;
             match ev.kind {
                 EventKind::Modify(ModifyKind::Data(_)) => {
-                    self.writing.insert(key.clone());
+                    self.writing.insert(key.clone(), Instant::now());
                 }
                 EventKind::Access(AccessKind::Close(AccessMode::Write)) | EventKind::Remove(_) => {
                     self.writing.remove(&key);

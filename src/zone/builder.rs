@@ -3,6 +3,9 @@
 //! them, and the sorted-run shortcut that indexes big flat zones in one sweep.
 
 use hashbrown::HashTable;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::bigset::{find_rdata, BigSet, BIG_FROM};
 
 use super::checks::{self, ApexNs, FirstLine};
 use super::{flag, hash_name, soa_serial, Node, NodeId, RRset, Zone, ZoneErrors};
@@ -85,9 +88,16 @@ impl ZoneBuilder {
             .add(id, rtype, ttl, &rd, (file, line), &mut self.deferred);
     }
 
+    /// Sets the most records one RRset may hold (more is an error at the first one past).
+    pub fn max_rrset(mut self, max: u32) -> ZoneBuilder {
+        self.b.max_rrset = max.min(u16::MAX as u32);
+        self
+    }
+
     /// Checks the zone as `named-checkzone` does and freezes it.
     pub fn finish(mut self, parsed: Parsed, warnings: &mut Vec<Diag>) -> Result<Zone, ZoneErrors> {
         self.b.flush();
+        self.b.unbig();
         let ZoneBuilder {
             origin,
             b,
@@ -111,8 +121,12 @@ impl ZoneBuilder {
             index,
             count,
             first_line,
+            too_big,
             ..
         } = b;
+        for (f, line, message) in too_big {
+            errors.push(Diag::in_file(&files, f, line, message));
+        }
         checks::check_names(&mut nodes, |id, message| {
             let (f, line) = first_line[id];
             errors.push(Diag::in_file(&files, f, line, message));
@@ -227,9 +241,16 @@ struct Builder {
     count: usize,
     /// Consecutive records of one owner form a "run", as BIND's loader batches them before
     /// adding them to the zone: (node, index into its sets) of the RRsets this run touched.
-    run_sets: Vec<(NodeId, usize)>,
+    run_sets: FxHashSet<(NodeId, usize)>,
     /// (node, set index, offset) of the RDATA the current run added.
-    run_added: Vec<(NodeId, usize, usize)>,
+    run_added: FxHashSet<(NodeId, usize, usize)>,
+    /// RRsets of [`BIG_FROM`] records or more, by (node, set index), indexed while built.
+    big: FxHashMap<(NodeId, usize), BigSet>,
+    /// The most records one RRset may hold.
+    max_rrset: u32,
+    /// RRsets over the limit, reported once each; and the messages, as (file, line, message).
+    over: FxHashSet<(NodeId, usize)>,
+    too_big: Vec<(u16, u32, String)>,
 }
 
 impl Builder {
@@ -241,8 +262,12 @@ impl Builder {
             indexed: 0,
             first_line: Vec::with_capacity(hint + 1),
             count: 0,
-            run_sets: Vec::new(),
-            run_added: Vec::new(),
+            run_sets: FxHashSet::default(),
+            run_added: FxHashSet::default(),
+            big: FxHashMap::default(),
+            max_rrset: crate::zonefile::DEFAULT_MAX_RRSET,
+            over: FxHashSet::default(),
+            too_big: Vec::new(),
         };
         b.insert(origin, (0, 0));
         b
@@ -417,8 +442,26 @@ impl Builder {
 
     /// Starts a new run of records (the owner changed).
     fn new_run(&mut self) {
-        self.run_sets.clear();
-        self.run_added.clear();
+        // Clearing a hash set costs its capacity: start over after a big run instead.
+        if self.run_added.capacity() > 1024 {
+            self.run_added = FxHashSet::default();
+        } else {
+            self.run_added.clear();
+        }
+        if self.run_sets.capacity() > 1024 {
+            self.run_sets = FxHashSet::default();
+        } else {
+            self.run_sets.clear();
+        }
+    }
+
+    /// Puts the RDATA of the indexed big RRsets back into their RRsets.
+    fn unbig(&mut self) {
+        for ((id, pos), b) in std::mem::take(&mut self.big) {
+            if let Some(set) = self.nodes[id as usize].rrsets.get_mut(pos) {
+                set.rdata = b.data.into_boxed_slice();
+            }
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -494,43 +537,63 @@ impl Builder {
         } else {
             // A later run merges into the RRset, whose TTL becomes the new one (BIND's
             // rbtdb merge keeps the TTL of the rdataset being added).
-            self.run_sets.push((id, pos));
+            self.run_sets.insert((id, pos));
             set.ttl = ttl;
         }
-        if let Some(off) = find_rdata(set, rtype, rd) {
+        let key = (id, pos);
+        if set.count as usize >= BIG_FROM && !self.big.contains_key(&key) {
+            self.big.insert(key, BigSet::new(rtype, &set.rdata));
+        }
+        let big = self.big.get_mut(&key);
+        let found = match &big {
+            Some(b) => b.find(rd),
+            None => find_rdata(set, rtype, rd),
+        };
+        if let Some(off) = found {
             // Duplicates: within a run the later spelling replaces the earlier one (BIND
             // keeps the last of equal RDATA when it builds the RRset); what an earlier run
             // added stays as it is.
             if in_run && self.run_added.contains(&(id, pos, off)) {
-                set.rdata[off..off + rd.len()].copy_from_slice(rd);
+                let data = match big {
+                    Some(b) => &mut b.data[..],
+                    None => &mut set.rdata[..],
+                };
+                data[off..off + rd.len()].copy_from_slice(rd);
             }
             return;
         }
-        if set.count == u16::MAX || set.rdata.len() + rd.len() + 2 > 16 * 1024 * 1024 {
+        let len = big.as_ref().map_or(set.rdata.len(), |b| b.data.len());
+        if set.count as u32 >= self.max_rrset || len + rd.len() + 2 > MAX_RRSET_BYTES {
+            if self.over.insert(key) {
+                let mut ty = String::new();
+                rdata::type_to_text(rtype, &mut ty);
+                self.too_big.push((
+                    at.0,
+                    at.1,
+                    format!(
+                        "{} {ty}: RRset over the limit of {} records ({} bytes of RDATA at most); zone rejected",
+                        self.nodes[idx].name, self.max_rrset, MAX_RRSET_BYTES
+                    ),
+                ));
+            }
             return;
         }
-        let mut data = Vec::with_capacity(set.rdata.len() + 2 + rd.len());
-        data.extend_from_slice(&set.rdata);
-        data.extend_from_slice(&(rd.len() as u16).to_be_bytes());
-        self.run_added.push((id, pos, data.len()));
-        data.extend_from_slice(rd);
-        set.rdata = data.into_boxed_slice();
+        let off = match big {
+            Some(b) => b.push(rd),
+            None => {
+                let mut data = Vec::with_capacity(set.rdata.len() + 2 + rd.len());
+                data.extend_from_slice(&set.rdata);
+                data.extend_from_slice(&(rd.len() as u16).to_be_bytes());
+                let off = data.len();
+                data.extend_from_slice(rd);
+                set.rdata = data.into_boxed_slice();
+                off
+            }
+        };
+        self.run_added.insert((id, pos, off));
         set.count += 1;
         self.count += 1;
     }
-}
-
-/// Offset of RDATA equal to `rd` (as [`rdata_eq`] defines it) inside `set`.
-fn find_rdata(set: &RRset, rtype: u16, rd: &[u8]) -> Option<usize> {
-    let mut off = 0;
-    for r in set.rdatas() {
-        off += 2;
-        if r.len() == rd.len() && rdata_eq(rtype, r, rd) {
-            return Some(off);
-        }
-        off += r.len();
-    }
-    None
 }
 
 /// The type an RRSIG covers (its RRset key besides the owner), `None` for other types.
@@ -538,16 +601,6 @@ pub(super) fn covered_type(rtype: u16, rd: &[u8]) -> Option<u16> {
     (rtype == rdata::RRSIG).then(|| rd.get(..2).map_or(0, |b| u16::from_be_bytes([b[0], b[1]])))
 }
 
-/// RDATA equality as DNS defines it: names compared case-insensitively for the types whose
-/// RDATA names are canonicalized (RFC 4034 6.2), bytes otherwise.
-fn rdata_eq(rtype: u16, a: &[u8], b: &[u8]) -> bool {
-    if a == b {
-        return true;
-    }
-    match rtype {
-        2..=9 | 12 | 14 | 15 | 17 | 18 | 21 | 24 | 26 | 33 | 35 | 36 | 39 => {
-            a.eq_ignore_ascii_case(b)
-        }
-        _ => false,
-    }
-}
+/// The most RDATA bytes one RRset may hold, whatever the record limit (a sanity bound: one
+/// message carries 64 KiB at most).
+const MAX_RRSET_BYTES: usize = 16 * 1024 * 1024;

@@ -12,6 +12,7 @@ use crate::dns::name::{self, Name};
 use crate::dns::rdata;
 use crate::zonefile::Diag;
 
+mod bigset;
 mod builder;
 mod checks;
 pub mod diff;
@@ -21,6 +22,8 @@ pub mod service;
 pub mod synth;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_big;
 
 pub use builder::{build, ZoneBuilder};
 pub use diff::{diff, same_except_serial, Rr, ZoneDiff};

@@ -56,6 +56,7 @@ impl State<'_> {
                     depth,
                 };
                 if let Err(e) = self.parse_reader(file, &mut ctx) {
+                    self.out.transient = true;
                     self.error(
                         idx,
                         0,
@@ -67,17 +68,23 @@ impl State<'_> {
                 }
                 self.stack.pop();
             }
-            Err(e) => match from {
-                Some((f, l)) => self.error(
-                    f,
-                    l,
-                    ReadError::OpenIncluded {
-                        path: path.display().to_string(),
-                        err: e.to_string(),
-                    },
-                ),
-                None => self.error(idx, 0, ReadError::OpenZone(e.to_string())),
-            },
+            Err(e) => {
+                // Out of file descriptors, or memory: worth another try; a missing file is not.
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    self.out.transient = true;
+                }
+                match from {
+                    Some((f, l)) => self.error(
+                        f,
+                        l,
+                        ReadError::OpenIncluded {
+                            path: path.display().to_string(),
+                            err: e.to_string(),
+                        },
+                    ),
+                    None => self.error(idx, 0, ReadError::OpenZone(e.to_string())),
+                }
+            }
         }
     }
 

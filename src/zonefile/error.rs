@@ -81,6 +81,22 @@ pub(crate) enum ReadError {
     GenerateNoRhs,
     #[error("$GENERATE: {0}")]
     Generate(#[from] GenerateError),
+    #[error("token '{quoted}' is {len} bytes, over the limit of {max}")]
+    TokenTooLong {
+        quoted: String,
+        len: usize,
+        max: usize,
+    },
+    #[error("record text longer than {0} bytes; zone rejected")]
+    RecordTooLong(usize),
+    #[error("more than {0} records in the zone; zone rejected")]
+    TooManyRecords(u64),
+    #[error("zone text larger than {0} bytes; zone rejected")]
+    ZoneTooLarge(u64),
+    #[error("$GENERATE: the zone's $GENERATE lines make more than {0} records; zone rejected")]
+    GenerateTotal(u64),
+    #[error("read cancelled (shutting down)")]
+    Cancelled,
     #[error("$GENERATE: bad owner name '{text}': {err}")]
     GenerateOwner { text: String, err: NameError },
 }

@@ -37,6 +37,20 @@ impl State<'_> {
             );
             return;
         }
+        let count = (stop - start) / step + 1;
+        let max = self.opts.limits.max_generate;
+        if self.generated + count > max {
+            self.stop(file, line, ReadError::GenerateTotal(max));
+            return;
+        }
+        self.generated += count;
+        // The zone's record cap, checked before expanding (a 10M-record line is rejected at
+        // once, not after building 10M records).
+        let max_records = self.opts.limits.max_records;
+        if self.records + count > max_records {
+            self.stop(file, line, ReadError::TooManyRecords(max_records));
+            return;
+        }
         let lhs = toks[2];
         let Some(head) = self.ttl_class_type(&toks[3..], file, line) else {
             return;
@@ -47,7 +61,12 @@ impl State<'_> {
             return;
         }
         let mut v = start;
+        let mut made = 0u32;
         while v <= stop {
+            made = made.wrapping_add(1);
+            if made.is_multiple_of(4096) && self.cancelled(file, line) {
+                return;
+            }
             let owner_text = match expand_template(lhs.text, v) {
                 Ok(s) => s,
                 Err(e) => {
@@ -88,7 +107,7 @@ impl State<'_> {
                 .collect();
             let errs = self.out.errors.len();
             self.finish_record(owner, Head { ..head }, &rtoks, ctx, line);
-            if self.out.errors.len() > errs {
+            if self.out.errors.len() > errs || self.stopped {
                 return;
             }
             v += step;

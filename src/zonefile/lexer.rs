@@ -20,6 +20,9 @@ pub(super) enum LexError {
     ExtraParen,
     #[error("unbalanced quotes")]
     UnbalancedQuotes,
+    /// BIND's lexer ends a token at a NUL byte and reports a syntax error.
+    #[error("syntax error (NUL byte outside quotes)")]
+    Nul,
 }
 
 pub(super) enum LexResult {
@@ -159,8 +162,16 @@ impl<'a> Lexer<'a> {
                     while let Some(&c) = b.get(i) {
                         match c {
                             b' ' | b'\t' | b'\r' | b'\n' | b';' | b'(' | b')' | b'"' => break,
+                            0 => {
+                                let line = self.line;
+                                self.pos = i;
+                                self.skip_line();
+                                return LexResult::Error(line, LexError::Nul);
+                            }
                             b'\\' => {
-                                if b.get(i + 1).is_some_and(|&n| n != b'\n') {
+                                if b.get(i + 1) == Some(&0) {
+                                    i += 1;
+                                } else if b.get(i + 1).is_some_and(|&n| n != b'\n') {
                                     i += 2;
                                 } else {
                                     i += 1;

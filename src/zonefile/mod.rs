@@ -13,10 +13,16 @@ mod directives;
 mod error;
 mod generate;
 mod lexer;
+mod limits;
 mod state;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_limits;
+#[cfg(test)]
+mod tests_mutate;
 
+pub use limits::{Cancel, Limits};
 use state::{FileCtx, State};
 
 /// How much of a zone file is read at a time.
@@ -28,6 +34,7 @@ pub(crate) const MAX_ERRORS: usize = 100;
 pub(crate) const MAX_INCLUDE_DEPTH: usize = 20;
 /// Largest `$GENERATE` range expansion, to keep a typo from exhausting memory.
 pub(crate) const MAX_GENERATE: u64 = 10_000_000;
+pub use limits::DEFAULT_MAX_RRSET;
 
 /// One resource record as read from a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +88,9 @@ pub struct Parsed {
     pub files: Vec<PathBuf>,
     /// Errors beyond [`MAX_ERRORS`] that were counted but not kept.
     pub suppressed: usize,
+    /// The read failed for a reason that may pass (an I/O error such as running out of file
+    /// descriptors, or cancellation): the file's content is unknown, not wrong.
+    pub transient: bool,
 }
 
 /// Options for reading a zone.
@@ -89,11 +99,20 @@ pub struct Options {
     pub origin: Name,
     /// Class of the zone (IN).
     pub class: u16,
+    /// The bounds of the read.
+    pub limits: Limits,
+    /// Stops the read when set (shutdown).
+    pub cancel: Cancel,
 }
 
 impl Options {
     pub fn new(origin: Name) -> Options {
-        Options { origin, class: 1 }
+        Options {
+            origin,
+            class: 1,
+            limits: Limits::default(),
+            cancel: Cancel::default(),
+        }
     }
 }
 

@@ -27,6 +27,14 @@ pub(super) struct State<'o> {
     /// Scratch buffers reused across records.
     pub(super) namebuf: Vec<u8>,
     pub(super) rdbuf: Vec<u8>,
+    /// Records made so far, all files and `$GENERATE` lines counted.
+    pub(super) records: u64,
+    /// Bytes of zone text read so far.
+    pub(super) bytes: u64,
+    /// Records the `$GENERATE` lines asked for so far.
+    pub(super) generated: u64,
+    /// A limit was hit or the read was cancelled: read nothing more.
+    pub(super) stopped: bool,
 }
 
 /// Per-file lexical context: the current origin and owner are scoped to a file.
@@ -51,6 +59,10 @@ impl<'o> State<'o> {
             stack: Vec::new(),
             namebuf: Vec::with_capacity(256),
             rdbuf: Vec::with_capacity(512),
+            records: 0,
+            bytes: 0,
+            generated: 0,
+            stopped: false,
         }
     }
 
@@ -64,15 +76,32 @@ impl<'o> State<'o> {
             self.out.suppressed += 1;
             return;
         }
-        let d = Diag::in_file(&self.files, file, line, e.to_string());
+        let d = Diag::in_file(&self.files, file, line, capped(e.to_string()));
         self.out.errors.push(d);
+    }
+
+    /// Reports an error that ends the read (a limit, or cancellation).
+    pub(super) fn stop(&mut self, file: u16, line: u32, e: ReadError) {
+        if !self.stopped {
+            self.stopped = true;
+            self.error(file, line, e);
+        }
+    }
+
+    /// Stops the read if it was cancelled; true if it must end.
+    pub(super) fn cancelled(&mut self, file: u16, line: u32) -> bool {
+        if self.opts.cancel.is_cancelled() {
+            self.out.transient = true;
+            self.stop(file, line, ReadError::Cancelled);
+        }
+        self.stopped
     }
 
     pub(super) fn warn(&mut self, file: u16, line: u32, e: ReadError) {
         if self.out.warnings.len() >= MAX_ERRORS {
             return;
         }
-        let d = Diag::in_file(&self.files, file, line, e.to_string());
+        let d = Diag::in_file(&self.files, file, line, capped(e.to_string()));
         self.out.warnings.push(d);
     }
 
@@ -87,17 +116,32 @@ impl<'o> State<'o> {
         use std::io::Read;
         let mut buf: Vec<u8> = Vec::new();
         let mut line = 1u32;
+        let limits = &self.opts.limits;
+        let (max_bytes, max_text) = (limits.max_zone_bytes, limits.max_record_text);
         loop {
-            // Read at least CHUNK more; a record longer than the buffer doubles it.
+            if self.cancelled(ctx.file, line) {
+                return Ok(());
+            }
+            // Read at least CHUNK more; a record longer than the buffer doubles it (up to the
+            // record text limit, checked below before the next read).
             let want = self.read_chunk.max(buf.len());
             let n = (&mut file).take(want as u64).read_to_end(&mut buf)?;
+            self.bytes += n as u64;
+            if self.bytes > max_bytes {
+                self.stop(ctx.file, line, ReadError::ZoneTooLarge(max_bytes));
+                return Ok(());
+            }
             let last = n < want;
             let (consumed, next_line) = self.parse_buffer(&buf, ctx, line, last);
-            if last {
+            if last || self.stopped {
                 return Ok(());
             }
             buf.drain(..consumed);
             line = next_line;
+            if buf.len() > max_text {
+                self.stop(ctx.file, line, ReadError::RecordTooLong(max_text));
+                return Ok(());
+            }
         }
     }
 
@@ -120,13 +164,27 @@ impl<'o> State<'o> {
         let mut lex = Lexer::chunk(text, line, last);
         let mut toks: Vec<RawTok> = Vec::with_capacity(16);
         let mut tokbuf: Vec<Tok<'_>> = Vec::with_capacity(16);
+        let max_token = self.opts.limits.max_token;
         loop {
+            if self.stopped {
+                return (text.len(), lex.line);
+            }
             match lex.next_record(&mut toks) {
                 LexResult::Eof => return (text.len(), lex.line),
                 LexResult::Partial { start, line } => return (start, line),
                 LexResult::Error(line, e) => self.error(file, line, e.into()),
                 LexResult::Record { line, indented } => {
                     if toks.is_empty() {
+                        continue;
+                    }
+                    if let Some(t) = toks.iter().find(|t| (t.end - t.start) as usize > max_token) {
+                        let tok = &text[t.start as usize..t.end as usize];
+                        let e = ReadError::TokenTooLong {
+                            quoted: super::limits::quote(tok),
+                            len: tok.len(),
+                            max: max_token,
+                        };
+                        self.error(file, line, e);
                         continue;
                     }
                     tokbuf.clear();
@@ -255,6 +313,15 @@ impl<'o> State<'o> {
             self.warn(ctx.file, line, ReadError::TtlTooLarge(ttl));
         }
         let ttl = if ttl > 0x7fff_ffff { 0 } else { ttl };
+        self.records += 1;
+        if self.records > self.opts.limits.max_records {
+            self.stop(
+                ctx.file,
+                line,
+                ReadError::TooManyRecords(self.opts.limits.max_records),
+            );
+            return;
+        }
         let rec = Record {
             owner,
             ttl,
@@ -344,6 +411,28 @@ pub(super) fn canonical(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
+/// A message cut to `MAX_MESSAGE` bytes: the tokens it quotes are cut to 100 bytes where the
+/// reader words it; this also bounds what the RDATA parsers quote.
+fn capped(mut m: String) -> String {
+    const MAX_MESSAGE: usize = 400;
+    if m.len() > MAX_MESSAGE {
+        let mut end = MAX_MESSAGE;
+        while !m.is_char_boundary(end) {
+            end -= 1;
+        }
+        m.truncate(end);
+        m.push_str("...");
+    }
+    m
+}
+
+/// A token for an error message: at most `QUOTE` (100) bytes of it, then `...`.
 pub(super) fn lossy(t: &[u8]) -> std::borrow::Cow<'_, str> {
-    String::from_utf8_lossy(t)
+    let q = super::limits::QUOTE;
+    if t.len() <= q {
+        return String::from_utf8_lossy(t);
+    }
+    let mut s = String::from_utf8_lossy(&t[..q]).into_owned();
+    s.push_str("...");
+    std::borrow::Cow::Owned(s)
 }

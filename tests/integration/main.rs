@@ -13,6 +13,7 @@ mod docs;
 mod forward;
 mod glibc;
 mod health;
+mod hostile;
 mod metrics;
 mod names;
 mod ops;
