@@ -25,6 +25,8 @@ pub mod rcode {
     pub const NXDOMAIN: u8 = 3;
     pub const NOTIMP: u8 = 4;
     pub const REFUSED: u8 = 5;
+    /// A name that should not exist does (RFC 6672: a DNAME substitution too long).
+    pub const YXDOMAIN: u8 = 6;
     /// Not authorized: what BIND answers to a TSIG-signed query whose key it does not know.
     pub const NOTAUTH: u8 = 9;
     /// Extended rcode 16 (upper bits 1 in OPT).

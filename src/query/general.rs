@@ -4,7 +4,7 @@
 //! straight into the response buffer.
 
 use crate::dns::name;
-use crate::dns::rdata::{self, ANY, CNAME, DS, NS, SOA};
+use crate::dns::rdata::{self, ANY, CNAME, DNAME, DS, NS, SOA};
 use crate::dns::wire::{hf, rcode, Owner, Query, Writer, HEADER, OPT_LEN};
 use crate::query::respond::{header, response_flags};
 use crate::query::{Transport, CLASS_IN, MAX_RESTARTS, MIN_UDP, OUR_PAYLOAD};
@@ -44,12 +44,39 @@ pub(super) struct Resp<'a, 'b> {
     minimal: bool,
     /// ANY over UDP gets one RRset (RFC 8482 section 4.2, as NSD and Knot answer); over TCP all.
     any_one: bool,
-    /// RRsets already in the message (by address), for duplicate suppression.
-    added: [*const RRset; MAX_TRACK],
+    /// RRsets already in the message, by owner name and RRset (address), for duplicate
+    /// suppression: a wildcard gives a separate RRset for each name it synthesizes (RFC 4592
+    /// section 3.3.1), so the owner counts, not only the source RRset.
+    added: [(*const RRset, &'a [u8]); MAX_TRACK],
     nadded: usize,
     /// RRsets whose target names need additional-section addresses.
     pending: [Option<Pending<'a>>; MAX_TRACK],
     npending: usize,
+    /// Room for the names DNAME substitution makes, one per restart (empty for zones
+    /// without DNAME).
+    names: &'a mut [[u8; name::MAX_NAME]],
+}
+
+/// Answers from the general path into `out`; returns the response's length.
+pub(super) fn answer(
+    set: &ZoneSet,
+    q: Query<'_>,
+    out: &mut [u8],
+    limit: usize,
+    transport: Transport,
+    zone: &Zone,
+    first: Lookup,
+) -> usize {
+    if zone.has_dname {
+        let mut names = [[0u8; name::MAX_NAME]; MAX_RESTARTS + 1];
+        let mut r = Resp::new(set, q, out, limit, transport, &mut names);
+        r.answer(zone, first);
+        r.finish()
+    } else {
+        let mut r = Resp::new(set, q, out, limit, transport, &mut []);
+        r.answer(zone, first);
+        r.finish()
+    }
 }
 
 impl<'a, 'b> Resp<'a, 'b> {
@@ -59,6 +86,7 @@ impl<'a, 'b> Resp<'a, 'b> {
         out: &'b mut [u8],
         limit: usize,
         transport: Transport,
+        names: &'a mut [[u8; name::MAX_NAME]],
     ) -> Self {
         let reserve = if q.edns.is_some() { OPT_LEN } else { 0 };
         let mut w = Writer::new(out, limit.saturating_sub(reserve).max(q.question.len()));
@@ -78,22 +106,34 @@ impl<'a, 'b> Resp<'a, 'b> {
             rcode: rcode::NOERROR,
             minimal,
             any_one: transport == Transport::Udp,
-            added: [std::ptr::null(); MAX_TRACK],
+            added: [(std::ptr::null(), &[]); MAX_TRACK],
             nadded: 0,
             pending: [None; MAX_TRACK],
             npending: 0,
+            names,
         }
     }
 
-    fn is_added(&self, set: &RRset) -> bool {
-        self.added[..self.nadded].contains(&(set as *const RRset))
+    /// The wire name an owner stands for (a pointer is always to the question name).
+    fn owner_name(&self, owner: Owner<'a>) -> &'a [u8] {
+        match owner {
+            Owner::Pointer(_) => self.q.qname,
+            Owner::Name(n) => n,
+        }
+    }
+
+    fn is_added(&self, set: &RRset, owner: Owner<'a>) -> bool {
+        let name = self.owner_name(owner);
+        self.added[..self.nadded]
+            .iter()
+            .any(|&(s, n)| std::ptr::eq(s, set) && n.eq_ignore_ascii_case(name))
     }
 
     /// Adds an RRset to a section. When it does not fit in the answer or authority section the
     /// response is truncated: the records that fit stay (BIND without EDNS; `finish` empties
     /// the sections when EDNS is on). An additional-section RRset that does not fit is left out.
-    fn add(&mut self, section: usize, owner: Owner<'_>, set: &'a RRset, ttl: Option<u32>) -> bool {
-        if self.tc || self.is_added(set) {
+    fn add(&mut self, section: usize, owner: Owner<'a>, set: &'a RRset, ttl: Option<u32>) -> bool {
+        if self.tc || self.is_added(set, owner) {
             return false;
         }
         let mark = self.w.len;
@@ -114,11 +154,15 @@ impl<'a, 'b> Resp<'a, 'b> {
             n += 1;
         }
         self.counts[section] += n;
+        self.track(set, owner);
+        true
+    }
+
+    fn track(&mut self, set: &'a RRset, owner: Owner<'a>) {
         if self.nadded < MAX_TRACK {
-            self.added[self.nadded] = set;
+            self.added[self.nadded] = (set, self.owner_name(owner));
             self.nadded += 1;
         }
-        true
     }
 
     /// Asks for addresses of the targets of `set` (NS, MX, SRV) from `zone`. BIND skips
@@ -140,7 +184,7 @@ impl<'a, 'b> Resp<'a, 'b> {
 
     /// Adds an answer-section RRset of a positive answer; its targets get additional addresses
     /// unless the query is for ANY or the response is minimal.
-    fn add_answer(&mut self, zone: &'a Zone, owner: Owner<'_>, set: &'a RRset) -> bool {
+    fn add_answer(&mut self, zone: &'a Zone, owner: Owner<'a>, set: &'a RRset) -> bool {
         if !self.add(ANSWER, owner, set, None) {
             return false;
         }
@@ -180,6 +224,17 @@ impl<'a, 'b> Resp<'a, 'b> {
                 _ => zone.lookup(cur),
             };
             let node = match lookup {
+                Lookup::Dname(d) => {
+                    let next = self.dname(zone, zone.node(d), cur, owner);
+                    match self.follow(next, hop) {
+                        Some(t) => {
+                            cur = t;
+                            owner_is_question = false;
+                            continue;
+                        }
+                        None => return,
+                    }
+                }
                 Lookup::Delegation(cut) => {
                     let cutnode = zone.node(cut);
                     if qtype == DS && cutnode.name.wire().eq_ignore_ascii_case(cur) {
@@ -199,14 +254,10 @@ impl<'a, 'b> Resp<'a, 'b> {
                     return;
                 }
             };
-            match self.at_node(zone, node, owner) {
-                Some(_) if hop == MAX_RESTARTS => {
-                    // Too many CNAMEs: BIND gives up with SERVFAIL, keeping the chain.
-                    self.rcode = rcode::SERVFAIL;
-                    return;
-                }
-                Some(target) => {
-                    cur = target;
+            let next = self.at_node(zone, node, owner);
+            match self.follow(next, hop) {
+                Some(t) => {
+                    cur = t;
                     owner_is_question = false;
                 }
                 None => return,
@@ -214,8 +265,18 @@ impl<'a, 'b> Resp<'a, 'b> {
         }
     }
 
+    /// The name to restart at after a CNAME or DNAME, within the restart limit.
+    fn follow(&mut self, next: Option<&'a [u8]>, hop: usize) -> Option<&'a [u8]> {
+        if next.is_some() && hop == MAX_RESTARTS {
+            // Too many CNAMEs: BIND gives up with SERVFAIL, keeping the chain.
+            self.rcode = rcode::SERVFAIL;
+            return None;
+        }
+        next
+    }
+
     /// Answers from one node; returns the CNAME target to follow, if any.
-    fn at_node(&mut self, zone: &'a Zone, node: &'a Node, owner: Owner<'_>) -> Option<&'a [u8]> {
+    fn at_node(&mut self, zone: &'a Zone, node: &'a Node, owner: Owner<'a>) -> Option<&'a [u8]> {
         let qtype = self.q.qtype;
         if qtype == ANY {
             if node.rrsets.is_empty() {
@@ -240,7 +301,7 @@ impl<'a, 'b> Resp<'a, 'b> {
             return None;
         }
         if let Some(c) = node.rrset(CNAME) {
-            if self.is_added(c) {
+            if self.is_added(c, owner) {
                 // A loop: BIND restarts until its limit, then answers SERVFAIL with the chain.
                 self.rcode = rcode::SERVFAIL;
                 return None;
@@ -252,6 +313,61 @@ impl<'a, 'b> Resp<'a, 'b> {
         }
         self.negative(zone);
         None
+    }
+
+    /// RFC 6672 section 3, for `cur` strictly below the DNAME at `dnode`: the DNAME RRset,
+    /// then a CNAME synthesized from it (owner the name asked, TTL the DNAME's) to the
+    /// substituted name, which is returned to restart at. YXDOMAIN when that name is too long.
+    fn dname(
+        &mut self,
+        zone: &'a Zone,
+        dnode: &'a Node,
+        cur: &'a [u8],
+        owner: Owner<'a>,
+    ) -> Option<&'a [u8]> {
+        let set = dnode.rrset(DNAME)?;
+        let target = set.rdatas().next()?;
+        if self.add(ANSWER, Owner::Name(dnode.name.wire()), set, None) {
+            // BIND compresses later names against the (uncompressed) DNAME target.
+            self.w.remember_name(self.w.len - target.len());
+        }
+        if self.tc {
+            return None;
+        }
+        let keep = cur.len().checked_sub(dnode.name.len())?;
+        let total = keep + target.len();
+        if total > name::MAX_NAME {
+            self.rcode = rcode::YXDOMAIN;
+            return None;
+        }
+        // The synthesized CNAME is tracked as the DNAME RRset under the name asked.
+        if self.is_added(set, owner) {
+            // A loop: as for CNAMEs, SERVFAIL with the chain so far.
+            self.rcode = rcode::SERVFAIL;
+            return None;
+        }
+        let Some((buf, rest)) = std::mem::take(&mut self.names).split_first_mut() else {
+            self.rcode = rcode::SERVFAIL;
+            return None;
+        };
+        self.names = rest;
+        buf[..keep].copy_from_slice(&cur[..keep]);
+        buf[keep..total].copy_from_slice(target);
+        let new: &'a [u8] = &buf[..total];
+        let at = self.w.len;
+        if self.w.put_rr(owner, CNAME, CLASS_IN, set.ttl, new).is_err() {
+            self.w.truncate(at);
+            self.tc = true;
+            return None;
+        }
+        self.counts[ANSWER] += 1;
+        self.track(set, owner);
+        if matches!(self.q.qtype, CNAME | ANY) {
+            // The synthesized CNAME answers these: no restart (as for a CNAME at the name).
+            self.positive(zone);
+            return None;
+        }
+        Some(new)
     }
 
     /// Authority for positive answers: BIND's default (`minimal-responses no-auth-recursive`)

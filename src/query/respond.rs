@@ -7,7 +7,7 @@ use crate::dns::rdata;
 use crate::dns::wire::{self, hf, rcode, Edns, Query, Reject, Writer, HEADER, OPT_LEN};
 use crate::query::cookie;
 use crate::query::fast::fast_answer_at;
-use crate::query::general::Resp;
+use crate::query::general;
 use crate::query::policy::{self, Verdict};
 use crate::query::{RequestCtx, Transport, CLASS_IN, MAX_UDP, MIN_UDP, OUR_PAYLOAD};
 use crate::store::ZoneSet;
@@ -167,9 +167,8 @@ fn answer<const FAST: bool>(
             }
         }
     }
-    let mut r = Resp::new(set, q, out, limit, ctx.transport);
-    r.answer(zone, first);
-    Some((r.finish(), zi))
+    let n = general::answer(set, q, out, limit, ctx.transport, zone, first);
+    Some((n, zi))
 }
 
 pub(super) fn header(out: &mut [u8], id: u16, flags: u16, counts: [u16; 4]) {

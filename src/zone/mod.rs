@@ -35,6 +35,10 @@ pub mod flag {
     pub const WILD_CHILD: u8 = 8;
     /// The node holds a CNAME.
     pub const CNAME: u8 = 16;
+    /// The node holds a DNAME.
+    pub const DNAME: u8 = 32;
+    /// Strictly below a DNAME owner (occluded: the DNAME applies instead, RFC 6672 2.3).
+    pub const BELOW_DNAME: u8 = 64;
 }
 
 /// The records of one type at one name. RDATA is stored as consecutive
@@ -106,6 +110,8 @@ pub struct Zone {
     /// The files the zone was read from (zone file first, then includes).
     pub files: Vec<PathBuf>,
     pub nodes: Vec<Node>,
+    /// Some node holds a DNAME.
+    pub has_dname: bool,
     index: HashTable<NodeId>,
 }
 
@@ -121,6 +127,9 @@ pub enum Lookup {
         encloser: NodeId,
         wildcard: Option<NodeId>,
     },
+    /// The name is strictly below this DNAME owner, met on the way down before any
+    /// delegation (RFC 6672 section 3): substitute.
+    Dname(NodeId),
 }
 
 impl Zone {
@@ -187,6 +196,10 @@ impl Zone {
         }
         let id = found.unwrap_or(0);
         let node = self.node(id);
+        // A DNAME at the closest encloser (the name is strictly below it) or above it.
+        if node.has(flag::BELOW_DNAME) || (!exact && node.has(flag::DNAME)) {
+            return self.redirect_above(cur, exact);
+        }
         if node.flags & (flag::CUT | flag::BELOW_CUT) != 0 {
             if let Some(cut) = self.highest_cut(cur) {
                 return Lookup::Delegation(cut);
@@ -209,6 +222,36 @@ impl Zone {
             encloser: id,
             wildcard,
         }
+    }
+
+    /// For a name below a DNAME: what is met first on the way down from the apex to `wire`, a
+    /// DNAME strictly above the query name or a delegation point (NSD's closest-encloser
+    /// walk). `exact` says `wire` is the query name itself (its own DNAME does not apply).
+    fn redirect_above(&self, wire: &[u8], exact: bool) -> Lookup {
+        let mut best = None;
+        let mut cur = wire;
+        let mut first = exact;
+        loop {
+            if let Some(id) = self.find(cur) {
+                let n = self.node(id);
+                if n.has(flag::DNAME) && !first {
+                    best = Some(Lookup::Dname(id));
+                }
+                // At one node a delegation occludes a DNAME (it is not authoritative there).
+                if n.has(flag::CUT) {
+                    best = Some(Lookup::Delegation(id));
+                }
+            }
+            first = false;
+            match name::parent(cur) {
+                Some(p) if p.len() >= self.origin.len() => cur = p,
+                _ => break,
+            }
+        }
+        best.unwrap_or(Lookup::NoName {
+            encloser: 0,
+            wildcard: None,
+        })
     }
 
     /// The delegation point closest to the apex at or above `wire`.
