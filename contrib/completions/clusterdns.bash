@@ -195,7 +195,7 @@ _clusterdns() {
             return 0
             ;;
         clusterdns__subcmd__serve)
-            opts="-h --config --named-conf --zones --listen --threads --no-watch --poll-interval --auto-serial --debounce-ms --tcp-clients --tcp-idle-timeout --user --metrics --query-log --tcp-clients-per-ip --rrl-responses-per-second --rrl-errors-per-second --rrl-nxdomains-per-second --rrl-slip --rrl-window --rrl-ipv4-prefix-length --rrl-ipv6-prefix-length --rrl-exempt --log --log-format --help"
+            opts="-h --config --named-conf --zones --listen --threads --no-watch --poll-interval --auto-serial --debounce-ms --tcp-clients --tcp-idle-timeout --user --metrics --query-log --tcp-clients-per-ip --rrl-responses-per-second --rrl-errors-per-second --rrl-nxdomains-per-second --rrl-slip --rrl-window --rrl-ipv4-prefix-length --rrl-ipv6-prefix-length --rrl-exempt --nsid --log --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -278,6 +278,10 @@ _clusterdns() {
                     return 0
                     ;;
                 --rrl-exempt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nsid)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

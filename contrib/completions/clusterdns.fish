@@ -53,6 +53,7 @@ complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l rrl-wind
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l rrl-ipv4-prefix-length -d 'IPv4 clients are grouped by this prefix length [default: 24]' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l rrl-ipv6-prefix-length -d 'IPv6 clients are grouped by this prefix length [default: 56]' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l rrl-exempt -d 'Clients never rate-limited (repeatable), e.g. 10.0.0.0/8' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l nsid -d 'Identify this server to clients that ask (EDNS NSID, RFC 5001): text, or 0x and hex digits. Tells apart the servers of one cluster behind one address' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l log -d 'Log filter (error, warn, info, debug, trace, or a tracing directive)' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l log-format -d 'Log line format: text (colour only on a terminal) or json (one object per line)' -r -f -a "text\t'One human-readable line per event'
 json\t'One JSON object per line (timestamp, level, fields)'"

@@ -152,6 +152,10 @@ pub struct ServeArgs {
         help_heading = "Response-rate limiting (off by default)"
     )]
     pub rrl_exempt: Vec<Prefix>,
+    /// Identify this server to clients that ask (EDNS NSID, RFC 5001): text, or 0x and hex
+    /// digits. Tells apart the servers of one cluster behind one address.
+    #[arg(long, value_name = "TEXT")]
+    pub nsid: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -199,6 +203,7 @@ impl ServeArgs {
             allow_query: None,
             allow_recursion: None,
             forward_to: None,
+            nsid: self.nsid,
             zones: self.zones,
             listen: (!self.listen.is_empty()).then_some(self.listen),
             threads: self.threads,

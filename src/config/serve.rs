@@ -38,6 +38,8 @@ pub enum ConfigError {
     RrlWithoutRate,
     #[error("{0}")]
     BadRrl(&'static str),
+    #[error(transparent)]
+    BadNsid(#[from] crate::query::nsid::NsidError),
     #[error("bad --origin {origin:?}")]
     BadOrigin {
         origin: String,
@@ -70,6 +72,8 @@ pub struct ServeOptions {
     pub allow_recursion: Option<Vec<MatchEntry>>,
     /// Upstream resolvers for names outside our zones.
     pub forward_to: Option<Vec<ServerAddr>>,
+    /// The server's identity for NSID (RFC 5001): text, or `0x` and hex.
+    pub nsid: Option<String>,
 }
 
 /// How the zone directory is watched.
@@ -155,6 +159,7 @@ impl ServeOptions {
             allow_query: self.allow_query.or(lower.allow_query),
             allow_recursion: self.allow_recursion.or(lower.allow_recursion),
             forward_to: self.forward_to.or(lower.forward_to),
+            nsid: self.nsid.or(lower.nsid),
         }
     }
 
@@ -211,6 +216,11 @@ impl ServeOptions {
                 || access::default_recursion(&ifaces),
                 |l| access::table(l, &ifaces),
             ),
+            nsid: self
+                .nsid
+                .as_deref()
+                .map(crate::query::nsid::parse)
+                .transpose()?,
         };
         let forward_to = self
             .forward_to

@@ -4,6 +4,7 @@
 //! checks that the pre-encoded answers are byte-identical to the general path's.
 
 mod paths;
+mod raw;
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -77,6 +78,11 @@ fn free_port() -> u16 {
 
 impl Named {
     fn start(zone_dir: &Path, zones: &[(PathBuf, Name)]) -> Named {
+        Named::start_with(zone_dir, zones, "")
+    }
+
+    /// [`Named::start`] with more statements in `options` (e.g. `server-id "x";`).
+    fn start_with(zone_dir: &Path, zones: &[(PathBuf, Name)], options: &str) -> Named {
         let dir = TempDir::new("named");
         let port = free_port();
         let d = dir.path().display();
@@ -97,6 +103,7 @@ impl Named {
   check-mx ignore;
   check-wildcard no;
   check-sibling no;
+  {options}
 }};
 "
         );
