@@ -32,6 +32,10 @@ pub(super) fn fast_answer_at(
     if node.flags & (flag::CUT | flag::BELOW_CUT | flag::CNAME) != 0 {
         return None;
     }
+    // DNSSEC records go with answers from signed zones when asked for: the general path.
+    if zone.signed && q.edns.is_some_and(|e| e.dnssec_ok) {
+        return None;
+    }
     let set = node.rrset(q.qtype)?;
     let blob = set.fast.as_deref();
     if blob.is_none() && !is_plain(set.rtype) {

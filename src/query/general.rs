@@ -11,6 +11,8 @@ use crate::query::{Transport, CLASS_IN, MAX_RESTARTS, MIN_UDP, OUR_PAYLOAD};
 use crate::store::ZoneSet;
 use crate::zone::{flag, Lookup, Node, RRset, Zone};
 
+mod dnssec;
+
 /// RRsets with more records than this get no additional-section processing (BIND 9.18,
 /// `DNS_RDATASET_MAXADDITIONAL`).
 const MAX_ADDITIONAL: u16 = 13;
@@ -184,8 +186,14 @@ impl<'a, 'b> Resp<'a, 'b> {
 
     /// Adds an answer-section RRset of a positive answer; its targets get additional addresses
     /// unless the query is for ANY or the response is minimal.
-    fn add_answer(&mut self, zone: &'a Zone, owner: Owner<'a>, set: &'a RRset) -> bool {
-        if !self.add(ANSWER, owner, set, None) {
+    fn add_answer(
+        &mut self,
+        zone: &'a Zone,
+        owner: Owner<'a>,
+        node: &'a Node,
+        set: &'a RRset,
+    ) -> bool {
+        if !self.add_signed(zone, ANSWER, owner, node, set, None) {
             return false;
         }
         if self.q.qtype != ANY && !self.minimal {
@@ -237,7 +245,10 @@ impl<'a, 'b> Resp<'a, 'b> {
                 }
                 Lookup::Delegation(cut) => {
                     let cutnode = zone.node(cut);
-                    if qtype == DS && cutnode.name.wire().eq_ignore_ascii_case(cur) {
+                    // DS and NSEC at a delegation point are the parent's data.
+                    if (qtype == DS || qtype == rdata::NSEC)
+                        && cutnode.name.wire().eq_ignore_ascii_case(cur)
+                    {
                         cutnode
                     } else {
                         self.referral(zone, cutnode, hop == 0);
@@ -248,9 +259,13 @@ impl<'a, 'b> Resp<'a, 'b> {
                 Lookup::NoName {
                     wildcard: Some(w), ..
                 } => zone.node(w),
-                Lookup::NoName { wildcard: None, .. } => {
+                Lookup::NoName {
+                    wildcard: None,
+                    encloser,
+                } => {
                     self.rcode = rcode::NXDOMAIN;
                     self.negative(zone);
+                    self.prove_no_name(zone, cur, zone.node(encloser));
                     return;
                 }
             };
@@ -278,26 +293,30 @@ impl<'a, 'b> Resp<'a, 'b> {
     /// Answers from one node; returns the CNAME target to follow, if any.
     fn at_node(&mut self, zone: &'a Zone, node: &'a Node, owner: Owner<'a>) -> Option<&'a [u8]> {
         let qtype = self.q.qtype;
+        let name = self.owner_name(owner);
         if qtype == ANY {
             if node.rrsets.is_empty() {
                 self.negative(zone);
+                self.prove_no_data(zone, node, name);
                 return None;
             }
             // Over UDP one RRset (RFC 8482): the first at the node, which keeps the answer
             // small and a reflection attack unrewarding; a client wanting all asks over TCP.
             let take = if self.any_one { 1 } else { node.rrsets.len() };
             for set in node.rrsets.iter().take(take) {
-                self.add_answer(zone, owner, set);
+                self.add_answer(zone, owner, node, set);
             }
             self.positive(zone);
+            self.prove_wildcard(zone, node, name);
             return None;
         }
         if let Some(set) = node.rrset(qtype) {
-            self.add_answer(zone, owner, set);
-            // DS at a delegation point: BIND adds no NS to the authority section.
-            if !node.has(flag::CUT) {
+            self.add_answer(zone, owner, node, set);
+            // DS at a delegation point and DNSKEY: BIND adds no NS to the authority section.
+            if !(node.has(flag::CUT) && qtype == DS) && qtype != rdata::DNSKEY {
                 self.positive(zone);
             }
+            self.prove_wildcard(zone, node, name);
             return None;
         }
         if let Some(c) = node.rrset(CNAME) {
@@ -306,12 +325,14 @@ impl<'a, 'b> Resp<'a, 'b> {
                 self.rcode = rcode::SERVFAIL;
                 return None;
             }
-            if !self.add(ANSWER, owner, c, None) {
+            if !self.add_signed(zone, ANSWER, owner, node, c, None) {
                 return None;
             }
+            self.prove_wildcard(zone, node, name);
             return c.rdatas().next();
         }
         self.negative(zone);
+        self.prove_no_data(zone, node, name);
         None
     }
 
@@ -327,9 +348,13 @@ impl<'a, 'b> Resp<'a, 'b> {
     ) -> Option<&'a [u8]> {
         let set = dnode.rrset(DNAME)?;
         let target = set.rdatas().next()?;
-        if self.add(ANSWER, Owner::Name(dnode.name.wire()), set, None) {
+        let downer = Owner::Name(dnode.name.wire());
+        if self.add(ANSWER, downer, set, None) {
             // BIND compresses later names against the (uncompressed) DNAME target.
             self.w.remember_name(self.w.len - target.len());
+            if let Some(sig) = dnode.rrsig(DNAME).filter(|_| self.signs(zone)) {
+                self.add(ANSWER, downer, sig, None);
+            }
         }
         if self.tc {
             return None;
@@ -376,9 +401,16 @@ impl<'a, 'b> Resp<'a, 'b> {
         if self.q.rd() || self.minimal {
             return;
         }
-        if let Some(ns) = zone.apex().rrset(NS) {
-            if self.add(AUTHORITY, Owner::Name(zone.apex().name.wire()), ns, None)
-                && self.q.qtype != ANY
+        let apex = zone.apex();
+        if let Some(ns) = apex.rrset(NS) {
+            if self.add_signed(
+                zone,
+                AUTHORITY,
+                Owner::Name(apex.name.wire()),
+                apex,
+                ns,
+                None,
+            ) && self.q.qtype != ANY
             {
                 self.want_additional(ns, zone, false);
             }
@@ -395,9 +427,12 @@ impl<'a, 'b> Resp<'a, 'b> {
             } else {
                 zone.negative_ttl()
             };
-            self.add(
+            let apex = zone.apex();
+            self.add_signed(
+                zone,
                 AUTHORITY,
-                Owner::Name(zone.apex().name.wire()),
+                Owner::Name(apex.name.wire()),
+                apex,
                 soa,
                 Some(ttl),
             );
@@ -414,6 +449,7 @@ impl<'a, 'b> Resp<'a, 'b> {
                 self.want_additional(ns, zone, true);
             }
         }
+        self.prove_delegation(zone, cut);
     }
 
     /// Addresses for the targets of NS, MX and SRV records in the answer and authority, from
@@ -427,8 +463,9 @@ impl<'a, 'b> Resp<'a, 'b> {
                     continue;
                 };
                 for rd in p.set.rdatas() {
-                    if let Some((owner, addr)) = additional_rrset(p, rd, t) {
-                        self.add(ADDITIONAL, Owner::Name(owner), addr, None);
+                    if let Some((owner, node, addr)) = additional_rrset(p, rd, t) {
+                        // Authoritative addresses go with their RRSIGs; glue has none.
+                        self.add_signed(p.zone, ADDITIONAL, Owner::Name(owner), node, addr, None);
                     }
                 }
             }
@@ -470,7 +507,11 @@ impl<'a, 'b> Resp<'a, 'b> {
 
 /// The `rtype` (A or AAAA) RRset for the target name in `rd` of a pending RRset, with the
 /// owner to write it under.
-fn additional_rrset<'a>(p: Pending<'a>, rd: &'a [u8], rtype: u16) -> Option<(&'a [u8], &'a RRset)> {
+fn additional_rrset<'a>(
+    p: Pending<'a>,
+    rd: &'a [u8],
+    rtype: u16,
+) -> Option<(&'a [u8], &'a Node, &'a RRset)> {
     let target = rdata::additional_name(p.set.rtype, rd)?;
     if !name::is_subdomain(target, p.zone.origin.wire()) {
         return None;
@@ -492,5 +533,5 @@ fn additional_rrset<'a>(p: Pending<'a>, rd: &'a [u8], rtype: u16) -> Option<(&'a
         }
         _ => return None,
     };
-    Some((owner, node.rrset(rtype)?))
+    Some((owner, node, node.rrset(rtype)?))
 }

@@ -141,6 +141,8 @@ impl ZoneBuilder {
             records: count,
             files,
             has_dname: nodes.iter().any(|n| n.has(flag::DNAME)),
+            signed: super::nsec::is_signed(&nodes),
+            nsec_chain: super::nsec::nsec_chain(&nodes),
             nodes,
             index,
         })

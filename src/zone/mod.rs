@@ -16,6 +16,7 @@ mod builder;
 mod checks;
 pub mod diff;
 mod hash;
+pub mod nsec;
 #[cfg(test)]
 mod tests;
 
@@ -112,6 +113,10 @@ pub struct Zone {
     pub nodes: Vec<Node>,
     /// Some node holds a DNAME.
     pub has_dname: bool,
+    /// The zone is signed (pre-signed: RRSIGs, NSEC from the zone file).
+    pub signed: bool,
+    /// The nodes holding NSEC records, in canonical order (see `nsec`).
+    nsec_chain: Box<[NodeId]>,
     index: HashTable<NodeId>,
 }
 

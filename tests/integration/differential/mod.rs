@@ -3,6 +3,7 @@
 //! `dig` and compares rcode, flags, EDNS and every section. `fast_and_general_paths_agree`
 //! checks that the pre-encoded answers are byte-identical to the general path's.
 
+mod dnssec;
 mod paths;
 mod raw;
 
@@ -530,6 +531,30 @@ const DIFFERENCES: &[Difference] = &[
         },
     },
 ];
+
+/// Compares two runs of `qs`: how many outcomes are identical, and a report of the others.
+fn outcome_differs(
+    qs: &[Q],
+    theirs: &[(Outcome, String)],
+    mine: &[(Outcome, String)],
+) -> (usize, String) {
+    let mut same = 0;
+    let mut report = String::new();
+    for ((q, (b, _)), (o, _)) in qs.iter().zip(theirs).zip(mine) {
+        if b == o {
+            same += 1;
+            continue;
+        }
+        let _ = write!(
+            report,
+            "MISMATCH {}\n  bind:\n{}  clusterdns:\n{}",
+            q.line(),
+            show(b),
+            show(o)
+        );
+    }
+    (same, report)
+}
 
 fn show(o: &Outcome) -> String {
     let mut s = format!("    status {} flags {:?} {}\n", o.status, o.flags, o.edns);
