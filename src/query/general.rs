@@ -57,6 +57,9 @@ pub(super) struct Resp<'a, 'b> {
     /// Room for the names DNAME substitution makes, one per restart (empty for zones
     /// without DNAME).
     names: &'a mut [[u8; name::MAX_NAME]],
+    /// Names a wildcard CNAME answered, whose NSEC proofs go in the authority section once the
+    /// answer section is complete.
+    wild_cnames: [Option<(&'a Zone, &'a [u8])>; MAX_RESTARTS + 1],
 }
 
 /// Answers from the general path into `out`; returns the response's length.
@@ -113,6 +116,7 @@ impl<'a, 'b> Resp<'a, 'b> {
             pending: [None; MAX_TRACK],
             npending: 0,
             names,
+            wild_cnames: [None; MAX_RESTARTS + 1],
         }
     }
 
@@ -136,6 +140,21 @@ impl<'a, 'b> Resp<'a, 'b> {
     /// the sections when EDNS is on). An additional-section RRset that does not fit is left out.
     fn add(&mut self, section: usize, owner: Owner<'a>, set: &'a RRset, ttl: Option<u32>) -> bool {
         if self.tc || self.is_added(set, owner) {
+            return false;
+        }
+        self.put_set(section, owner, set, ttl)
+    }
+
+    /// [`Resp::add`] without the duplicate check (an RRSIG goes with its RRset wherever the
+    /// RRset goes, even when the query for RRSIG put it in the answer already).
+    fn put_set(
+        &mut self,
+        section: usize,
+        owner: Owner<'a>,
+        set: &'a RRset,
+        ttl: Option<u32>,
+    ) -> bool {
+        if self.tc {
             return false;
         }
         let mark = self.w.len;
@@ -294,6 +313,21 @@ impl<'a, 'b> Resp<'a, 'b> {
     fn at_node(&mut self, zone: &'a Zone, node: &'a Node, owner: Owner<'a>) -> Option<&'a [u8]> {
         let qtype = self.q.qtype;
         let name = self.owner_name(owner);
+        if qtype == rdata::RRSIG {
+            // Every signature at the name (stored one RRset per covered type), as BIND.
+            let mut any = false;
+            for set in node.rrsets.iter().filter(|s| s.rtype == rdata::RRSIG) {
+                any |= self.add(ANSWER, owner, set, None);
+            }
+            if any {
+                self.positive(zone);
+                self.prove_wildcard(zone, node, name);
+            } else {
+                self.negative(zone);
+                self.prove_no_data(zone, node, name);
+            }
+            return None;
+        }
         if qtype == ANY {
             if node.rrsets.is_empty() {
                 self.negative(zone);
@@ -328,7 +362,11 @@ impl<'a, 'b> Resp<'a, 'b> {
             if !self.add_signed(zone, ANSWER, owner, node, c, None) {
                 return None;
             }
-            self.prove_wildcard(zone, node, name);
+            if dnssec::synthesized(node, name) {
+                if let Some(slot) = self.wild_cnames.iter_mut().find(|s| s.is_none()) {
+                    *slot = Some((zone, name));
+                }
+            }
             return c.rdatas().next();
         }
         self.negative(zone);
@@ -474,6 +512,11 @@ impl<'a, 'b> Resp<'a, 'b> {
 
     pub(super) fn finish(mut self) -> usize {
         let edns = self.q.edns;
+        for i in 0..self.wild_cnames.len() {
+            if let Some((zone, name)) = self.wild_cnames[i] {
+                self.prove_wildcard_name(zone, name);
+            }
+        }
         if !self.tc {
             self.additional();
         } else if edns.is_some() {

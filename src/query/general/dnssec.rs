@@ -39,7 +39,7 @@ impl<'a> Resp<'a, '_> {
         }
         if self.signs(zone) && set.rtype != crate::dns::rdata::RRSIG {
             if let Some(sig) = node.rrsig(set.rtype) {
-                self.add(section, owner, sig, ttl);
+                self.put_set(section, owner, sig, ttl);
             }
         }
         true
@@ -93,6 +93,13 @@ impl<'a> Resp<'a, '_> {
     /// A wildcard answer (3.1.3.3): the NSEC covering the name asked.
     pub(super) fn prove_wildcard(&mut self, zone: &'a Zone, node: &'a Node, name: &[u8]) {
         if self.signs(zone) && synthesized(node, name) {
+            self.nsec_for(zone, name);
+        }
+    }
+
+    /// [`Resp::prove_wildcard`] for a name a wildcard CNAME answered, once the chain is done.
+    pub(super) fn prove_wildcard_name(&mut self, zone: &'a Zone, name: &[u8]) {
+        if self.signs(zone) {
             self.nsec_for(zone, name);
         }
     }
