@@ -12,6 +12,7 @@ use crate::store::ZoneSet;
 use crate::zone::{flag, Lookup, Node, RRset, Zone};
 
 mod dnssec;
+mod nsec3;
 
 /// RRsets with more records than this get no additional-section processing (BIND 9.18,
 /// `DNS_RDATASET_MAXADDITIONAL`).
@@ -59,7 +60,7 @@ pub(super) struct Resp<'a, 'b> {
     names: &'a mut [[u8; name::MAX_NAME]],
     /// Names a wildcard CNAME answered, whose NSEC proofs go in the authority section once the
     /// answer section is complete.
-    wild_cnames: [Option<(&'a Zone, &'a [u8])>; MAX_RESTARTS + 1],
+    wild_cnames: [Option<(&'a Zone, &'a Node, &'a [u8])>; MAX_RESTARTS + 1],
 }
 
 /// Answers from the general path into `out`; returns the response's length.
@@ -265,9 +266,9 @@ impl<'a, 'b> Resp<'a, 'b> {
                 Lookup::Delegation(cut) => {
                     let cutnode = zone.node(cut);
                     // DS and NSEC at a delegation point are the parent's data.
-                    if (qtype == DS || qtype == rdata::NSEC)
-                        && cutnode.name.wire().eq_ignore_ascii_case(cur)
-                    {
+                    let parent_side = qtype == DS
+                        || (qtype == rdata::NSEC && cutnode.rrset(rdata::NSEC).is_some());
+                    if parent_side && cutnode.name.wire().eq_ignore_ascii_case(cur) {
                         cutnode
                     } else {
                         self.referral(zone, cutnode, hop == 0);
@@ -353,7 +354,8 @@ impl<'a, 'b> Resp<'a, 'b> {
             self.prove_wildcard(zone, node, name);
             return None;
         }
-        if let Some(c) = node.rrset(CNAME) {
+        // NSEC is not chased through a CNAME (BIND answers NODATA in NSEC3 zones).
+        if let Some(c) = node.rrset(CNAME).filter(|_| qtype != rdata::NSEC) {
             if self.is_added(c, owner) {
                 // A loop: BIND restarts until its limit, then answers SERVFAIL with the chain.
                 self.rcode = rcode::SERVFAIL;
@@ -364,7 +366,7 @@ impl<'a, 'b> Resp<'a, 'b> {
             }
             if dnssec::synthesized(node, name) {
                 if let Some(slot) = self.wild_cnames.iter_mut().find(|s| s.is_none()) {
-                    *slot = Some((zone, name));
+                    *slot = Some((zone, node, name));
                 }
             }
             return c.rdatas().next();
@@ -513,8 +515,8 @@ impl<'a, 'b> Resp<'a, 'b> {
     pub(super) fn finish(mut self) -> usize {
         let edns = self.q.edns;
         for i in 0..self.wild_cnames.len() {
-            if let Some((zone, name)) = self.wild_cnames[i] {
-                self.prove_wildcard_name(zone, name);
+            if let Some((zone, node, name)) = self.wild_cnames[i] {
+                self.prove_wildcard(zone, node, name);
             }
         }
         if !self.tc {

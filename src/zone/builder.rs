@@ -134,6 +134,7 @@ impl ZoneBuilder {
             .rrset(rdata::SOA)
             .and_then(|s| s.rdatas().next().map(soa_serial))
             .unwrap_or(0);
+        let nsec3 = super::nsec3::chain(&nodes, origin.wire());
         Ok(Zone {
             origin,
             class: 1,
@@ -143,6 +144,7 @@ impl ZoneBuilder {
             has_dname: nodes.iter().any(|n| n.has(flag::DNAME)),
             signed: super::nsec::is_signed(&nodes),
             nsec_chain: super::nsec::nsec_chain(&nodes),
+            nsec3,
             nodes,
             index,
         })

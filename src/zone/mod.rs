@@ -17,6 +17,7 @@ mod checks;
 pub mod diff;
 mod hash;
 pub mod nsec;
+pub mod nsec3;
 #[cfg(test)]
 mod tests;
 
@@ -117,6 +118,8 @@ pub struct Zone {
     pub signed: bool,
     /// The nodes holding NSEC records, in canonical order (see `nsec`).
     nsec_chain: Box<[NodeId]>,
+    /// The NSEC3 chain (see `nsec3`), for zones with an NSEC3PARAM.
+    nsec3: Option<nsec3::Chain>,
     index: HashTable<NodeId>,
 }
 

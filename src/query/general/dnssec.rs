@@ -1,8 +1,7 @@
 //! DNSSEC in answers from pre-signed zones (RFC 4035 section 3.1), when the query has DO and
 //! the zone is signed: the RRSIGs that go with each RRset in the answer and authority
 //! sections, and the NSEC records that prove a denial (NXDOMAIN, NODATA, wildcard answers and
-//! wildcard NODATA) or an unsigned delegation. NSEC3 zones get their RRSIGs but no NSEC3
-//! proofs yet.
+//! wildcard NODATA) or an unsigned delegation; NSEC3 zones get the proofs of `nsec3`.
 
 use crate::dns::name::MAX_NAME;
 use crate::dns::rdata::{DS, NSEC};
@@ -69,6 +68,9 @@ impl<'a> Resp<'a, '_> {
         if !self.signs(zone) {
             return;
         }
+        if zone.nsec3().is_some() {
+            return self.nsec3_no_name(zone, name, encloser);
+        }
         // BIND's order (which decides what compresses and so what fits): the wildcard's
         // NSEC first.
         let mut buf = [0u8; MAX_NAME + 2];
@@ -80,9 +82,12 @@ impl<'a> Resp<'a, '_> {
 
     /// NODATA (3.1.3.1), at an existing name or an empty non-terminal: the NSEC matching (or
     /// covering) it; for a wildcard (3.1.3.4) also the NSEC covering the name asked.
-    pub(super) fn prove_no_data(&mut self, zone: &'a Zone, node: &'a Node, name: &[u8]) {
+    pub(super) fn prove_no_data(&mut self, zone: &'a Zone, node: &'a Node, name: &'a [u8]) {
         if !self.signs(zone) {
             return;
+        }
+        if zone.nsec3().is_some() {
+            return self.nsec3_no_data(zone, node, name);
         }
         self.nsec_for(zone, node.name.wire());
         if synthesized(node, name) {
@@ -93,13 +98,9 @@ impl<'a> Resp<'a, '_> {
     /// A wildcard answer (3.1.3.3): the NSEC covering the name asked.
     pub(super) fn prove_wildcard(&mut self, zone: &'a Zone, node: &'a Node, name: &[u8]) {
         if self.signs(zone) && synthesized(node, name) {
-            self.nsec_for(zone, name);
-        }
-    }
-
-    /// [`Resp::prove_wildcard`] for a name a wildcard CNAME answered, once the chain is done.
-    pub(super) fn prove_wildcard_name(&mut self, zone: &'a Zone, name: &[u8]) {
-        if self.signs(zone) {
+            if zone.nsec3().is_some() {
+                return self.nsec3_wildcard(zone, node, name);
+            }
             self.nsec_for(zone, name);
         }
     }
@@ -114,6 +115,7 @@ impl<'a> Resp<'a, '_> {
             Some(ds) => {
                 self.add_signed(zone, AUTHORITY, owner, cut, ds, None);
             }
+            None if zone.nsec3().is_some() => self.nsec3_delegation(zone, cut),
             None => {
                 if let Some(nsec) = cut.rrset(NSEC) {
                     self.add_signed(zone, AUTHORITY, owner, cut, nsec, None);
