@@ -27,7 +27,7 @@ fn run(cmd: &mut Command) {
 
 /// Signs the fixture as `origin` into `dir/<origin>.zone` with fresh keys; `nsec3` adds
 /// dnssec-signzone's NSEC3 arguments.
-fn sign(dir: &Path, origin: &str, nsec3: &[&str]) -> PathBuf {
+pub(super) fn sign(dir: &Path, origin: &str, nsec3: &[&str]) -> PathBuf {
     let keys = dir.join(format!("keys-{origin}"));
     std::fs::create_dir_all(&keys).expect("key dir");
     let unsigned = keys.join("unsigned.zone");
