@@ -16,14 +16,15 @@ mod builder;
 mod checks;
 pub mod diff;
 mod hash;
-pub mod nsec;
-pub mod nsec3;
+mod nsec;
+mod nsec3;
 #[cfg(test)]
 mod tests;
 
 pub use builder::{build, ZoneBuilder};
 pub use diff::{diff, same_except_serial, Rr, ZoneDiff};
 pub use hash::hash_name;
+pub(crate) use nsec::wildcard_of;
 
 /// Node flags.
 pub mod flag {

@@ -27,7 +27,7 @@ fn label_offsets(wire: &[u8], out: &mut [u8; MAX_LABELS]) -> usize {
 
 /// Canonical DNS name order (RFC 4034 section 6.1): labels compared from the root down, each
 /// as lower-cased bytes, a shorter name first when it is a suffix of the other.
-pub fn canonical_cmp(a: &[u8], b: &[u8]) -> Ordering {
+fn canonical_cmp(a: &[u8], b: &[u8]) -> Ordering {
     let (mut la, mut lb) = ([0u8; MAX_LABELS], [0u8; MAX_LABELS]);
     let (na, nb) = (label_offsets(a, &mut la), label_offsets(b, &mut lb));
     for i in 1..=na.min(nb) {
@@ -91,7 +91,10 @@ impl Zone {
 }
 
 /// The wildcard name `*.<encloser>` written into `buf`; `None` when too long.
-pub fn wildcard_of<'b>(encloser: &[u8], buf: &'b mut [u8; MAX_NAME + 2]) -> Option<&'b [u8]> {
+pub(crate) fn wildcard_of<'b>(
+    encloser: &[u8],
+    buf: &'b mut [u8; MAX_NAME + 2],
+) -> Option<&'b [u8]> {
     if encloser.len() + 2 > MAX_NAME {
         return None;
     }

@@ -11,11 +11,11 @@ const NSEC3: u16 = 50;
 const NSEC3PARAM: u16 = 51;
 
 /// An NSEC3 hash (SHA-1).
-pub type Hash = [u8; 20];
+type Hash = [u8; 20];
 
 /// The NSEC3 chain of a zone.
 #[derive(Debug)]
-pub struct Chain {
+pub(super) struct Chain {
     iterations: u16,
     salt: Box<[u8]>,
     /// NSEC3 records by owner hash, sorted.
@@ -65,7 +65,7 @@ pub(super) fn chain(nodes: &[Node], origin: &[u8]) -> Option<Chain> {
 
 impl Chain {
     /// The NSEC3 hash of a wire name (lower-cased), with the chain's salt and iterations.
-    pub fn hash(&self, wire: &[u8]) -> Hash {
+    fn hash(&self, wire: &[u8]) -> Hash {
         let mut buf = [0u8; MAX_NAME + 255];
         let n = wire.len().min(MAX_NAME);
         for (d, s) in buf[..n].iter_mut().zip(wire) {
@@ -101,9 +101,9 @@ impl Chain {
 }
 
 impl Zone {
-    /// The zone's NSEC3 chain, if it has one.
-    pub fn nsec3(&self) -> Option<&Chain> {
-        self.nsec3.as_ref()
+    /// Does the zone deny existence with NSEC3 (it has an NSEC3PARAM with SHA-1)?
+    pub fn has_nsec3(&self) -> bool {
+        self.nsec3.is_some()
     }
 
     /// The NSEC3 record matching the name of node `id` (hashed at build time).

@@ -6,8 +6,7 @@
 use crate::dns::name::MAX_NAME;
 use crate::dns::rdata::{DS, NSEC};
 use crate::dns::wire::Owner;
-use crate::zone::nsec::wildcard_of;
-use crate::zone::{Node, RRset, Zone};
+use crate::zone::{wildcard_of, Node, RRset, Zone};
 
 use super::{Resp, AUTHORITY};
 
@@ -68,7 +67,7 @@ impl<'a> Resp<'a, '_> {
         if !self.signs(zone) {
             return;
         }
-        if zone.nsec3().is_some() {
+        if zone.has_nsec3() {
             return self.nsec3_no_name(zone, name, encloser);
         }
         // BIND's order (which decides what compresses and so what fits): the wildcard's
@@ -86,7 +85,7 @@ impl<'a> Resp<'a, '_> {
         if !self.signs(zone) {
             return;
         }
-        if zone.nsec3().is_some() {
+        if zone.has_nsec3() {
             return self.nsec3_no_data(zone, node, name);
         }
         self.nsec_for(zone, node.name.wire());
@@ -98,7 +97,7 @@ impl<'a> Resp<'a, '_> {
     /// A wildcard answer (3.1.3.3): the NSEC covering the name asked.
     pub(super) fn prove_wildcard(&mut self, zone: &'a Zone, node: &'a Node, name: &[u8]) {
         if self.signs(zone) && synthesized(node, name) {
-            if zone.nsec3().is_some() {
+            if zone.has_nsec3() {
                 return self.nsec3_wildcard(zone, node, name);
             }
             self.nsec_for(zone, name);
@@ -115,7 +114,7 @@ impl<'a> Resp<'a, '_> {
             Some(ds) => {
                 self.add_signed(zone, AUTHORITY, owner, cut, ds, None);
             }
-            None if zone.nsec3().is_some() => self.nsec3_delegation(zone, cut),
+            None if zone.has_nsec3() => self.nsec3_delegation(zone, cut),
             None => {
                 if let Some(nsec) = cut.rrset(NSEC) {
                     self.add_signed(zone, AUTHORITY, owner, cut, nsec, None);

@@ -5,8 +5,7 @@
 
 use crate::dns::name::{self, MAX_NAME};
 use crate::dns::wire::Owner;
-use crate::zone::nsec::wildcard_of;
-use crate::zone::{Node, NodeId, Zone};
+use crate::zone::{wildcard_of, Node, NodeId, Zone};
 
 use super::{Resp, AUTHORITY};
 
