@@ -57,6 +57,9 @@ pub struct FileConfig {
     /// Upstream resolvers for names outside our zones.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub forward_to: Vec<ServerAddr>,
+    /// The server's identity for NSID (RFC 5001): text, or `0x` and hex digits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nsid: Option<String>,
     /// Log filter (error, warn, info, debug, trace, or a tracing directive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<String>,
@@ -171,6 +174,7 @@ impl Default for FileConfig {
             allow_query: None,
             allow_recursion: None,
             forward_to: Vec::new(),
+            nsid: None,
             log: None,
             zones: Vec::new(),
             keys: Vec::new(),

@@ -159,6 +159,7 @@ impl Layer {
             allow_query: c.allow_query.clone(),
             allow_recursion: c.allow_recursion.clone(),
             forward_to: (!c.forward_to.is_empty()).then(|| c.forward_to.clone()),
+            nsid: c.nsid.clone(),
             ..ServeOptions::default()
         }
     }
