@@ -6,7 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::{outcome_differs, run_batch_checked, Named, Q};
+use std::fmt::Write as _;
+
+use super::{run_batch_checked, show, Named, Outcome, Q};
 use crate::harness::{Server, TempDir};
 use clusterdns::dns::name::Name;
 
@@ -40,7 +42,9 @@ pub(super) fn sign(dir: &Path, origin: &str, nsec3: &[&str]) -> PathBuf {
             .arg(origin));
     }
     let signed = dir.join(format!("{origin}.zone"));
+    // In the key directory: dnssec-signzone writes its dsset file to the current one.
     run(Command::new("dnssec-signzone")
+        .current_dir(&keys)
         .args(["-q", "-S", "-K"])
         .arg(&keys)
         .args(["-o", origin])
@@ -172,4 +176,28 @@ fn signed_zone_answers_as_bind() {
         qs.len(),
         "clusterdns differs from BIND:\n{report}"
     );
+}
+
+/// Compares two runs of `qs`: how many outcomes are identical, and a report of the others.
+fn outcome_differs(
+    qs: &[Q],
+    theirs: &[(Outcome, String)],
+    mine: &[(Outcome, String)],
+) -> (usize, String) {
+    let mut same = 0;
+    let mut report = String::new();
+    for ((q, (b, _)), (o, _)) in qs.iter().zip(theirs).zip(mine) {
+        if b == o {
+            same += 1;
+            continue;
+        }
+        let _ = write!(
+            report,
+            "MISMATCH {}\n  bind:\n{}  clusterdns:\n{}",
+            q.line(),
+            show(b),
+            show(o)
+        );
+    }
+    (same, report)
 }
