@@ -66,6 +66,7 @@ complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l max-zone
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l max-zone-bytes -d 'Most bytes of zone text read for one zone, includes counted [default: 4294967296]' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l max-generate-records -d 'Most records all $GENERATE lines of one zone make together [default: 10000000]' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l max-rrset-records -d 'Most records in one RRset (at most 65535) [default: 4000, about what one 64 KiB message carries]' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l nsid -d 'Identify this server to clients that ask (EDNS NSID, RFC 5001): text, or 0x and hex digits. Tells apart the servers of one cluster behind one address' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l log -d 'Log filter (error, warn, info, debug, trace, or a tracing directive) [default: the config file\'s `log`, else info]' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l log-format -d 'Log line format: text (colour only on a terminal) or json (one object per line)' -r -f -a "text\t'One human-readable line per event'
 json\t'One JSON object per line (timestamp, level, fields)'"

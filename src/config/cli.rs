@@ -182,6 +182,10 @@ pub struct ServeArgs {
     pub secondary: Vec<crate::config::SecondaryZone>,
     #[command(flatten)]
     pub limits: crate::config::LimitOptions,
+    /// Identify this server to clients that ask (EDNS NSID, RFC 5001): text, or 0x and hex
+    /// digits. Tells apart the servers of one cluster behind one address.
+    #[arg(long, value_name = "TEXT")]
+    pub nsid: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -242,6 +246,7 @@ impl ServeArgs {
                 also_notify: (!self.also_notify.is_empty()).then_some(self.also_notify),
                 secondaries: (!self.secondary.is_empty()).then_some(self.secondary),
             },
+            nsid: self.nsid,
             zones: self.zones,
             listen: (!self.listen.is_empty()).then_some(self.listen),
             threads: self.threads,

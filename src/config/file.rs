@@ -71,6 +71,9 @@ pub struct FileConfig {
     /// Its private key (PEM), relative to this file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_key_file: Option<PathBuf>,
+    /// The server's identity for NSID (RFC 5001): text, or `0x` and hex digits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nsid: Option<String>,
     /// Log filter (error, warn, info, debug, trace, or a tracing directive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<String>,
@@ -234,6 +237,7 @@ impl Default for FileConfig {
             listen_https: Vec::new(),
             tls_cert_file: None,
             tls_key_file: None,
+            nsid: None,
             log: None,
             tcp_clients_per_ip: None,
             user: None,

@@ -181,6 +181,7 @@ impl Layer {
             xfr: Default::default(),
             // Per zone in a config file (`[[zone]] auto_ptr = true`).
             auto_ptr: None,
+            nsid: c.nsid.clone(),
             tls: crate::config::TlsOptions {
                 listen_tls: (!c.listen_tls.is_empty()).then(|| c.listen_tls.clone()),
                 listen_https: (!c.listen_https.is_empty()).then(|| c.listen_https.clone()),

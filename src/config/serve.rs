@@ -45,6 +45,8 @@ pub enum ConfigError {
     TlsWithoutListener,
     #[error("{0} must be a positive number")]
     ZeroLimit(&'static str),
+    #[error(transparent)]
+    BadNsid(#[from] crate::query::nsid::NsidError),
     #[error("bad --origin {origin:?}")]
     BadOrigin {
         origin: String,
@@ -87,6 +89,8 @@ pub struct ServeOptions {
     pub log: Option<String>,
     /// Zone transfers out and NOTIFY.
     pub xfr: super::XfrOptions,
+    /// The server's identity for NSID (RFC 5001): text, or `0x` and hex.
+    pub nsid: Option<String>,
 }
 
 /// How the zone directory is watched.
@@ -186,6 +190,7 @@ impl ServeOptions {
             allow_recursion: self.allow_recursion.or(lower.allow_recursion),
             forward_to: self.forward_to.or(lower.forward_to),
             log: self.log.or(lower.log),
+            nsid: self.nsid.or(lower.nsid),
         }
     }
 
@@ -244,6 +249,11 @@ impl ServeOptions {
                 || access::default_recursion(&ifaces),
                 |l| access::table(l, &ifaces),
             ),
+            nsid: self
+                .nsid
+                .as_deref()
+                .map(crate::query::nsid::parse)
+                .transpose()?,
         };
         let forward_to = self
             .forward_to

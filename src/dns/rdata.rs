@@ -21,8 +21,8 @@ pub(crate) use text::push_u64;
 pub use text::{parse_dec, parse_ttl};
 pub use types::{
     class_from_text, class_to_text, info, is_meta, type_from_text, type_name, type_to_text,
-    TypeInfo, A, AAAA, ANY, AXFR, CNAME, DNAME, DS, IXFR, KEY, MAILA, MAILB, MX, NS, NSEC, NSEC3,
-    NXT, OPT, PTR, RRSIG, SOA, SRV, TKEY, TSIG, TXT,
+    TypeInfo, A, AAAA, ANY, AXFR, CNAME, DNAME, DNSKEY, DS, IXFR, KEY, MAILA, MAILB, MX, NS, NSEC,
+    NSEC3, NXT, OPT, PTR, RRSIG, SOA, SRV, TKEY, TSIG, TXT,
 };
 
 use crate::dns::name::Name;

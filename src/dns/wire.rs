@@ -17,6 +17,9 @@ pub mod hf {
     pub const CD: u16 = 0x0010;
 }
 
+/// The opcode bits of the header flags.
+pub const OPCODE: u16 = 0x7800;
+
 /// Response codes.
 pub mod rcode {
     pub const NOERROR: u8 = 0;
@@ -25,6 +28,8 @@ pub mod rcode {
     pub const NXDOMAIN: u8 = 3;
     pub const NOTIMP: u8 = 4;
     pub const REFUSED: u8 = 5;
+    /// A name that should not exist does (RFC 6672: a DNAME substitution too long).
+    pub const YXDOMAIN: u8 = 6;
     /// Not authorized: what BIND answers to a TSIG-signed query whose key it does not know.
     pub const NOTAUTH: u8 = 9;
     /// Extended rcode 16 (upper bits 1 in OPT).
@@ -37,6 +42,8 @@ pub struct Edns {
     pub payload: u16,
     pub version: u8,
     pub dnssec_ok: bool,
+    /// The client asks for the server's identity (an NSID option, RFC 5001).
+    pub nsid: bool,
 }
 
 /// A parsed query. Names are slices of the packet (client's letter case).
@@ -57,6 +64,8 @@ pub struct Query<'a> {
 
 /// EDNS option code of DNS cookies (RFC 7873).
 pub const OPT_COOKIE: u16 = 10;
+/// EDNS option code of the name server identifier (RFC 5001).
+pub const OPT_NSID: u16 = 3;
 
 impl Query<'_> {
     pub fn opcode(&self) -> u8 {
@@ -101,18 +110,22 @@ pub fn parse_query(p: &[u8]) -> Result<Query<'_>, Reject<'_>> {
     let ns = u16::from_be_bytes([p[8], p[9]]);
     let ar = u16::from_be_bytes([p[10], p[11]]);
     let opcode = ((flags >> 11) & 0xf) as u8;
+    // Not a QUERY: BIND parses the message (FORMERR when malformed), then answers NOTIMP
+    // echoing only the opcode (no RD or CD), without the question but with an OPT when the
+    // query had one.
+    let notimp = opcode != 0;
+    let echo = if notimp { flags & OPCODE } else { flags };
     let formerr = |question, edns| Reject::Error {
         id,
-        flags,
+        flags: echo,
         rcode: rcode::FORMERR,
-        question,
-        edns,
+        question: if notimp { None } else { question },
+        edns: if notimp { None } else { edns },
     };
-    if opcode != 0 {
-        // Not a QUERY: NOTIMP without parsing further (BIND and NSD do the same).
+    if notimp && qd == 0 {
         return Err(Reject::Error {
             id,
-            flags,
+            flags: echo,
             rcode: rcode::NOTIMP,
             question: None,
             edns: None,
@@ -157,6 +170,7 @@ pub fn parse_query(p: &[u8]) -> Result<Query<'_>, Reject<'_>> {
                 payload,
                 version,
                 dnssec_ok: do_bit,
+                nsid: has_option(&p[nl + 10..end], OPT_NSID),
             });
             cookie = find_cookie(&p[nl + 10..end]).map_err(|()| formerr(Some(question), edns))?;
         } else if t == rdata::TSIG {
@@ -168,6 +182,15 @@ pub fn parse_query(p: &[u8]) -> Result<Query<'_>, Reject<'_>> {
     if pos != p.len() {
         // Trailing garbage after the last record.
         return Err(formerr(Some(question), edns));
+    }
+    if notimp {
+        return Err(Reject::Error {
+            id,
+            flags: echo,
+            rcode: rcode::NOTIMP,
+            question: None,
+            edns,
+        });
     }
     if tsig {
         // BIND answers a query signed with a key it does not know with NOTAUTH (RFC 8945
@@ -190,6 +213,18 @@ pub fn parse_query(p: &[u8]) -> Result<Query<'_>, Reject<'_>> {
         edns,
         cookie,
     })
+}
+
+/// Is there an option `code` among the OPT RDATA `options` (well formed up to it)?
+fn has_option(options: &[u8], code: u16) -> bool {
+    let mut at = 0;
+    while let (Some(c), Some(len)) = (u16_at(options, at), u16_at(options, at + 2)) {
+        if c == code {
+            return true;
+        }
+        at += 4 + len as usize;
+    }
+    false
 }
 
 /// The COOKIE option among the OPT RDATA `options`; `Err` when one has a length RFC 7873

@@ -81,6 +81,8 @@ pub struct Access {
     pub query: Table,
     /// Whose queries for names outside our zones are forwarded.
     pub recursion: Table,
+    /// The server's identity, answered to queries that ask for it (RFC 5001 NSID).
+    pub nsid: Option<Box<[u8]>>,
 }
 
 impl Default for Access {
@@ -88,6 +90,7 @@ impl Default for Access {
         Access {
             query: Table::open(),
             recursion: Table::default(),
+            nsid: None,
         }
     }
 }

@@ -5,7 +5,7 @@
 use crate::dns::rdata::{self, DS};
 use crate::dns::wire::{hf, Query, HEADER, OPT_LEN};
 use crate::query::OUR_PAYLOAD;
-use crate::zone::{flag, Lookup, NodeId, Zone};
+use crate::zone::{flag, Lookup, NodeId, RRset, Zone};
 
 /// The pre-encoded path: an exact match whose answer is the RRset alone. RRsets with
 /// compressible names carry the answer rendered at load time; the others (A, AAAA, TXT, ...)
@@ -33,11 +33,22 @@ pub(super) fn fast_answer_at(
         return None;
     }
     let set = node.rrset(q.qtype)?;
+    // From a signed zone with DO, the RRSIG follows the RRset (its records are context-free:
+    // the signer name is never compressed); an unsigned RRset takes the general path.
+    // A query for RRSIG gets every signature at the name: the general path.
+    if q.qtype == rdata::RRSIG {
+        return None;
+    }
+    let sig = match zone.signed && q.edns.is_some_and(|e| e.dnssec_ok) {
+        true => Some(node.rrsig(q.qtype)?),
+        false => None,
+    };
     let blob = set.fast.as_deref();
     if blob.is_none() && !is_plain(set.rtype) {
         return None;
     }
-    let body = blob.map_or(set.rdata.len() + 10 * set.count as usize, <[u8]>::len);
+    let plain_len = |s: &RRset| s.rdata.len() + 10 * s.count as usize;
+    let body = blob.map_or(plain_len(set), <[u8]>::len) + sig.map_or(0, plain_len);
     let qlen = q.question.len() - HEADER;
     let opt = if q.edns.is_some() { OPT_LEN } else { 0 };
     let total = HEADER + qlen + body + opt;
@@ -48,7 +59,8 @@ pub(super) fn fast_answer_at(
     out[0..2].copy_from_slice(&q.id.to_be_bytes());
     out[2..4].copy_from_slice(&flags.to_be_bytes());
     out[4..6].copy_from_slice(&1u16.to_be_bytes());
-    out[6..8].copy_from_slice(&set.count.to_be_bytes());
+    let count = set.count + sig.map_or(0, |s| s.count);
+    out[6..8].copy_from_slice(&count.to_be_bytes());
     out[8..10].copy_from_slice(&0u16.to_be_bytes());
     out[10..12].copy_from_slice(&(q.edns.is_some() as u16).to_be_bytes());
     out[HEADER..HEADER + qlen].copy_from_slice(&q.question[HEADER..]);
@@ -58,29 +70,10 @@ pub(super) fn fast_answer_at(
             out[at..at + b.len()].copy_from_slice(b);
             at += b.len();
         }
-        None => {
-            let t = set.rtype.to_be_bytes();
-            let ttl = set.ttl.to_be_bytes();
-            let prefix = [
-                0xc0,
-                HEADER as u8,
-                t[0],
-                t[1],
-                0,
-                1,
-                ttl[0],
-                ttl[1],
-                ttl[2],
-                ttl[3],
-            ];
-            for rd in set.rdatas() {
-                let n = rd.len();
-                out[at..at + 10].copy_from_slice(&prefix);
-                out[at + 10..at + 12].copy_from_slice(&(n as u16).to_be_bytes());
-                out[at + 12..at + 12 + n].copy_from_slice(rd);
-                at += 12 + n;
-            }
-        }
+        None => at = put_plain(out, at, set),
+    }
+    if let Some(s) = sig {
+        at = put_plain(out, at, s);
     }
     if let Some(e) = q.edns {
         let d = if e.dnssec_ok { 0x80 } else { 0 };
@@ -89,6 +82,33 @@ pub(super) fn fast_answer_at(
         at += OPT_LEN;
     }
     Some(at)
+}
+
+/// Writes the records of a context-free RRset at `at` (owner: the question name); returns the
+/// end. The caller has checked the room.
+fn put_plain(out: &mut [u8], mut at: usize, set: &RRset) -> usize {
+    let t = set.rtype.to_be_bytes();
+    let ttl = set.ttl.to_be_bytes();
+    let prefix = [
+        0xc0,
+        HEADER as u8,
+        t[0],
+        t[1],
+        0,
+        1,
+        ttl[0],
+        ttl[1],
+        ttl[2],
+        ttl[3],
+    ];
+    for rd in set.rdatas() {
+        let n = rd.len();
+        out[at..at + 10].copy_from_slice(&prefix);
+        out[at + 10..at + 12].copy_from_slice(&(n as u16).to_be_bytes());
+        out[at + 12..at + 12 + n].copy_from_slice(rd);
+        at += 12 + n;
+    }
+    at
 }
 
 /// Types whose answer RRs are the stored RDATA behind a fixed prefix: no name to compress, no

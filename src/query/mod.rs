@@ -6,6 +6,7 @@ pub mod acl;
 mod cookie;
 mod fast;
 mod general;
+pub mod nsid;
 mod policy;
 mod preencode;
 mod respond;

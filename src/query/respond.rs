@@ -5,11 +5,11 @@
 use crate::dns::name;
 use crate::dns::rdata;
 use crate::dns::wire::{self, hf, rcode, Edns, Query, Reject, Writer, HEADER, OPT_LEN};
-use crate::query::cookie;
 use crate::query::fast::fast_answer_at;
-use crate::query::general::Resp;
+use crate::query::general;
 use crate::query::policy::{self, Verdict};
 use crate::query::service::{self, Service};
+use crate::query::{cookie, nsid};
 use crate::query::{RequestCtx, Transport, CLASS_IN, MAX_UDP, MIN_UDP, OUR_PAYLOAD};
 use crate::store::ZoneSet;
 use crate::zone::{flag, Lookup};
@@ -90,24 +90,40 @@ fn respond_via<const FAST: bool>(
         }
     };
     let qtype = q.qtype;
+    // The server's identity when asked for and configured (RFC 5001).
+    let id = match (q.edns, ctx.access.nsid.as_deref()) {
+        (Some(e), Some(id)) if e.nsid && e.version == 0 => Some(id),
+        _ => None,
+    };
+    let nsid_len = id.map_or(0, nsid::reply_len);
     let Some(c) = q.cookie else {
-        let (len, zone) = answer::<FAST>(set, q, out, ctx, 0)?;
+        let (len, zone) = answer::<FAST>(set, q, out, ctx, nsid_len)?;
         return Some(Answered {
-            len,
+            len: with_nsid(out, len, len, id),
             qtype,
             zone,
             cookie_ok: false,
         });
     };
     // Leave room for the cookie so that it never truncates an answer.
-    let (len, zone) = answer::<FAST>(set, q, out, ctx, cookie::REPLY_LEN)?;
+    let (len, zone) = answer::<FAST>(set, q, out, ctx, cookie::REPLY_LEN + nsid_len)?;
     let (ip, now) = (ctx.peer.ip(), cookie::now());
+    let with_cookie = cookie::append(out, len, c, ip, now);
     Some(Answered {
-        len: cookie::append(out, len, c, ip, now),
+        len: with_nsid(out, len, with_cookie, id),
         qtype,
         zone,
         cookie_ok: cookie::valid(c, ip, now),
     })
+}
+
+/// Appends the NSID option to the OPT record that ended the answer (`answered` bytes long
+/// before other options were added; `len` now).
+fn with_nsid(out: &mut [u8], answered: usize, len: usize, id: Option<&[u8]>) -> usize {
+    match id {
+        Some(id) => nsid::append(out, answered.saturating_sub(OPT_LEN), len, id),
+        None => len,
+    }
 }
 
 /// Answers a parsed query in at most the transport's limit less `reserve` bytes; returns the
@@ -179,9 +195,8 @@ fn answer<const FAST: bool>(
             }
         }
     }
-    let mut r = Resp::new(set, q, out, limit, ctx.transport);
-    r.answer(zone, first);
-    Some((r.finish(), zi))
+    let n = general::answer(set, q, out, limit, ctx.transport, zone, first);
+    Some((n, zi))
 }
 
 pub(super) fn header(out: &mut [u8], id: u16, flags: u16, counts: [u16; 4]) {

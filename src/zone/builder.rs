@@ -148,12 +148,17 @@ impl ZoneBuilder {
             .rrset(rdata::SOA)
             .and_then(|s| s.rdatas().next().map(soa_serial))
             .unwrap_or(0);
+        let nsec3 = super::nsec3::chain(&nodes, origin.wire());
         Ok(Zone {
             origin,
             class: 1,
             serial,
             records: count,
             files,
+            has_dname: nodes.iter().any(|n| n.has(flag::DNAME)),
+            signed: super::nsec::is_signed(&nodes),
+            nsec_chain: super::nsec::nsec_chain(&nodes),
+            nsec3,
             nodes,
             index,
             history: Default::default(),
@@ -161,11 +166,11 @@ impl ZoneBuilder {
     }
 }
 
-/// Flags names strictly below a delegation point and the parents of wildcards (CUT must be
-/// set already).
+/// Flags names strictly below a delegation point or a DNAME, and the parents of wildcards
+/// (CUT and DNAME must be set already).
 fn mark_below_cuts_and_wildcards(origin: &Name, nodes: &mut [Node], index: &HashTable<NodeId>) {
     let origin_len = origin.len();
-    let mut below = vec![false; nodes.len()];
+    let mut below = vec![0u8; nodes.len()];
     let mut wild_parent = Vec::new();
     for (id, n) in nodes.iter().enumerate() {
         let w = n.name.wire();
@@ -174,27 +179,29 @@ fn mark_below_cuts_and_wildcards(origin: &Name, nodes: &mut [Node], index: &Hash
                 wild_parent.push(p.to_vec());
             }
         }
+        // Ancestors up to the apex (a DNAME may sit there; a delegation may not).
         let mut cur = name::parent(w);
         while let Some(p) = cur {
-            if p.len() <= origin_len {
+            if p.len() < origin_len || below[id] == flag::BELOW_CUT | flag::BELOW_DNAME {
                 break;
             }
             let h = hash_name(p);
             if let Some(&pid) = index.find(h, |&i| {
                 nodes[i as usize].name.wire().eq_ignore_ascii_case(p)
             }) {
-                if nodes[pid as usize].has(flag::CUT) {
-                    below[id] = true;
-                    break;
+                let pn = &nodes[pid as usize];
+                if pn.has(flag::CUT) && p.len() > origin_len {
+                    below[id] |= flag::BELOW_CUT;
+                }
+                if pn.has(flag::DNAME) {
+                    below[id] |= flag::BELOW_DNAME;
                 }
             }
             cur = name::parent(p);
         }
     }
     for (n, b) in nodes.iter_mut().zip(below) {
-        if b {
-            n.flags |= flag::BELOW_CUT;
-        }
+        n.flags |= b;
     }
     for p in wild_parent {
         let h = hash_name(&p);

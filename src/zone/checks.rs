@@ -67,7 +67,11 @@ pub(super) fn check_names(nodes: &mut [Node], mut report: impl FnMut(usize, Stri
                     ruled = true;
                 }
                 rdata::NS if id != 0 => n.flags |= flag::CUT,
-                rdata::DNAME | rdata::SOA | rdata::DS => ruled = true,
+                rdata::DNAME => {
+                    n.flags |= flag::DNAME;
+                    ruled = true;
+                }
+                rdata::SOA | rdata::DS => ruled = true,
                 _ => {}
             }
         }

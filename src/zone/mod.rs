@@ -18,6 +18,8 @@ mod checks;
 pub mod diff;
 mod hash;
 pub mod history;
+mod nsec;
+mod nsec3;
 pub mod service;
 pub mod synth;
 #[cfg(test)]
@@ -29,6 +31,7 @@ pub use builder::{build, ZoneBuilder};
 pub use diff::{diff, same_except_serial, Rr, ZoneDiff};
 pub use hash::hash_name;
 pub use history::History;
+pub(crate) use nsec::wildcard_of;
 
 /// Node flags.
 pub mod flag {
@@ -42,8 +45,12 @@ pub mod flag {
     pub const WILD_CHILD: u8 = 8;
     /// The node holds a CNAME.
     pub const CNAME: u8 = 16;
+    /// The node holds a DNAME.
+    pub const DNAME: u8 = 32;
+    /// Strictly below a DNAME owner (occluded: the DNAME applies instead, RFC 6672 2.3).
+    pub const BELOW_DNAME: u8 = 64;
     /// A health-checked service name (see `zone::service`, `query::service`).
-    pub const SERVICE: u8 = 32;
+    pub const SERVICE: u8 = 128;
 }
 
 /// The records of one type at one name. RDATA is stored as consecutive
@@ -115,6 +122,14 @@ pub struct Zone {
     /// The files the zone was read from (zone file first, then includes).
     pub files: Vec<PathBuf>,
     pub nodes: Vec<Node>,
+    /// Some node holds a DNAME.
+    pub has_dname: bool,
+    /// The zone is signed (pre-signed: RRSIGs, NSEC from the zone file).
+    pub signed: bool,
+    /// The nodes holding NSEC records, in canonical order (see `nsec`).
+    nsec_chain: Box<[NodeId]>,
+    /// The NSEC3 chain (see `nsec3`), for zones with an NSEC3PARAM.
+    nsec3: Option<nsec3::Chain>,
     index: HashTable<NodeId>,
     /// The recent serial steps that led to this version (IXFR); set before publication.
     pub history: History,
@@ -132,6 +147,9 @@ pub enum Lookup {
         encloser: NodeId,
         wildcard: Option<NodeId>,
     },
+    /// The name is strictly below this DNAME owner, met on the way down before any
+    /// delegation (RFC 6672 section 3): substitute.
+    Dname(NodeId),
 }
 
 impl Zone {
@@ -198,6 +216,10 @@ impl Zone {
         }
         let id = found.unwrap_or(0);
         let node = self.node(id);
+        // A DNAME at the closest encloser (the name is strictly below it) or above it.
+        if node.has(flag::BELOW_DNAME) || (!exact && node.has(flag::DNAME)) {
+            return self.redirect_above(cur, exact);
+        }
         if node.flags & (flag::CUT | flag::BELOW_CUT) != 0 {
             if let Some(cut) = self.highest_cut(cur) {
                 return Lookup::Delegation(cut);
@@ -220,6 +242,36 @@ impl Zone {
             encloser: id,
             wildcard,
         }
+    }
+
+    /// For a name below a DNAME: what is met first on the way down from the apex to `wire`, a
+    /// DNAME strictly above the query name or a delegation point (NSD's closest-encloser
+    /// walk). `exact` says `wire` is the query name itself (its own DNAME does not apply).
+    fn redirect_above(&self, wire: &[u8], exact: bool) -> Lookup {
+        let mut best = None;
+        let mut cur = wire;
+        let mut first = exact;
+        loop {
+            if let Some(id) = self.find(cur) {
+                let n = self.node(id);
+                if n.has(flag::DNAME) && !first {
+                    best = Some(Lookup::Dname(id));
+                }
+                // At one node a delegation occludes a DNAME (it is not authoritative there).
+                if n.has(flag::CUT) {
+                    best = Some(Lookup::Delegation(id));
+                }
+            }
+            first = false;
+            match name::parent(cur) {
+                Some(p) if p.len() >= self.origin.len() => cur = p,
+                _ => break,
+            }
+        }
+        best.unwrap_or(Lookup::NoName {
+            encloser: 0,
+            wildcard: None,
+        })
     }
 
     /// The delegation point closest to the apex at or above `wire`.

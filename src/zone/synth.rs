@@ -93,7 +93,8 @@ pub fn ptrs_for(base: &Zone, all: &[SynthPtr]) -> Vec<SynthPtr> {
         .iter()
         .filter(|p| name::is_subdomain(p.owner.wire(), base.origin.wire()))
         .filter(|p| match base.lookup(p.owner.wire()) {
-            Lookup::Delegation(_) => false,
+            // Below a delegation or a DNAME the data would never be answered.
+            Lookup::Delegation(_) | Lookup::Dname(_) => false,
             Lookup::Exact(id) => {
                 let n = base.node(id);
                 n.rrset(rdata::PTR).is_none() && n.rrset(rdata::CNAME).is_none()

@@ -55,6 +55,34 @@ mod unit {
         assert_eq!(z.negative_ttl(), 5);
     }
 
+    /// The DNAME met first on the way down applies strictly below its owner; a delegation met
+    /// first wins; data below a DNAME is occluded.
+    #[test]
+    fn dname_lookups() {
+        let z = zone(
+            "$TTL 60\n@ SOA ns h 1 2 3 4 5\n@ NS ns\nns A 1.1.1.1\nd DNAME t.\nx.d A 1.1.1.2\n\
+             e.d DNAME u.\nsub NS ns.x.\nk.sub DNAME t.\n",
+            "ex.",
+        );
+        assert!(z.has_dname);
+        #[track_caller]
+        fn dname_at(z: &Zone, q: &str, owner: &str) {
+            match z.lookup(&n(q)) {
+                Lookup::Dname(d) => assert_eq!(z.node(d).name.to_string(), owner, "{q}"),
+                other => panic!("{q}: {other:?}"),
+            }
+        }
+        assert!(matches!(z.lookup(&n("d.ex.")), Lookup::Exact(_)));
+        dname_at(&z, "a.d.ex.", "d.ex.");
+        dname_at(&z, "x.d.ex.", "d.ex.");
+        dname_at(&z, "e.d.ex.", "d.ex.");
+        dname_at(&z, "q.e.d.ex.", "d.ex.");
+        assert!(matches!(z.lookup(&n("q.k.sub.ex.")), Lookup::Delegation(_)));
+        assert!(matches!(z.lookup(&n("ns.ex.")), Lookup::Exact(_)));
+        let plain = zone(Z, "ex.");
+        assert!(!plain.has_dname);
+    }
+
     #[test]
     fn checks() {
         let o = Name::from_ascii("ex.").unwrap();

@@ -209,3 +209,36 @@ fn service_and_rrl_keys() {
         "clusterdns.toml:2: bad prefix length",
     );
 }
+
+#[test]
+fn nsid_text_or_hex_reaches_the_resolved_config() {
+    use crate::config::ServeOptions;
+    for (text, want) in [
+        ("nsid = \"ns-a\"", &b"ns-a"[..]),
+        ("nsid = \"0x6e73\"", b"ns"),
+    ] {
+        let config = parse(text).expect("parses");
+        let opts = ServeOptions {
+            nsid: config.nsid.clone(),
+            ..ServeOptions::default()
+        };
+        let cfg = opts.resolve().expect("resolves");
+        assert_eq!(cfg.net.access.nsid.as_deref(), Some(want), "{text}");
+    }
+    let bad = ServeOptions {
+        nsid: Some("0xabc".into()),
+        ..ServeOptions::default()
+    };
+    assert!(bad.resolve().is_err(), "odd hex digits");
+    // The command line wins over the file.
+    let cli = ServeOptions {
+        nsid: Some("cli".into()),
+        ..ServeOptions::default()
+    };
+    let file = ServeOptions {
+        nsid: Some("file".into()),
+        ..ServeOptions::default()
+    };
+    let cfg = cli.over(file).resolve().expect("resolves");
+    assert_eq!(cfg.net.access.nsid.as_deref(), Some(&b"cli"[..]));
+}

@@ -55,6 +55,7 @@ pub const SRV: u16 = 33;
 pub const DNAME: u16 = 39;
 pub const OPT: u16 = 41;
 pub const DS: u16 = 43;
+pub const DNSKEY: u16 = 48;
 pub const RRSIG: u16 = 46;
 pub const NSEC: u16 = 47;
 pub const NSEC3: u16 = 50;

@@ -27,7 +27,8 @@ fn parses_query_with_edns() {
         Some(Edns {
             payload: 4096,
             version: 0,
-            dnssec_ok: true
+            dnssec_ok: true,
+            nsid: false,
         })
     );
 }

@@ -149,12 +149,20 @@ fn more_connections_than_fds_neither_spins_nor_kills_tcp() {
         used < 40,
         "server used {used} ticks of CPU in 2 s with more connections than descriptors"
     );
-    let d = s.dig(&["+tcp", NAME, "A"]);
-    assert_eq!(
-        d.answer_rdata(),
-        vec!["192.168.1.4"],
-        "TCP served while flooded"
-    );
+    // A new client is served while the flood holds its connections (the idlest is evicted);
+    // a loaded machine may need more than one try.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let d = s.dig(&["+tcp", NAME, "A"]);
+        if d.answer_rdata() == vec!["192.168.1.4"] {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "TCP not served while flooded: {d:?}\n{}",
+            s.log()
+        );
+    }
     drop(held);
     // Once the connections close, TCP serves as before.
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -1,0 +1,35 @@
+//! Query names of the `conform.test` fixture that exist only below a DNAME or a wildcard:
+//! wildcard-synthesized owners (RFC 4592 3.3.1) and DNAME (RFC 6672) at several depths, into
+//! and out of the zone, with loops, cuts and names too long after substitution.
+
+pub(super) const NAMES: &[&str] = &[
+    "a.wl.conform.test.",
+    "a.wmx.conform.test.",
+    "q.wc.conform.test.",
+    "x.d.conform.test.",
+    "a.d.conform.test.",
+    "b.d.conform.test.",
+    "cn.d.conform.test.",
+    "tod.d.conform.test.",
+    "y.x.d.conform.test.",
+    "nosuch.d.conform.test.",
+    "x.deep.a.b.conform.test.",
+    "a.deep.a.b.conform.test.",
+    "b.a.b.conform.test.",
+    "x.dd.conform.test.",
+    "www.dx.conform.test.",
+    "www.dother.conform.test.",
+    "x.dother.conform.test.",
+    "x.dloop1.conform.test.",
+    "x.dself.conform.test.",
+    "short.dlong.conform.test.",
+    "a-label-long-enough-to-overflow-the-name-limit-xxxxx.dlong.conform.test.",
+    "x.ddeleg.conform.test.",
+    "ns.ddeleg.conform.test.",
+    "x.dn.sub2.conform.test.",
+    "x.dwc.conform.test.",
+    "a.x.dwc.conform.test.",
+    "q.dw.conform.test.",
+    "a.q.dw.conform.test.",
+    "X.D.Conform.Test.",
+];
