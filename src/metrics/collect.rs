@@ -195,30 +195,24 @@ impl Collector for Scrape {
             }
         }
         let set = m.store.snapshot();
-        {
-            let mut d = e.encode_descriptor(
+        let gauges: [ZoneGauge; 2] = [
+            (
                 "clusterdns_zone_serial",
                 "SOA serial of each zone served.",
-                None,
-                MetricType::Gauge,
-            )?;
-            for z in set.zones() {
-                let o = z.origin.to_string();
-                d.encode_family(&[("zone", o.as_str())])?
-                    .encode_gauge(&(z.serial as i64))?;
-            }
-        }
-        {
-            let mut d = e.encode_descriptor(
+                |z| z.serial as i64,
+            ),
+            (
                 "clusterdns_zone_records",
                 "Records in each zone served.",
-                None,
-                MetricType::Gauge,
-            )?;
+                |z| z.records as i64,
+            ),
+        ];
+        for (name, help, value) in gauges {
+            let mut d = e.encode_descriptor(name, help, None, MetricType::Gauge)?;
             for z in set.zones() {
                 let o = z.origin.to_string();
                 d.encode_family(&[("zone", o.as_str())])?
-                    .encode_gauge(&(z.records as i64))?;
+                    .encode_gauge(&value(z))?;
             }
         }
         {
@@ -257,3 +251,6 @@ impl Collector for Scrape {
         Ok(())
     }
 }
+
+/// A per-zone gauge: its name, help text and how to read it off a zone.
+type ZoneGauge = (&'static str, &'static str, fn(&crate::zone::Zone) -> i64);

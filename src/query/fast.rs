@@ -3,7 +3,7 @@
 //! gives the bytes the general path writes, or declines.
 
 use crate::dns::rdata::{self, DS};
-use crate::dns::wire::{hf, Query, HEADER, OPT_LEN};
+use crate::dns::wire::{hf, Edns, Query, HEADER, OPT_LEN};
 use crate::query::OUR_PAYLOAD;
 use crate::zone::{flag, Lookup, NodeId, RRset, Zone};
 
@@ -75,13 +75,18 @@ pub(super) fn fast_answer_at(
     if let Some(s) = sig {
         at = put_plain(out, at, s);
     }
-    if let Some(e) = q.edns {
-        let d = if e.dnssec_ok { 0x80 } else { 0 };
-        let p = OUR_PAYLOAD.to_be_bytes();
-        out[at..at + OPT_LEN].copy_from_slice(&[0, 0, 41, p[0], p[1], 0, 0, d, 0, 0, 0]);
-        at += OPT_LEN;
-    }
-    Some(at)
+    Some(put_opt(out, at, q.edns))
+}
+
+/// Writes our OPT record at `at` when the query had EDNS (the DO bit echoed); returns the end.
+/// The caller has checked the room (`OPT_LEN`).
+#[inline]
+pub(super) fn put_opt(out: &mut [u8], at: usize, edns: Option<Edns>) -> usize {
+    let Some(e) = edns else { return at };
+    let d = if e.dnssec_ok { 0x80 } else { 0 };
+    let p = OUR_PAYLOAD.to_be_bytes();
+    out[at..at + OPT_LEN].copy_from_slice(&[0, 0, 41, p[0], p[1], 0, 0, d, 0, 0, 0]);
+    at + OPT_LEN
 }
 
 /// Writes the records of a context-free RRset at `at` (owner: the question name); returns the

@@ -6,7 +6,7 @@ use std::cell::Cell;
 
 use crate::dns::rdata::{A, AAAA, ANY};
 use crate::dns::wire::{hf, Query, HEADER, OPT_LEN};
-use crate::query::OUR_PAYLOAD;
+
 use crate::store::ZoneSet;
 use crate::zone::NodeId;
 
@@ -62,13 +62,7 @@ fn write_one(q: &Query<'_>, out: &mut [u8], limit: usize, blob: &[u8]) -> Option
     let mut at = HEADER + qlen;
     out[at..at + blob.len()].copy_from_slice(blob);
     at += blob.len();
-    if let Some(e) = q.edns {
-        let d = if e.dnssec_ok { 0x80 } else { 0 };
-        let p = OUR_PAYLOAD.to_be_bytes();
-        out[at..at + OPT_LEN].copy_from_slice(&[0, 0, 41, p[0], p[1], 0, 0, d, 0, 0, 0]);
-        at += OPT_LEN;
-    }
-    Some(at)
+    Some(super::fast::put_opt(out, at, q.edns))
 }
 
 thread_local! {

@@ -77,18 +77,19 @@ fn read_hosts(
     file: u16,
     warnings: &mut Vec<Diag>,
 ) -> Result<Vec<Record>, LoadError> {
-    let text = std::fs::read(path).map_err(|e| {
-        load_error(
-            origin,
-            path,
-            vec![Diag {
-                path: path.to_path_buf(),
-                line: 0,
-                message: format!("failed to read hosts file: {e}"),
-            }],
-        )
-    })?;
+    let text = std::fs::read(path)
+        .map_err(|e| file_error(origin, path, format!("failed to read hosts file: {e}")))?;
     Ok(parse_hosts(&text, origin, ttl, file, path, warnings))
+}
+
+/// A load error about the file as a whole (no line).
+fn file_error(origin: &Name, path: &Path, message: String) -> LoadError {
+    let diag = Diag {
+        path: path.to_path_buf(),
+        line: 0,
+        message,
+    };
+    load_error(origin, path, vec![diag])
 }
 
 fn load_error(origin: &Name, path: &Path, errors: Vec<Diag>) -> LoadError {
@@ -174,14 +175,10 @@ fn hosts_only_zone(
     path: &Path,
 ) -> Result<Loaded, LoadError> {
     let t = template.ok_or_else(|| {
-        load_error(
+        file_error(
             origin,
             path,
-            vec![Diag {
-                path: path.to_path_buf(),
-                line: 0,
-                message: "a zone with a hosts_file and no file takes its SOA and NS from [ptr_template], which is missing".to_string(),
-            }],
+            "a zone with a hosts_file and no file takes its SOA and NS from [ptr_template], which is missing".to_string(),
         )
     })?;
     let mut text = format!("$TTL {}\n@ IN SOA {}\n", t.ttl, t.soa);
