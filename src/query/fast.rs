@@ -118,8 +118,33 @@ fn put_plain(out: &mut [u8], mut at: usize, set: &RRset) -> usize {
 
 /// Types whose answer RRs are the stored RDATA behind a fixed prefix: no name to compress, no
 /// additional-section processing, and not DS (answered from the parent zone at an apex).
+#[inline]
 pub(super) fn is_plain(rtype: u16) -> bool {
-    rtype != DS
-        && rdata::compressible_fields(rtype).is_none()
-        && rdata::info(rtype).is_none_or(|t| t.additional.is_none())
+    match rtype {
+        // The common answers, without a walk of the type table.
+        rdata::A | rdata::AAAA | rdata::TXT => true,
+        _ => {
+            rtype != DS
+                && rdata::compressible_fields(rtype).is_none()
+                && rdata::info(rtype).is_none_or(|t| t.additional.is_none())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shortcut_agrees_with_the_type_table() {
+        for t in [rdata::A, rdata::AAAA, rdata::TXT] {
+            assert!(rdata::compressible_fields(t).is_none(), "type {t}");
+            assert!(
+                rdata::info(t).is_none_or(|i| i.additional.is_none()),
+                "type {t}"
+            );
+        }
+        assert!(!is_plain(DS));
+        assert!(!is_plain(rdata::MX));
+    }
 }
