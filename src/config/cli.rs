@@ -227,6 +227,7 @@ impl ServeArgs {
                 keys: (!self.tsig_key.is_empty()).then_some(self.tsig_key),
                 also_notify: (!self.also_notify.is_empty()).then_some(self.also_notify),
                 secondaries: (!self.secondary.is_empty()).then_some(self.secondary),
+                zones: None,
             },
             zones: self.zones,
             listen: (!self.listen.is_empty()).then_some(self.listen),

@@ -142,9 +142,19 @@ impl Layer {
                     }
                 }
             };
+            // A secondary zone is kept in its file, by default `ORIGIN.zone` in the zone dir.
+            let file = match (&z.file, z.kind) {
+                (Some(f), _) => Some(self.base.join(f)),
+                (None, ZoneType::Secondary) => Some(super::xfrzone::default_secondary_file(
+                    &self.config,
+                    &self.base,
+                    &origin,
+                )),
+                (None, ZoneType::Primary) => None,
+            };
             out.zones.push(ZoneSpec {
                 origin,
-                file: z.file.as_ref().map(|f| self.base.join(f)),
+                file,
                 kind: z.kind,
                 auto_ptr: z.auto_ptr,
                 hosts_file: z.hosts_file.as_ref().map(|f| self.base.join(f)),
@@ -177,7 +187,13 @@ impl Layer {
             query_log: c.query_log.then_some(true),
             rrl: c.rrl.clone(),
             log: c.log.clone(),
-            xfr: Default::default(),
+            xfr: {
+                let (xfr, errors) = super::xfrzone::xfr_options(c, &self.base);
+                for e in errors {
+                    tracing::warn!("{}: {e}", src.path().display());
+                }
+                xfr
+            },
             // Per zone in a config file (`[[zone]] auto_ptr = true`).
             auto_ptr: None,
         }

@@ -13,9 +13,10 @@ mod rrl;
 mod serve;
 pub mod service;
 mod xfr;
+pub mod xfrzone;
 
 pub use rrl::{Prefix, RrlConfig, RrlOptions};
 pub use serve::{
     ConfigError, NetConfig, ServeConfig, ServeOptions, ServiceConfig, SourceConfig, Watch,
 };
-pub use xfr::{SecondaryZone, XfrConfig, XfrOptions};
+pub use xfr::{Primary, SecondaryZone, XfrConfig, XfrOptions};

@@ -453,5 +453,8 @@ pub fn now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+mod client;
+pub use client::{sign_request, ResponseCheck};
+
 #[cfg(test)]
 mod tests;

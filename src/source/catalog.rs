@@ -147,11 +147,17 @@ impl Catalog {
         let ifaces = crate::config::access::interfaces();
         for z in list.zones {
             if z.kind == ZoneType::Secondary {
-                if self.secondaries.insert(z.origin.clone()) {
-                    tracing::info!(
-                        "zone {}: secondary zones are not served yet (its primaries are kept)",
-                        z.origin
-                    );
+                // Served from its file once a transfer wrote it (`source::secondary`).
+                if let Some(file) = z.file {
+                    watched.push(file.clone());
+                    if file.is_file() {
+                        listed.push((file, z.origin));
+                    } else if self.secondaries.insert(z.origin.clone()) {
+                        tracing::info!(
+                            "zone {}: secondary, no copy on disk yet: SERVFAIL until the first transfer",
+                            z.origin
+                        );
+                    }
                 }
                 continue;
             }

@@ -19,3 +19,4 @@ mod ops;
 mod reload;
 mod serve;
 mod xfr;
+mod xfr_config;

@@ -1,0 +1,248 @@
+//! Transfers configured per zone (issue 12 part 2): clusterdns as a TOML `type = "secondary"`
+//! of BIND with a TSIG key -- AXFR, then an edit and BIND's reload -> NOTIFY -> IXFR, served
+//! within a deadline; restarted with BIND stopped -> served from disk at once; past the SOA's
+//! short `expire` -> SERVFAIL. And a zone's own `allow_transfer` with `key:NAME` over the
+//! global flag: `dig AXFR -y` with the key works, a wrong secret is BADSIG, an unknown key
+//! BADKEY, an unsigned client outside the zone's list REFUSED.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::bind::free_port;
+use crate::harness::{dig, Server, TempDir};
+
+const SECRET_B64: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+const WRONG_B64: &str = "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=";
+
+/// A peer server process, killed on drop.
+struct Peer(std::process::Child);
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn named(conf: &Path, log: &Path) -> Peer {
+    let f = std::fs::File::create(log).expect("peer log");
+    let e = f.try_clone().expect("peer log");
+    Peer(
+        Command::new("named")
+            .args(["-g", "-n", "1", "-c"])
+            .arg(conf)
+            .stdin(Stdio::null())
+            .stdout(f)
+            .stderr(e)
+            .spawn()
+            .expect("named must be installed"),
+    )
+}
+
+/// Polls `f` until it is true or `deadline` passes; returns whether it became true.
+fn wait_until(deadline: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let t0 = Instant::now();
+    while t0.elapsed() < deadline {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+fn serial_at(port: u16, zone: &str) -> Option<u32> {
+    let d = dig(port, &[zone, "SOA", "+time=1", "+tries=1"]);
+    d.answer_rdata()
+        .first()
+        .and_then(|r| r.split_whitespace().nth(2)?.parse().ok())
+}
+
+fn has(port: u16, name: &str, want: &str) -> bool {
+    dig(port, &[name, "A", "+time=1", "+tries=1"]).answer_rdata() == [want]
+}
+
+/// `serve --config FILE --listen 127.0.0.1:PORT`.
+fn start(config: &Path, port: u16) -> Server {
+    let c = config.to_string_lossy();
+    let l = format!("127.0.0.1:{port}");
+    Server::launch(&["serve", "--config", &c, "--listen", &l, "--threads", "2"])
+        .unwrap_or_else(|log| panic!("server did not start:\n{log}"))
+}
+
+#[test]
+fn toml_secondary_of_bind_with_tsig_notify_ixfr_disk_and_expire() {
+    let bind_dir = TempDir::new("xfrc-named");
+    let bind_port = free_port();
+    let our_port = free_port();
+    let d = bind_dir.path().display();
+    let zone_file = bind_dir.path().join("sec.test.db");
+    // refresh 3600: only a NOTIFY brings the edit quickly; retry 1, expire 6.
+    let zone = |serial: u32, extra: &str| {
+        format!("$TTL 60\n@ SOA ns h {serial} 3600 1 6 60\n@ NS ns\nns A 10.0.0.1\n{extra}")
+    };
+    std::fs::write(&zone_file, zone(1, "")).expect("write zone");
+    let conf = format!(
+        "key \"xfr\" {{ algorithm hmac-sha256; secret \"{SECRET_B64}\"; }};\n\
+         options {{ directory \"{d}\"; pid-file \"{d}/named.pid\"; session-keyfile \"{d}/s.key\";\n\
+         listen-on port {bind_port} {{ 127.0.0.1; }}; listen-on-v6 {{ none; }};\n\
+         recursion no; ixfr-from-differences yes; max-ixfr-ratio unlimited; allow-transfer {{ key \"xfr\"; }}; }};\ncontrols {{ }};\n\
+         zone \"sec.test\" {{ type primary; file \"sec.test.db\"; notify explicit; notify-delay 0;\n\
+         also-notify {{ 127.0.0.1 port {our_port}; }}; }};\n"
+    );
+    let conf_path = bind_dir.path().join("named.conf");
+    std::fs::write(&conf_path, conf).expect("write named.conf");
+    let bind_log = bind_dir.path().join("peer.log");
+    let bind = named(&conf_path, &bind_log);
+    assert!(
+        wait_until(Duration::from_secs(20), || serial_at(bind_port, "sec.test")
+            == Some(1)),
+        "BIND did not start"
+    );
+
+    // A config with the secondary zone alone (an empty zone directory) is enough to start.
+    let ours = TempDir::new("xfrc-ours");
+    std::fs::create_dir_all(ours.path().join("zones")).expect("zones dir");
+    let config = ours.path().join("clusterdns.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "zones_dir = \"zones\"\n\
+             [[key]]\nname = \"xfr\"\nalgorithm = \"hmac-sha256\"\nsecret = \"{SECRET_B64}\"\n\
+             [[zone]]\nname = \"sec.test\"\ntype = \"secondary\"\nfile = \"sec.copy\"\n\
+             primaries = [\"127.0.0.1:{bind_port} key xfr\"]\n"
+        ),
+    )
+    .expect("write config");
+    let s = start(&config, our_port);
+    assert!(
+        wait_until(Duration::from_secs(15), || has(
+            our_port,
+            "ns.sec.test",
+            "10.0.0.1"
+        )),
+        "the zone was never transferred:\n{}",
+        s.log()
+    );
+    assert!(s.log().contains("by AXFR"), "{}", s.log());
+    let copy = ours.path().join("sec.copy");
+    assert!(copy.exists(), "persisted to the zone's file");
+
+    // The primary changes (serial bumped, BIND reloaded): NOTIFY at once, then IXFR.
+    std::fs::write(&zone_file, zone(2, "newhost A 10.9.9.9\n")).expect("write zone");
+    let t0 = Instant::now();
+    crate::harness::unsafe_kill(bind.0.id(), 1);
+    assert!(
+        wait_until(Duration::from_secs(10), || has(
+            our_port,
+            "newhost.sec.test",
+            "10.9.9.9"
+        )),
+        "the change was never transferred:\n{}\nBIND:\n{}",
+        s.log(),
+        std::fs::read_to_string(&bind_log).unwrap_or_default()
+    );
+    let took = t0.elapsed();
+    let log = s.log();
+    assert!(log.contains("NOTIFY of sec.test. from 127.0.0.1"), "{log}");
+    assert!(
+        log.contains("transferred serial 2") && log.contains("by IXFR"),
+        "{log}\nBIND:\n{}",
+        std::fs::read_to_string(&bind_log).unwrap_or_default()
+    );
+    assert!(took < Duration::from_secs(5), "edit served in {took:?}");
+    assert!(std::fs::read_to_string(&copy)
+        .expect("copy")
+        .contains("newhost"));
+    s.stop();
+    drop(bind);
+
+    // Restart with the primary gone: served from disk at once...
+    let s = start(&config, our_port);
+    assert!(has(our_port, "newhost.sec.test", "10.9.9.9"), "{}", s.log());
+    assert_eq!(serial_at(our_port, "sec.test"), Some(2));
+    // ...until the SOA's expire (6 s) passes without a refresh: SERVFAIL.
+    let t0 = Instant::now();
+    assert!(
+        wait_until(Duration::from_secs(20), || dig(
+            our_port,
+            &["ns.sec.test", "A", "+time=1", "+tries=1"]
+        )
+        .status
+            == "SERVFAIL"),
+        "never expired:\n{}",
+        s.log()
+    );
+    assert!(t0.elapsed() > Duration::from_secs(3), "expired too early");
+    assert!(s.log().contains("longer than expire"), "{}", s.log());
+}
+
+/// `dig AXFR` of `zone`, with extra args; the raw output.
+fn axfr(port: u16, zone: &str, extra: &[&str]) -> String {
+    let p = port.to_string();
+    let mut a = vec!["@127.0.0.1", "-p", &p, zone, "AXFR", "+time=5", "+tries=1"];
+    a.extend(extra);
+    let out = Command::new("dig")
+        .args(&a)
+        .stdin(Stdio::null())
+        .output()
+        .expect("dig");
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn per_zone_allow_transfer_with_a_key_wins_over_the_global_flag() {
+    let zones = TempDir::with_example_zones("xfrc-acl");
+    let config = zones.path().join("c.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[key]]\nname = \"zone-key\"\nalgorithm = \"hmac-sha256\"\nsecret = \"{SECRET_B64}\"\n\
+             [[zone]]\nname = \"lihui.hadoop\"\nfile = \"lihui.hadoop.zone\"\n\
+             allow_transfer = [\"key:zone-key\", \"127.0.0.2\"]\n"
+        ),
+    )
+    .expect("write config");
+    let c = config.to_string_lossy();
+    let s = Server::start(
+        zones.path(),
+        &["--config", &c, "--allow-transfer", "127.0.0.1"],
+    );
+    // Unsigned from 127.0.0.1: the zone's own list wins over --allow-transfer.
+    let refused = axfr(s.port, "lihui.hadoop", &[]);
+    assert!(refused.contains("Transfer failed"), "{refused}");
+    s.wait_log("not in allow-transfer", Duration::from_secs(5));
+    // Another zone still follows the global flag.
+    let other = axfr(s.port, "1.168.192.in-addr.arpa", &[]);
+    assert!(other.contains("XFR size"), "{other}");
+    // The zone's key works.
+    let key = format!("hmac-sha256:zone-key:{SECRET_B64}");
+    let ok = axfr(s.port, "lihui.hadoop", &["-y", &key]);
+    assert!(ok.contains("XFR size") && ok.contains("SOA"), "{ok}");
+    // A wrong secret is BADSIG, an unknown key BADKEY; no data either way.
+    let wrong = axfr(
+        s.port,
+        "lihui.hadoop",
+        &["-y", &format!("hmac-sha256:zone-key:{WRONG_B64}")],
+    );
+    assert!(
+        wrong.contains("BADSIG") || wrong.contains("tsig verify failure"),
+        "{wrong}"
+    );
+    assert!(!wrong.contains("XFR size"), "{wrong}");
+    let unknown = axfr(
+        s.port,
+        "lihui.hadoop",
+        &["-y", &format!("hmac-sha256:other-key:{SECRET_B64}")],
+    );
+    assert!(
+        unknown.contains("BADKEY") || unknown.contains("tsig verify failure"),
+        "{unknown}"
+    );
+    assert!(!unknown.contains("XFR size"), "{unknown}");
+}
