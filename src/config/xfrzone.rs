@@ -42,14 +42,7 @@ pub struct TransferAcl {
 impl TransferAcl {
     pub fn new(list: &[MatchEntry]) -> TransferAcl {
         let ifaces = super::access::interfaces();
-        let keys = list
-            .iter()
-            .filter(|e| !e.negated)
-            .filter_map(|e| match &e.kind {
-                MatchKind::Key(k) => key_name(k).ok(),
-                _ => None,
-            })
-            .collect();
+        let keys = key_names(list);
         TransferAcl {
             table: super::access::table(list, &ifaces),
             keys,
@@ -69,6 +62,17 @@ impl TransferAcl {
         }
         self.table.allows(ip)
     }
+}
+
+/// The (lower-case) names of the keys `list` allows (`key:NAME`, not negated).
+pub fn key_names(list: &[MatchEntry]) -> Vec<Name> {
+    list.iter()
+        .filter(|e| !e.negated)
+        .filter_map(|e| match &e.kind {
+            MatchKind::Key(k) => key_name(k).ok(),
+            _ => None,
+        })
+        .collect()
 }
 
 fn key_name(text: &str) -> Result<Name, String> {

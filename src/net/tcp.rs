@@ -165,7 +165,14 @@ async fn tcp_conn(
                     tap.packet(&ctx, &msg[..len], &s[..a.len], a);
                 }
                 tap.batch_end(a.is_some() as usize);
-                let n = a?.len;
+                let n = query::answer_signed(
+                    &snap,
+                    &msg[..len],
+                    &mut s[..],
+                    a?.len,
+                    &ctx,
+                    &store.xfr().keys,
+                );
                 out.clear();
                 out.extend_from_slice(&(n as u16).to_be_bytes());
                 out.extend_from_slice(&s[..n]);

@@ -168,7 +168,9 @@ pub(super) fn udp_worker(
             let Some(a) = query::respond_ext(&snap, q, &mut outbufs[nout], &ctx) else {
                 continue;
             };
-            let mut rlen = a.len;
+            // A TSIG-signed query (rare) is verified and its answer signed.
+            let keys = &store.xfr().keys;
+            let mut rlen = query::answer_signed(&snap, q, &mut outbufs[nout], a.len, &ctx, keys);
             if let Some((f, s)) = &forward {
                 let out = &mut outbufs[nout];
                 if rlen > 3

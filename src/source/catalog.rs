@@ -33,6 +33,8 @@ pub struct Catalog {
     hosts: HostsSpec,
     /// Who may update which zone (`allow_update`), by lower-case origin.
     allow_update: std::collections::BTreeMap<Name, crate::query::acl::Table>,
+    /// The keys (`key:NAME`, lower case) each zone's `allow_update` names.
+    allow_update_keys: std::collections::BTreeMap<Name, Vec<Name>>,
 }
 
 impl Catalog {
@@ -54,6 +56,7 @@ impl Catalog {
             auto_ptr: AutoPtrSpec::default(),
             hosts: HostsSpec::default(),
             allow_update: Default::default(),
+            allow_update_keys: Default::default(),
         }
     }
 
@@ -65,6 +68,14 @@ impl Catalog {
     /// Who may send dynamic updates to zone `origin` (lower case); `None`: nobody.
     pub fn allow_update(&self, origin: &Name) -> Option<crate::query::acl::Table> {
         self.allow_update.get(origin).cloned()
+    }
+
+    /// The key names zone `origin`'s (lower case) `allow_update` lists.
+    pub fn allow_update_keys(&self, origin: &Name) -> Vec<Name> {
+        self.allow_update_keys
+            .get(origin)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// The hosts files the config file names, by zone.
@@ -144,6 +155,7 @@ impl Catalog {
             ..HostsSpec::default()
         };
         let mut allow_update = std::collections::BTreeMap::new();
+        let mut allow_update_keys = std::collections::BTreeMap::new();
         let ifaces = crate::config::access::interfaces();
         for z in list.zones {
             if z.kind == ZoneType::Secondary {
@@ -167,6 +179,8 @@ impl Catalog {
             if let Some(l) = &z.allow_update {
                 let table = crate::config::access::table(l, &ifaces);
                 allow_update.insert(z.origin.to_lowercase(), table);
+                let keys = crate::config::xfrzone::key_names(l);
+                allow_update_keys.insert(z.origin.to_lowercase(), keys);
             }
             if let Some(h) = &z.hosts_file {
                 hosts.files.insert(z.origin.clone(), h.clone());
@@ -199,6 +213,7 @@ impl Catalog {
         self.auto_ptr = auto_ptr;
         self.hosts = hosts;
         self.allow_update = allow_update;
+        self.allow_update_keys = allow_update_keys;
         self.listed = listed;
         self.watched = watched;
     }

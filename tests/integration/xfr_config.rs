@@ -3,7 +3,8 @@
 //! within a deadline; restarted with BIND stopped -> served from disk at once; past the SOA's
 //! short `expire` -> SERVFAIL. And a zone's own `allow_transfer` with `key:NAME` over the
 //! global flag: `dig AXFR -y` with the key works, a wrong secret is BADSIG, an unknown key
-//! BADKEY, an unsigned client outside the zone's list REFUSED.
+//! BADKEY, an unsigned client outside the zone's list REFUSED; signed SOA queries answered and
+//! signed; `allow_update = ["key:NAME"]` with `nsupdate -y`.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -245,4 +246,97 @@ fn per_zone_allow_transfer_with_a_key_wins_over_the_global_flag() {
         "{unknown}"
     );
     assert!(!unknown.contains("XFR size"), "{unknown}");
+
+    // Signed ordinary queries (a secondary's SOA check): answered and signed with a known
+    // key; NOTAUTH without data for an unknown key or a wrong MAC.
+    for transport in ["+notcp", "+tcp"] {
+        let signed = s.dig(&["lihui.hadoop", "SOA", transport, "-y", &key]);
+        assert_eq!(signed.status, "NOERROR", "{}", signed.raw);
+        assert_eq!(signed.answer.len(), 1, "{}", signed.raw);
+        assert!(signed.raw.contains("TSIG PSEUDOSECTION"), "{}", signed.raw);
+        assert!(!signed.raw.contains("Couldn't verify"), "{}", signed.raw);
+    }
+    let bad = s.dig(&[
+        "lihui.hadoop",
+        "SOA",
+        "-y",
+        &format!("hmac-sha256:zone-key:{WRONG_B64}"),
+    ]);
+    assert_eq!(bad.status, "NOTAUTH", "{}", bad.raw);
+    assert!(
+        bad.answer.is_empty() && bad.raw.contains("BADSIG"),
+        "{}",
+        bad.raw
+    );
+    let unknown = s.dig(&[
+        "lihui.hadoop",
+        "SOA",
+        "-y",
+        &format!("hmac-sha256:other-key:{SECRET_B64}"),
+    ]);
+    assert_eq!(unknown.status, "NOTAUTH", "{}", unknown.raw);
+    assert!(
+        unknown.answer.is_empty() && unknown.raw.contains("BADKEY"),
+        "{}",
+        unknown.raw
+    );
+}
+
+/// Runs `nsupdate EXTRA` with `script` after the `server` line; (success, output).
+fn nsupdate(port: u16, extra: &[&str], script: &str) -> (bool, String) {
+    use std::io::Write as _;
+    let mut child = Command::new("nsupdate")
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("nsupdate must be installed");
+    let mut stdin = child.stdin.take().expect("stdin");
+    write!(stdin, "server 127.0.0.1 {port}\n{script}").expect("write script");
+    drop(stdin);
+    let out = child.wait_with_output().expect("nsupdate runs");
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+#[test]
+fn allow_update_with_a_key_takes_signed_updates_only() {
+    let zones = TempDir::with_example_zones("xfrc-upd");
+    let config = zones.path().join("c.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[key]]\nname = \"upd\"\nalgorithm = \"hmac-sha256\"\nsecret = \"{SECRET_B64}\"\n\
+             [[zone]]\nname = \"lihui.hadoop\"\nfile = \"lihui.hadoop.zone\"\nallow_update = [\"key:upd\"]\n"
+        ),
+    )
+    .expect("write config");
+    let c = config.to_string_lossy();
+    let s = Server::launch(&["serve", "--config", &c, "--listen", "127.0.0.1:0"])
+        .unwrap_or_else(|log| panic!("server did not start:\n{log}"));
+    let add = |host: &str| {
+        format!("zone lihui.hadoop\nupdate add {host}.lihui.hadoop 300 A 10.7.7.7\nsend\n")
+    };
+    // The right key: applied and served at once.
+    let right = format!("hmac-sha256:upd:{SECRET_B64}");
+    let (ok, out) = nsupdate(s.port, &["-y", &right], &add("signed"));
+    assert!(ok, "{out}\n{}", s.log());
+    assert_eq!(
+        s.dig(&["signed.lihui.hadoop", "A"]).answer_rdata(),
+        ["10.7.7.7"]
+    );
+    // A wrong secret: refused (BADSIG), nothing changes.
+    let wrong = format!("hmac-sha256:upd:{WRONG_B64}");
+    let (ok, out) = nsupdate(s.port, &["-y", &wrong], &add("wrongkey"));
+    assert!(!ok, "{out}");
+    assert_eq!(s.dig(&["wrongkey.lihui.hadoop", "A"]).status, "NXDOMAIN");
+    s.wait_log("TSIG error 16", Duration::from_secs(5));
+    // Unsigned from an address: the list names only the key.
+    let (ok, out) = nsupdate(s.port, &[], &add("unsigned"));
+    assert!(!ok && out.contains("REFUSED"), "{out}");
+    assert_eq!(s.dig(&["unsigned.lihui.hadoop", "A"]).status, "NXDOMAIN");
+    let text = std::fs::read_to_string(zones.path().join("lihui.hadoop.zone")).expect("zone");
+    assert!(text.contains("signed") && !text.contains("wrongkey"));
 }
