@@ -65,6 +65,9 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
             }
         }));
     }
+    if let Some(m) = &metrics {
+        m.add_collector(Box::new(crate::metrics::xfr::XfrCollector(store.clone())));
+    }
     log_first_load(&report);
     let health = start_health(&cfg, &store, metrics.as_ref())?;
     crate::store::trim_memory();

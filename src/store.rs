@@ -212,6 +212,8 @@ pub struct Store {
     updater: std::sync::OnceLock<crate::source::updater::Updater>,
     /// Where the sockets hand NOTIFY messages (set once at start when we are a secondary).
     notify_in: std::sync::OnceLock<crate::source::notify_in::NotifyIn>,
+    /// Transfer counters and secondary zone states (for `/metrics`).
+    xfr_stats: crate::metrics::xfr::XfrStats,
 }
 
 struct Control {
@@ -264,6 +266,7 @@ impl Store {
             xfr: Default::default(),
             updater: std::sync::OnceLock::new(),
             notify_in: std::sync::OnceLock::new(),
+            xfr_stats: Default::default(),
         }
     }
 
@@ -276,6 +279,11 @@ impl Store {
     /// Sets where UPDATE messages go (once, at start).
     pub fn set_updater(&self, u: crate::source::updater::Updater) {
         let _ = self.updater.set(u);
+    }
+
+    /// Transfer counters and secondary zone states.
+    pub fn xfr_stats(&self) -> &crate::metrics::xfr::XfrStats {
+        &self.xfr_stats
     }
 
     /// Where NOTIFY messages go; `None`: answered NOTIMP like any other opcode.

@@ -23,6 +23,7 @@ use crate::config::{SecondaryZone, XfrConfig};
 use crate::dns::name::Name;
 use crate::dns::tsig::{self, Verified};
 use crate::dns::wire::rcode;
+use crate::metrics::xfr::{RefreshState, XfrStats};
 use crate::source::notify_in::{self, NotifyJob};
 use crate::source::xfrin::{self, Timers};
 use crate::store::Store;
@@ -62,6 +63,7 @@ pub fn spawn(
     }
     if let Some(mut rx) = notify_rx {
         let sd = shutdown.clone();
+        let store = store.clone();
         tasks.push(tokio::spawn(async move {
             loop {
                 let job = tokio::select! {
@@ -69,6 +71,7 @@ pub fn spawn(
                     j = rx.recv() => j,
                 };
                 let Some(job) = job else { return };
+                store.xfr_stats().notify_received();
                 answer_notify(job, &cfg, &wakes);
             }
         }));
@@ -189,7 +192,8 @@ async fn refresh_loop(
                 .and_then(xfrin::timers)
                 .or_else(|| served_timers(store, origin))
                 .map(|t| t.serial);
-            match refresh_from(origin, p.addr, key, ours, held.as_deref(), file).await {
+            let stats = store.xfr_stats();
+            match refresh_from(origin, p.addr, key, ours, held.as_deref(), file, stats).await {
                 Ok((t, got)) => {
                     timers = Some(t);
                     if let Some(records) = got {
@@ -218,6 +222,17 @@ async fn refresh_loop(
                 expired = true;
             }
         }
+        let state = match (ok, expired, timers) {
+            (true, _, _) => RefreshState::Ok,
+            (false, true, _) => RefreshState::Expired,
+            (false, false, None) => RefreshState::Waiting,
+            (false, false, Some(_)) => RefreshState::Retrying,
+        };
+        let expires_at = timers.map_or(0, |t| {
+            let left = Duration::from_secs(t.expire as u64).saturating_sub(last_ok.elapsed());
+            tsig::now() + left.as_secs()
+        });
+        store.xfr_stats().zone_state(origin, state, expires_at);
         let wait = match (ok, timers) {
             (true, Some(t)) => t.refresh,
             (false, Some(t)) => t.retry,
@@ -257,15 +272,22 @@ async fn refresh_from(
     ours: Option<u32>,
     held: Option<&[Record]>,
     file: &Path,
+    stats: &XfrStats,
 ) -> io::Result<(Timers, Option<Vec<Record>>)> {
     let t = xfrin::soa(origin, primary, key).await?;
     if ours == Some(t.serial) {
         return Ok((t, None));
     }
-    let got = xfrin::transfer(origin, primary, key, held).await?;
-    let text = zone_text(&got.records);
-    check(origin, &text)?;
-    persist(file, &text)?;
+    let got = async {
+        let got = xfrin::transfer(origin, primary, key, held).await?;
+        let text = zone_text(&got.records);
+        check(origin, &text)?;
+        persist(file, &text)?;
+        Ok::<_, io::Error>(got)
+    }
+    .await
+    .inspect_err(|_| stats.transfer_in(None))?;
+    stats.transfer_in(Some(got.how == "IXFR"));
     let t = xfrin::timers(&got.records).unwrap_or(t);
     tracing::info!(
         "zone {origin}: transferred serial {} from {primary} by {} ({} records)",

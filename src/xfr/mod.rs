@@ -199,7 +199,10 @@ pub async fn serve<W: AsyncWrite + Unpin>(
         zone.serial,
         kind.describe()
     );
-    out::stream(out, &req, &zone, kind, signer.as_mut()).await
+    let incremental = matches!(kind, out::Plan::Incremental { .. } | out::Plan::Current);
+    out::stream(out, &req, &zone, kind, signer.as_mut()).await?;
+    store.xfr_stats().transfer_out(incremental);
+    Ok(())
 }
 
 fn type_name(t: u16) -> &'static str {

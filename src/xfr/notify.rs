@@ -77,8 +77,12 @@ pub async fn run(
                     if let Some(old) = running.remove(&(origin.clone(), t)) {
                         old.abort();
                     }
-                    let o = origin.clone();
-                    let h = tasks.spawn(async move { notify_one(&o, serial, t).await });
+                    let (o, st) = (origin.clone(), store.clone());
+                    let h = tasks.spawn(async move {
+                        if notify_one(&o, serial, t).await {
+                            st.xfr_stats().notify_sent();
+                        }
+                    });
                     running.insert((origin.clone(), t), h);
                 }
             }
@@ -128,8 +132,9 @@ fn message(id: u16, origin: &Name) -> Option<Vec<u8>> {
     m.to_vec().ok()
 }
 
-/// Sends one NOTIFY for `origin` at `serial` to `target`, retrying until answered.
-async fn notify_one(origin: &Name, serial: u32, target: SocketAddr) {
+/// Sends one NOTIFY for `origin` at `serial` to `target`, retrying until answered; true when
+/// it was answered.
+async fn notify_one(origin: &Name, serial: u32, target: SocketAddr) -> bool {
     let local: SocketAddr = if target.is_ipv4() {
         (Ipv4Addr::UNSPECIFIED, 0).into()
     } else {
@@ -139,13 +144,13 @@ async fn notify_one(origin: &Name, serial: u32, target: SocketAddr) {
         Ok(s) => s,
         Err(e) => {
             tracing::warn!("failed to open a socket to notify {target} of {origin}: {e}");
-            return;
+            return false;
         }
     };
     let id = (RandomState::new().hash_one((origin, serial, target)) & 0xffff) as u16;
     let Some(msg) = message(id, origin) else {
         tracing::warn!("failed to build a NOTIFY for {origin}");
-        return;
+        return false;
     };
     let mut wait = FIRST_WAIT;
     let mut buf = [0u8; 512];
@@ -168,12 +173,13 @@ async fn notify_one(origin: &Name, serial: u32, target: SocketAddr) {
                     "NOTIFY of {origin} serial {serial} to {target}: answered {} (try {attempt})",
                     resp.metadata.response_code
                 );
-                return;
+                return true;
             }
         }
         wait *= 2;
     }
     tracing::warn!("NOTIFY of {origin} serial {serial} to {target}: no answer after {TRIES} tries");
+    false
 }
 
 #[cfg(test)]

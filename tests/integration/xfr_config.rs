@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use crate::bind::free_port;
 use crate::harness::{dig, Server, TempDir};
+use crate::metrics::{scrape, value};
 
 const SECRET_B64: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 const WRONG_B64: &str = "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=";
@@ -109,7 +110,7 @@ fn toml_secondary_of_bind_with_tsig_notify_ixfr_disk_and_expire() {
     std::fs::write(
         &config,
         format!(
-            "zones_dir = \"zones\"\n\
+            "zones_dir = \"zones\"\nmetrics = \"127.0.0.1:0\"\n\
              [[key]]\nname = \"xfr\"\nalgorithm = \"hmac-sha256\"\nsecret = \"{SECRET_B64}\"\n\
              [[zone]]\nname = \"sec.test\"\ntype = \"secondary\"\nfile = \"sec.copy\"\n\
              primaries = [\"127.0.0.1:{bind_port} key xfr\"]\n"
@@ -156,6 +157,25 @@ fn toml_secondary_of_bind_with_tsig_notify_ixfr_disk_and_expire() {
     assert!(std::fs::read_to_string(&copy)
         .expect("copy")
         .contains("newhost"));
+    let m = scrape(metrics_port(&s));
+    assert_eq!(
+        value(&m, r#"clusterdns_transfers_in_total{type="axfr"}"#),
+        1.0,
+        "{m}"
+    );
+    assert_eq!(
+        value(&m, r#"clusterdns_transfers_in_total{type="ixfr"}"#),
+        1.0,
+        "{m}"
+    );
+    assert!(
+        value(&m, r#"clusterdns_notifies_total{direction="received"}"#) >= 1.0,
+        "{m}"
+    );
+    let ok_state = r#"clusterdns_secondary_zone_state{zone="sec.test.",state="ok"}"#;
+    assert_eq!(value(&m, ok_state), 1.0, "{m}");
+    let expiry = r#"clusterdns_secondary_zone_expiry_timestamp_seconds{zone="sec.test."}"#;
+    assert!(value(&m, expiry) > 1.0e9, "{m}");
     s.stop();
     drop(bind);
 
@@ -177,6 +197,20 @@ fn toml_secondary_of_bind_with_tsig_notify_ixfr_disk_and_expire() {
     );
     assert!(t0.elapsed() > Duration::from_secs(3), "expired too early");
     assert!(s.log().contains("longer than expire"), "{}", s.log());
+    let m = scrape(metrics_port(&s));
+    let expired = r#"clusterdns_secondary_zone_state{zone="sec.test.",state="expired"}"#;
+    assert_eq!(value(&m, expired), 1.0, "{m}");
+}
+
+/// The `/metrics` port a server logged.
+fn metrics_port(s: &Server) -> u16 {
+    s.wait_log("metrics on http://127.0.0.1:", Duration::from_secs(10));
+    s.log()
+        .split("metrics on http://127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .expect("metrics port in the log")
 }
 
 /// `dig AXFR` of `zone`, with extra args; the raw output.
@@ -212,7 +246,14 @@ fn per_zone_allow_transfer_with_a_key_wins_over_the_global_flag() {
     let c = config.to_string_lossy();
     let s = Server::start(
         zones.path(),
-        &["--config", &c, "--allow-transfer", "127.0.0.1"],
+        &[
+            "--config",
+            &c,
+            "--allow-transfer",
+            "127.0.0.1",
+            "--metrics",
+            "127.0.0.1:0",
+        ],
     );
     // Unsigned from 127.0.0.1: the zone's own list wins over --allow-transfer.
     let refused = axfr(s.port, "lihui.hadoop", &[]);
@@ -246,6 +287,13 @@ fn per_zone_allow_transfer_with_a_key_wins_over_the_global_flag() {
         "{unknown}"
     );
     assert!(!unknown.contains("XFR size"), "{unknown}");
+    // The two transfers that went out are counted (the refused ones are not).
+    let m = scrape(metrics_port(&s));
+    assert_eq!(
+        value(&m, r#"clusterdns_transfers_out_total{type="axfr"}"#),
+        2.0,
+        "{m}"
+    );
 
     // Signed ordinary queries (a secondary's SOA check): answered and signed with a known
     // key; NOTAUTH without data for an unknown key or a wrong MAC.
