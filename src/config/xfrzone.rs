@@ -86,7 +86,7 @@ fn socket(s: &ServerAddr) -> SocketAddr {
 }
 
 /// The origin of a `[[zone]]` name (`.` is the root).
-pub(crate) fn origin_of(name: &str) -> Result<Name, String> {
+fn origin_of(name: &str) -> Result<Name, String> {
     if name == "." {
         return Ok(Name::root());
     }
@@ -96,7 +96,7 @@ pub(crate) fn origin_of(name: &str) -> Result<Name, String> {
 
 /// Where secondary zone `origin` is kept when its `[[zone]]` names no file: `ORIGIN.zone` in
 /// the zone directory (`zones_dir`, else the config file's directory).
-pub(crate) fn default_secondary_file(cfg: &FileConfig, base: &Path, origin: &Name) -> PathBuf {
+pub(super) fn default_secondary_file(cfg: &FileConfig, base: &Path, origin: &Name) -> PathBuf {
     let dir = cfg
         .zones_dir
         .as_ref()
@@ -260,5 +260,50 @@ mod tests {
         let c = opts.resolve();
         assert!(c.notify_ns(&Name::from_ascii("a.test").expect("n")));
         assert!(c.notifies());
+    }
+}
+
+#[cfg(test)]
+mod named_conf_tests {
+    use super::*;
+
+    #[test]
+    fn a_named_conf_secondary_with_a_keyed_primary() {
+        let dir = std::env::temp_dir().join(format!("clusterdns-xfrzone-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let conf = dir.join("named.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "key \"xfr\" {{ algorithm hmac-sha256; secret \"c2VjcmV0\"; }};\n\
+                 options {{ directory \"{d}\"; }};\n\
+                 zone \"p.test\" {{ type master; file \"p\"; allow-transfer {{ key xfr; 10.0.0.0/8; }}; also-notify {{ 127.0.0.1 port 5301; }}; notify yes; }};\n\
+                 zone \"s.test\" {{ type slave; masters port 5300 {{ 127.0.0.1 key xfr; 127.0.0.2; }}; file \"s.db\"; }};\n",
+                d = dir.display()
+            ),
+        )
+        .expect("write");
+        let conf = super::super::namedconf::read_named_conf(&conf).expect("reads");
+        let imported = super::super::import::import(&conf);
+        let (opts, errors) = xfr_options(&imported.config, Path::new("."));
+        assert!(errors.is_empty(), "{errors:?}");
+        let c = opts.resolve();
+        let p = Name::from_ascii("p.test").expect("n");
+        let key = Name::from_ascii("xfr").expect("n");
+        let lo: IpAddr = "127.0.0.1".parse().expect("ip");
+        assert!(c.allows_transfer(&p, lo, Some(&key)));
+        assert!(!c.allows_transfer(&p, lo, None));
+        assert!(c.allows_transfer(&p, "10.2.3.4".parse().expect("ip"), None));
+        assert_eq!(c.notify_targets(&p), ["127.0.0.1:5301".parse().expect("a")]);
+        assert!(c.notify_ns(&p), "an explicit notify yes");
+        let s = c
+            .secondary(&Name::from_ascii("s.test").expect("n"))
+            .expect("secondary");
+        assert_eq!(s.primaries.len(), 2);
+        assert_eq!(s.primaries[0].addr, "127.0.0.1:5300".parse().expect("a"));
+        assert_eq!(s.primaries[0].key, Some(key));
+        assert_eq!(s.primaries[1].key, None);
+        assert_eq!(s.file.as_deref(), Some(dir.join("s.db").as_path()));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -49,7 +49,7 @@ pub fn is_notify(packet: &[u8]) -> bool {
 
 /// The answer to NOTIFY `packet`: its ID and question, QR and AA set, rcode `rc`; signed when
 /// `signer` is given.
-pub(crate) fn answer(packet: &[u8], rc: u8, signer: Option<&mut Signer<'_>>) -> Vec<u8> {
+pub(super) fn answer(packet: &[u8], rc: u8, signer: Option<&mut Signer<'_>>) -> Vec<u8> {
     let mut out = Vec::with_capacity(128);
     out.extend_from_slice(packet.get(..2).unwrap_or(&[0, 0]));
     out.push(0x80 | (4 << 3) | 0x04);
@@ -66,7 +66,7 @@ pub(crate) fn answer(packet: &[u8], rc: u8, signer: Option<&mut Signer<'_>>) -> 
 }
 
 /// The question section of `p` (one question), if well formed.
-pub(crate) fn question(p: &[u8]) -> Option<&[u8]> {
+pub(super) fn question(p: &[u8]) -> Option<&[u8]> {
     if p.get(4..6)? != [0, 1] {
         return None;
     }

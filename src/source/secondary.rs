@@ -354,3 +354,6 @@ fn persist(path: &Path, text: &str) -> io::Result<()> {
     })?;
     std::fs::File::open(dir)?.sync_all()
 }
+
+#[cfg(test)]
+mod tests;

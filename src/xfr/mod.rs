@@ -191,6 +191,18 @@ pub async fn serve<W: AsyncWrite + Unpin>(
         )
         .await;
     };
+    if store.snapshot().is_servfail(zone.origin.wire()) {
+        // An expired secondary zone is not handed on (RFC 1035: it is not answered).
+        return out::error(
+            out,
+            req.id,
+            req.flags,
+            Some(req.question),
+            rcode::SERVFAIL,
+            signer.as_mut(),
+        )
+        .await;
+    }
     let kind = out::plan(&zone, req.qtype, req.client_serial);
     tracing::info!(
         "{} of {} (serial {}) to {peer}: {}",
