@@ -388,3 +388,94 @@ fn allow_update_with_a_key_takes_signed_updates_only() {
     let text = std::fs::read_to_string(zones.path().join("lihui.hadoop.zone")).expect("zone");
     assert!(text.contains("signed") && !text.contains("wrongkey"));
 }
+
+#[test]
+fn a_secondary_never_transferred_answers_servfail_and_other_zones_are_served() {
+    let zones = TempDir::with_example_zones("xfrc-wait");
+    let config = zones.path().join("c.toml");
+    // The primary is a loopback port nothing listens on.
+    let nobody = free_port();
+    std::fs::write(
+        &config,
+        format!(
+            "zones_dir = \".\"\n\
+             [[zone]]\nname = \"sec.test\"\ntype = \"secondary\"\nprimaries = [\"127.0.0.1:{nobody}\"]\n"
+        ),
+    )
+    .expect("write config");
+    let c = config.to_string_lossy();
+    let s = Server::launch(&["serve", "--config", &c, "--listen", "127.0.0.1:0"])
+        .unwrap_or_else(|log| panic!("server did not start:\n{log}"));
+    assert_eq!(s.dig(&["ns.sec.test", "A"]).status, "SERVFAIL");
+    assert_eq!(s.dig(&["sec.test", "SOA"]).status, "SERVFAIL");
+    assert_eq!(s.dig(&["lhslave01.lihui.hadoop", "A"]).status, "NOERROR");
+    assert_eq!(s.dig(&["example.com", "A", "+norec"]).status, "REFUSED");
+    s.wait_log("failed to refresh zone sec.test.", Duration::from_secs(10));
+    assert!(!zones.path().join("sec.test.zone").exists());
+}
+
+#[test]
+fn clusterdns_secondary_of_clusterdns_follows_by_notify_and_signed_ixfr() {
+    let zones = TempDir::with_example_zones("xfrc-pri");
+    let sec_port = free_port();
+    let pconf = zones.path().join("c.toml");
+    std::fs::write(
+        &pconf,
+        format!(
+            "[[key]]\nname = \"xfr\"\nalgorithm = \"hmac-sha256\"\nsecret = \"{SECRET_B64}\"\n\
+             [[zone]]\nname = \"lihui.hadoop\"\nfile = \"lihui.hadoop.zone\"\n\
+             allow_transfer = [\"key:xfr\"]\nalso_notify = [\"127.0.0.1:{sec_port}\"]\n"
+        ),
+    )
+    .expect("write config");
+    let pc = pconf.to_string_lossy();
+    let primary = Server::start(zones.path(), &["--config", &pc]);
+
+    let ours = TempDir::new("xfrc-sec");
+    let sconf = ours.path().join("c.toml");
+    std::fs::write(
+        &sconf,
+        format!(
+            "[[key]]\nname = \"xfr\"\nalgorithm = \"hmac-sha256\"\nsecret = \"{SECRET_B64}\"\n\
+             [[zone]]\nname = \"lihui.hadoop\"\ntype = \"secondary\"\n\
+             primaries = [\"127.0.0.1:{} key xfr\"]\n",
+            primary.port
+        ),
+    )
+    .expect("write config");
+    let s = start(&sconf, sec_port);
+    assert!(
+        wait_until(Duration::from_secs(10), || serial_at(
+            sec_port,
+            "lihui.hadoop"
+        ) == Some(2024010101)),
+        "{}",
+        s.log()
+    );
+    // An edit on the primary: NOTIFY, then the signed IXFR, served within the deadline.
+    let path = zones.path().join("lihui.hadoop.zone");
+    let text = std::fs::read_to_string(&path).expect("zone");
+    let edited = text.replace("2024010101", "2024010102") + "edited\tIN\tA\t10.9.9.9\n";
+    std::fs::write(&path, edited).expect("write zone");
+    assert!(
+        wait_until(Duration::from_secs(5), || has(
+            sec_port,
+            "edited.lihui.hadoop",
+            "10.9.9.9"
+        )),
+        "{}\nprimary:\n{}",
+        s.log(),
+        primary.log()
+    );
+    let log = s.log();
+    assert!(
+        log.contains("NOTIFY of lihui.hadoop. from 127.0.0.1"),
+        "{log}"
+    );
+    assert!(log.contains("by IXFR"), "{log}");
+    assert!(
+        primary.log().contains("IXFR of lihui.hadoop.") && primary.log().contains("1 change(s)"),
+        "{}",
+        primary.log()
+    );
+}
