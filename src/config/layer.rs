@@ -61,9 +61,10 @@ pub fn read_layer(src: &ConfigSource) -> Result<Layer, LayerError> {
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+            let notes = xfr_notes(&config, &base, path);
             Ok(Layer {
                 config,
-                notes: Vec::new(),
+                notes,
                 files: vec![path.clone()],
                 base,
             })
@@ -80,6 +81,7 @@ pub fn read_layer(src: &ConfigSource) -> Result<Layer, LayerError> {
                 notes.retain(|n| !n.starts_with("recursion is on but"));
                 notes.push(NO_FORWARDERS.to_string());
             }
+            notes.extend(xfr_notes(&imported.config, Path::new("."), path));
             Ok(Layer {
                 config: imported.config,
                 notes,
@@ -88,6 +90,16 @@ pub fn read_layer(src: &ConfigSource) -> Result<Layer, LayerError> {
             })
         }
     }
+}
+
+/// The problems of the transfer settings (unknown keys, secondaries without primaries), as
+/// start-up warnings naming the file.
+fn xfr_notes(config: &FileConfig, base: &Path, path: &Path) -> Vec<String> {
+    super::xfrzone::xfr_options(config, base)
+        .1
+        .into_iter()
+        .map(|e| format!("{}: {e}", path.display()))
+        .collect()
 }
 
 /// The start-up warning for a named.conf with recursion on and no forwarders.
@@ -187,13 +199,8 @@ impl Layer {
             query_log: c.query_log.then_some(true),
             rrl: c.rrl.clone(),
             log: c.log.clone(),
-            xfr: {
-                let (xfr, errors) = super::xfrzone::xfr_options(c, &self.base);
-                for e in errors {
-                    tracing::warn!("{}: {e}", src.path().display());
-                }
-                xfr
-            },
+            // Its problems are in `notes` (see `read_layer`).
+            xfr: super::xfrzone::xfr_options(c, &self.base).0,
             // Per zone in a config file (`[[zone]] auto_ptr = true`).
             auto_ptr: None,
         }

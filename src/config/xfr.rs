@@ -81,7 +81,13 @@ impl XfrOptions {
             allow_transfer: self.allow_transfer.unwrap_or_default(),
             keys: self.keys.unwrap_or_default(),
             also_notify: self.also_notify.unwrap_or_default(),
-            secondaries: self.secondaries.unwrap_or_default(),
+            secondaries: {
+                // A zone named by both layers: the command line's entry (first) wins.
+                let mut seen = std::collections::BTreeSet::new();
+                let mut s = self.secondaries.unwrap_or_default();
+                s.retain(|z| seen.insert(z.origin.to_lowercase()));
+                s
+            },
             zones: self.zones.unwrap_or_default(),
         }
     }
