@@ -54,7 +54,7 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         .reload()
         .with_context(|| format!("failed to read zone directory {}", zones.display()))?;
     let (notifier, notify_rx) = crate::xfr::notify::Notifier::channel();
-    let notifier = (!cfg.xfr.also_notify.is_empty()).then_some(notifier);
+    let notifier = cfg.xfr.notifies().then_some(notifier);
     if metrics.is_some() || notifier.is_some() {
         // Reloads after the first load are counted, and NOTIFY the zones' secondaries.
         let m = metrics.clone();
@@ -67,10 +67,13 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
             }
         }));
     }
+    if let Some(m) = &metrics {
+        m.add_collector(Box::new(crate::metrics::xfr::XfrCollector(store.clone())));
+    }
     log_first_load(&report);
     let health = start_health(&cfg, &store, metrics.as_ref())?;
     crate::store::trim_memory();
-    if report.zones == 0 {
+    if report.zones == 0 && cfg.xfr.secondaries.is_empty() {
         anyhow::bail!(
             "no zone can be served from {}: {}",
             zones.display(),
@@ -96,7 +99,8 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
     // Ends when the reloader (the sender side) is dropped, or with the runtime.
     rt.spawn(crate::xfr::notify::run(
         notify_rx,
-        cfg.xfr.also_notify.clone(),
+        Arc::new(cfg.xfr.clone()),
+        store.clone(),
     ));
     // DoT/DoH: the key is read and the ports bound while we may still be root, and a bad
     // certificate stops the start before anything listens.
@@ -207,10 +211,17 @@ async fn run(
         );
         Some(f)
     };
+    // Secondary zones: the sockets hand NOTIFY to their tasks (else NOTIMP).
+    let notify_in = (!cfg.xfr.secondaries.is_empty()).then(|| {
+        let (n, rx) = crate::source::notify_in::NotifyIn::channel();
+        store.set_notify_in(n);
+        rx
+    });
     let secondaries = crate::source::secondary::spawn(
-        &cfg.xfr.secondaries,
+        Arc::new(cfg.xfr.clone()),
         cfg.source.zones.clone(),
         store.clone(),
+        notify_in,
         shutdown.clone(),
     );
     let encrypted = tls.map(|l| {

@@ -22,6 +22,8 @@ pub struct ZoneSet {
     by_len: Vec<u32>,
     /// Health-checked service names (nodes flagged `flag::SERVICE`); see `health::overlay`.
     services: Box<[ServiceAnswer]>,
+    /// Secondary zones that answer SERVFAIL (expired, or never transferred); usually empty.
+    servfail: Box<[Name]>,
 }
 
 /// Up to this many zones, `find` compares origins directly instead of hashing suffixes.
@@ -53,6 +55,42 @@ impl ZoneSet {
             max_origin_len,
             by_len,
             services: Box::default(),
+            servfail: Box::default(),
+        }
+    }
+
+    /// A copy of this set whose names at or under `origins` answer SERVFAIL.
+    fn with_servfail(&self, origins: &[Name]) -> ZoneSet {
+        ZoneSet {
+            zones: self.zones.clone(),
+            index: self.index.clone(),
+            max_origin_len: self.max_origin_len,
+            by_len: self.by_len.clone(),
+            services: self.services.clone(),
+            servfail: origins.into(),
+        }
+    }
+
+    /// Is `qname` (wire, lower case) in a zone that answers SERVFAIL? One `is_empty` check
+    /// when no zone does.
+    #[inline]
+    pub fn is_servfail(&self, qname: &[u8]) -> bool {
+        if self.servfail.is_empty() {
+            return false;
+        }
+        let mut cur = qname;
+        loop {
+            if self
+                .servfail
+                .iter()
+                .any(|o| o.wire().eq_ignore_ascii_case(cur))
+            {
+                return true;
+            }
+            match name::parent(cur) {
+                Some(p) => cur = p,
+                None => return false,
+            }
         }
     }
 
@@ -172,11 +210,32 @@ pub struct Store {
     xfr: crate::config::XfrConfig,
     /// Where the sockets hand dynamic updates (set once at start when a zone allows them).
     updater: std::sync::OnceLock<crate::source::updater::Updater>,
+    /// Where the sockets hand NOTIFY messages (set once at start when we are a secondary).
+    notify_in: std::sync::OnceLock<crate::source::notify_in::NotifyIn>,
+    /// Transfer counters and secondary zone states (for `/metrics`).
+    xfr_stats: crate::metrics::xfr::XfrStats,
 }
 
 struct Control {
     base: Arc<ZoneSet>,
     overlay: Option<Overlay>,
+    /// Secondary zones answering SERVFAIL (`set_servfail`).
+    servfail: Vec<Name>,
+}
+
+impl Control {
+    /// The set to serve: the base through the overlay, with the SERVFAIL zones.
+    fn served(&self) -> Arc<ZoneSet> {
+        let served = match &self.overlay {
+            Some(f) => Arc::new(f(&self.base)),
+            None => self.base.clone(),
+        };
+        if self.servfail.is_empty() {
+            served
+        } else {
+            Arc::new(served.with_servfail(&self.servfail))
+        }
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -202,9 +261,12 @@ impl Store {
             control: Mutex::new(Control {
                 base: set,
                 overlay: None,
+                servfail: Vec::new(),
             }),
             xfr: Default::default(),
             updater: std::sync::OnceLock::new(),
+            notify_in: std::sync::OnceLock::new(),
+            xfr_stats: Default::default(),
         }
     }
 
@@ -217,6 +279,38 @@ impl Store {
     /// Sets where UPDATE messages go (once, at start).
     pub fn set_updater(&self, u: crate::source::updater::Updater) {
         let _ = self.updater.set(u);
+    }
+
+    /// Transfer counters and secondary zone states.
+    pub fn xfr_stats(&self) -> &crate::metrics::xfr::XfrStats {
+        &self.xfr_stats
+    }
+
+    /// Where NOTIFY messages go; `None`: answered NOTIMP like any other opcode.
+    #[inline]
+    pub fn notify_in(&self) -> Option<&crate::source::notify_in::NotifyIn> {
+        self.notify_in.get()
+    }
+
+    /// Sets where NOTIFY messages go (once, at start).
+    pub fn set_notify_in(&self, n: crate::source::notify_in::NotifyIn) {
+        let _ = self.notify_in.set(n);
+    }
+
+    /// Makes the secondary zone `origin` answer SERVFAIL (`on`) or its data again, and
+    /// publishes at once when that changes anything.
+    pub fn set_servfail(&self, origin: &Name, on: bool) {
+        let mut c = self.control.lock().unwrap_or_else(|e| e.into_inner());
+        let at = c.servfail.iter().position(|o| o == origin);
+        match (on, at) {
+            (true, None) => c.servfail.push(origin.clone()),
+            (false, Some(i)) => {
+                c.servfail.swap_remove(i);
+            }
+            _ => return,
+        }
+        let served = c.served();
+        self.current.swap(served);
     }
 
     /// This store with transfers judged by `xfr`.
@@ -247,10 +341,7 @@ impl Store {
     pub fn publish(&self, set: ZoneSet) -> Arc<ZoneSet> {
         let mut c = self.control.lock().unwrap_or_else(|e| e.into_inner());
         c.base = Arc::new(set);
-        let served = match &c.overlay {
-            Some(f) => Arc::new(f(&c.base)),
-            None => c.base.clone(),
-        };
+        let served = c.served();
         self.current.swap(served)
     }
 
@@ -259,10 +350,7 @@ impl Store {
     pub fn set_overlay(&self, overlay: Option<Overlay>) -> Arc<ZoneSet> {
         let mut c = self.control.lock().unwrap_or_else(|e| e.into_inner());
         c.overlay = overlay;
-        let served = match &c.overlay {
-            Some(f) => Arc::new(f(&c.base)),
-            None => c.base.clone(),
-        };
+        let served = c.served();
         self.current.swap(served)
     }
 

@@ -245,6 +245,7 @@ impl ServeArgs {
                 keys: (!self.tsig_key.is_empty()).then_some(self.tsig_key),
                 also_notify: (!self.also_notify.is_empty()).then_some(self.also_notify),
                 secondaries: (!self.secondary.is_empty()).then_some(self.secondary),
+                zones: None,
             },
             nsid: self.nsid,
             zones: self.zones,

@@ -61,9 +61,10 @@ pub fn read_layer(src: &ConfigSource) -> Result<Layer, LayerError> {
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+            let notes = xfr_notes(&config, &base, path);
             Ok(Layer {
                 config,
-                notes: Vec::new(),
+                notes,
                 files: vec![path.clone()],
                 base,
             })
@@ -80,6 +81,7 @@ pub fn read_layer(src: &ConfigSource) -> Result<Layer, LayerError> {
                 notes.retain(|n| !n.starts_with("recursion is on but"));
                 notes.push(NO_FORWARDERS.to_string());
             }
+            notes.extend(xfr_notes(&imported.config, Path::new("."), path));
             Ok(Layer {
                 config: imported.config,
                 notes,
@@ -88,6 +90,16 @@ pub fn read_layer(src: &ConfigSource) -> Result<Layer, LayerError> {
             })
         }
     }
+}
+
+/// The problems of the transfer settings (unknown keys, secondaries without primaries), as
+/// start-up warnings naming the file.
+fn xfr_notes(config: &FileConfig, base: &Path, path: &Path) -> Vec<String> {
+    super::xfrzone::xfr_options(config, base)
+        .1
+        .into_iter()
+        .map(|e| format!("{}: {e}", path.display()))
+        .collect()
 }
 
 /// The start-up warning for a named.conf with recursion on and no forwarders.
@@ -142,9 +154,19 @@ impl Layer {
                     }
                 }
             };
+            // A secondary zone is kept in its file, by default `ORIGIN.zone` in the zone dir.
+            let file = match (&z.file, z.kind) {
+                (Some(f), _) => Some(self.base.join(f)),
+                (None, ZoneType::Secondary) => Some(super::xfrzone::default_secondary_file(
+                    &self.config,
+                    &self.base,
+                    &origin,
+                )),
+                (None, ZoneType::Primary) => None,
+            };
             out.zones.push(ZoneSpec {
                 origin,
-                file: z.file.as_ref().map(|f| self.base.join(f)),
+                file,
                 kind: z.kind,
                 auto_ptr: z.auto_ptr,
                 hosts_file: z.hosts_file.as_ref().map(|f| self.base.join(f)),
@@ -178,7 +200,8 @@ impl Layer {
             rrl: c.rrl.clone(),
             limits: c.limits.clone(),
             log: c.log.clone(),
-            xfr: Default::default(),
+            // Its problems are in `notes` (see `read_layer`).
+            xfr: super::xfrzone::xfr_options(c, &self.base).0,
             // Per zone in a config file (`[[zone]] auto_ptr = true`).
             auto_ptr: None,
             nsid: c.nsid.clone(),

@@ -14,6 +14,7 @@ mod serve;
 pub mod service;
 mod tls;
 mod xfr;
+pub mod xfrzone;
 mod zonelimits;
 
 pub use rrl::{Prefix, RrlConfig, RrlOptions};
@@ -21,5 +22,5 @@ pub use serve::{
     ConfigError, NetConfig, ServeConfig, ServeOptions, ServiceConfig, SourceConfig, Watch,
 };
 pub use tls::{TlsConfig, TlsOptions};
-pub use xfr::{SecondaryZone, XfrConfig, XfrOptions};
+pub use xfr::{Primary, SecondaryZone, XfrConfig, XfrOptions};
 pub use zonelimits::{LimitOptions, DEFAULT_WITHDRAW_GRACE};

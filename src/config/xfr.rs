@@ -1,9 +1,11 @@
 //! Zone-transfer settings (issue 12): who may transfer (`--allow-transfer PREFIX`), the TSIG
 //! keys (`--tsig-key NAME:ALG:BASE64`) and where NOTIFYs go (`--also-notify ADDR:PORT`), as a
-//! layer gives them (`XfrOptions`) and resolved (`XfrConfig`). They apply to every zone until
-//! the per-zone form from the config file is wired in.
+//! layer gives them (`XfrOptions`) and resolved (`XfrConfig`). The global flags apply to every
+//! zone that has no setting of its own in the config file (`config::xfrzone`).
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use super::Prefix;
 use crate::dns::tsig::TsigKey;
@@ -15,13 +17,25 @@ pub struct XfrOptions {
     pub keys: Option<Vec<TsigKey>>,
     pub also_notify: Option<Vec<SocketAddr>>,
     pub secondaries: Option<Vec<SecondaryZone>>,
+    /// Per-zone settings of the config file, by lower-case origin.
+    pub zones: Option<BTreeMap<crate::dns::name::Name, super::xfrzone::ZoneXfr>>,
 }
 
 /// A zone we are secondary for: `ZONE@ADDR:PORT[,ADDR:PORT...]` (primaries tried in order).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecondaryZone {
     pub origin: crate::dns::name::Name,
-    pub primaries: Vec<SocketAddr>,
+    pub primaries: Vec<Primary>,
+    /// Where the transferred zone is kept; `None`: `ORIGIN.zone` in the zone directory.
+    pub file: Option<PathBuf>,
+}
+
+/// One primary of a secondary zone: its address and the TSIG key to sign with, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Primary {
+    pub addr: SocketAddr,
+    /// Lower-case key name (one of `XfrConfig::keys`).
+    pub key: Option<crate::dns::name::Name>,
 }
 
 impl std::str::FromStr for SecondaryZone {
@@ -35,9 +49,17 @@ impl std::str::FromStr for SecondaryZone {
             .to_lowercase();
         let primaries = p
             .split(',')
-            .map(|a| a.parse().map_err(|e| format!("bad primary {a:?}: {e}")))
-            .collect::<Result<Vec<SocketAddr>, String>>()?;
-        Ok(SecondaryZone { origin, primaries })
+            .map(|a| {
+                a.parse()
+                    .map(|addr| Primary { addr, key: None })
+                    .map_err(|e| format!("bad primary {a:?}: {e}"))
+            })
+            .collect::<Result<Vec<Primary>, String>>()?;
+        Ok(SecondaryZone {
+            origin,
+            primaries,
+            file: None,
+        })
     }
 }
 
@@ -46,9 +68,11 @@ impl XfrOptions {
     pub fn over(self, lower: XfrOptions) -> XfrOptions {
         XfrOptions {
             allow_transfer: self.allow_transfer.or(lower.allow_transfer),
-            keys: self.keys.or(lower.keys),
+            // Keys and secondary zones add up: the command line's and the config file's.
+            keys: union(self.keys, lower.keys),
             also_notify: self.also_notify.or(lower.also_notify),
-            secondaries: self.secondaries.or(lower.secondaries),
+            secondaries: union(self.secondaries, lower.secondaries),
+            zones: self.zones.or(lower.zones),
         }
     }
 
@@ -57,8 +81,25 @@ impl XfrOptions {
             allow_transfer: self.allow_transfer.unwrap_or_default(),
             keys: self.keys.unwrap_or_default(),
             also_notify: self.also_notify.unwrap_or_default(),
-            secondaries: self.secondaries.unwrap_or_default(),
+            secondaries: {
+                // A zone named by both layers: the command line's entry (first) wins.
+                let mut seen = std::collections::BTreeSet::new();
+                let mut s = self.secondaries.unwrap_or_default();
+                s.retain(|z| seen.insert(z.origin.to_lowercase()));
+                s
+            },
+            zones: self.zones.unwrap_or_default(),
         }
+    }
+}
+
+fn union<T>(a: Option<Vec<T>>, b: Option<Vec<T>>) -> Option<Vec<T>> {
+    match (a, b) {
+        (Some(mut a), Some(b)) => {
+            a.extend(b);
+            Some(a)
+        }
+        (a, b) => a.or(b),
     }
 }
 
@@ -73,12 +114,72 @@ pub struct XfrConfig {
     pub also_notify: Vec<SocketAddr>,
     /// Zones transferred in from primaries (`source::secondary`).
     pub secondaries: Vec<SecondaryZone>,
+    /// Per-zone settings (config file), by lower-case origin: they win over the globals.
+    pub zones: BTreeMap<crate::dns::name::Name, super::xfrzone::ZoneXfr>,
 }
 
 impl XfrConfig {
-    /// May `ip` transfer without a key?
+    /// May `ip` transfer without a key (the global `--allow-transfer`)?
     pub fn allows(&self, ip: std::net::IpAddr) -> bool {
         self.allow_transfer.iter().any(|p| p.contains(ip))
+    }
+
+    /// May `ip`, signed with the (verified) key `key`, transfer zone `origin`? The zone's own
+    /// `allow_transfer` when it has one; else the global list, or any known key.
+    pub fn allows_transfer(
+        &self,
+        origin: &crate::dns::name::Name,
+        ip: std::net::IpAddr,
+        key: Option<&crate::dns::name::Name>,
+    ) -> bool {
+        match self
+            .zones
+            .get(&origin.to_lowercase())
+            .and_then(|z| z.allow_transfer.as_ref())
+        {
+            Some(acl) => acl.allows(ip, key),
+            None => key.is_some() || self.allows(ip),
+        }
+    }
+
+    /// Where NOTIFYs for zone `origin` go: its own `also_notify` when it lists any, else the
+    /// global `--also-notify`; nowhere with `notify = "no"`.
+    pub fn notify_targets(&self, origin: &crate::dns::name::Name) -> Vec<SocketAddr> {
+        match self.zones.get(&origin.to_lowercase()) {
+            Some(z) if z.notify_off => Vec::new(),
+            Some(z) if !z.also_notify.is_empty() => z.also_notify.clone(),
+            _ => self.also_notify.clone(),
+        }
+    }
+
+    /// True when some zone may send NOTIFYs (a target list or NS notify).
+    pub fn notifies(&self) -> bool {
+        !self.also_notify.is_empty()
+            || self
+                .zones
+                .values()
+                .any(|z| !z.notify_off && (!z.also_notify.is_empty() || z.notify_ns))
+    }
+
+    /// Does zone `origin` notify the addresses of its NS records (`notify = "yes"`)?
+    pub fn notify_ns(&self, origin: &crate::dns::name::Name) -> bool {
+        self.zones
+            .get(&origin.to_lowercase())
+            .is_some_and(|z| z.notify_ns && !z.notify_off)
+    }
+
+    /// The secondary zone `origin`, if we are secondary for it.
+    pub fn secondary(&self, origin: &crate::dns::name::Name) -> Option<&SecondaryZone> {
+        self.secondaries
+            .iter()
+            .find(|s| s.origin.wire().eq_ignore_ascii_case(origin.wire()))
+    }
+
+    /// The key named `name`.
+    pub fn key(&self, name: &crate::dns::name::Name) -> Option<&TsigKey> {
+        self.keys
+            .iter()
+            .find(|k| k.name.wire().eq_ignore_ascii_case(name.wire()))
     }
 }
 
@@ -91,7 +192,7 @@ mod tests {
         let z: SecondaryZone = "Sec.Test@127.0.0.1:5300,[::1]:53".parse().expect("parses");
         assert_eq!(z.origin.to_string(), "sec.test.");
         assert_eq!(z.primaries.len(), 2);
-        assert_eq!(z.primaries[1].port(), 53);
+        assert_eq!(z.primaries[1].addr.port(), 53);
         assert!("sec.test".parse::<SecondaryZone>().is_err());
         assert!("sec.test@nowhere".parse::<SecondaryZone>().is_err());
     }

@@ -446,12 +446,26 @@ fn find(msg: &[u8]) -> Result<Option<Found<'_>>, ()> {
     Ok(None)
 }
 
+/// `msg` without its TSIG record (ARCOUNT lowered, the original ID restored), for answering
+/// a verified request as if unsigned; `None` when it has none or it is malformed.
+pub fn without_tsig(msg: &[u8]) -> Option<Vec<u8>> {
+    let found = find(msg).ok()??;
+    let mut head = msg[..found.start].to_vec();
+    head[0..2].copy_from_slice(&found.orig_id.to_be_bytes());
+    let ar = u16::from_be_bytes([head[10], head[11]]).saturating_sub(1);
+    head[10..12].copy_from_slice(&ar.to_be_bytes());
+    Some(head)
+}
+
 /// Seconds since the epoch.
 pub fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
 }
+
+mod client;
+pub use client::{sign_request, ResponseCheck};
 
 #[cfg(test)]
 mod tests;

@@ -10,6 +10,7 @@ mod collect;
 mod http;
 pub mod querylog;
 mod shard;
+pub mod xfr;
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, Weak};

@@ -305,6 +305,8 @@ fn answer(
             tap.batch_end(0);
             return;
         };
+        // A TSIG-signed query with a key we know: answered and signed instead of NOTAUTH.
+        a.len = query::answer_signed(&snap, msg, &mut s[..], a.len, ctx, &store.xfr().keys);
         if keepalive::asks(msg) {
             a.len = keepalive::append(&mut s[..], a.len, keepalive::units(idle));
         }

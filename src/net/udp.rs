@@ -12,6 +12,7 @@ use super::rrl::{Action, Rrl};
 use crate::metrics::Tap;
 use crate::net::forward::Forwarder;
 use crate::query::{self, RequestCtx, Transport};
+use crate::source::notify_in::{is_notify, NotifyJob};
 use crate::source::updater::{is_update, Reply, UpdateJob};
 use crate::store::Store;
 
@@ -53,9 +54,10 @@ pub(super) fn udp_worker(
         }
     });
     // Dynamic updates are answered on a clone of this socket too.
-    let update_sock = store
-        .updater()
-        .and_then(|_| sock.try_clone().ok())
+    // (And NOTIFY, when we are a secondary.)
+    let update_sock = (store.updater().is_some() || store.notify_in().is_some())
+        .then(|| sock.try_clone().ok())
+        .flatten()
         .map(Arc::new);
     let mut inbufs = vec![[0u8; UDP_IN]; BATCH];
     let mut outbufs = vec![[0u8; query::MAX_UDP + 512]; BATCH];
@@ -154,10 +156,21 @@ pub(super) fn udp_worker(
                     continue;
                 }
             }
+            if let (Some(n), Some(s), true) = (store.notify_in(), &update_sock, is_notify(q)) {
+                // A NOTIFY for a secondary zone (rare): answered by the secondary tasks.
+                n.hand_off(NotifyJob {
+                    packet: q.to_vec(),
+                    peer: ctx.peer,
+                    reply: Reply::Udp(s.clone(), ctx.peer),
+                });
+                continue;
+            }
             let Some(a) = query::respond_ext(&snap, q, &mut outbufs[nout], &ctx) else {
                 continue;
             };
-            let mut rlen = a.len;
+            // A TSIG-signed query (rare) is verified and its answer signed.
+            let keys = &store.xfr().keys;
+            let mut rlen = query::answer_signed(&snap, q, &mut outbufs[nout], a.len, &ctx, keys);
             if let Some((f, s)) = &forward {
                 let out = &mut outbufs[nout];
                 if rlen > 3

@@ -11,6 +11,7 @@ mod policy;
 mod preencode;
 mod respond;
 mod service;
+mod signed;
 
 use std::net::SocketAddr;
 
@@ -20,6 +21,7 @@ pub use policy::forwardable;
 #[doc(hidden)]
 pub use respond::respond_general;
 pub use respond::{respond, respond_ext, Answered, NO_ZONE};
+pub use signed::answer_signed;
 
 use crate::zone::Zone;
 

@@ -172,6 +172,10 @@ fn answer<const FAST: bool>(
         qname: &lower[..n],
         ..q
     };
+    if set.is_servfail(q.qname) {
+        // A secondary zone past its expire time, or not transferred yet (RFC 1035).
+        return Some((simple(out, &q, limit, rcode::SERVFAIL, 0), NO_ZONE));
+    }
     let Some(zi) = set.find_index(q.qname) else {
         return Some((simple(out, &q, limit, rcode::REFUSED, 0), NO_ZONE));
     };

@@ -38,6 +38,8 @@ pub struct Catalog {
     conflicts: BTreeMap<Name, Vec<PathBuf>>,
     /// The file each origin (lower case) of the directory was last listed from.
     chosen: BTreeMap<Name, PathBuf>,
+    /// The keys (`key:NAME`, lower case) each zone's `allow_update` names.
+    allow_update_keys: std::collections::BTreeMap<Name, Vec<Name>>,
 }
 
 impl Catalog {
@@ -61,6 +63,7 @@ impl Catalog {
             allow_update: Default::default(),
             conflicts: BTreeMap::new(),
             chosen: BTreeMap::new(),
+            allow_update_keys: Default::default(),
         }
     }
 
@@ -77,6 +80,14 @@ impl Catalog {
     /// Who may send dynamic updates to zone `origin` (lower case); `None`: nobody.
     pub fn allow_update(&self, origin: &Name) -> Option<crate::query::acl::Table> {
         self.allow_update.get(origin).cloned()
+    }
+
+    /// The key names zone `origin`'s (lower case) `allow_update` lists.
+    pub fn allow_update_keys(&self, origin: &Name) -> Vec<Name> {
+        self.allow_update_keys
+            .get(origin)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// The hosts files the config file names, by zone.
@@ -206,14 +217,21 @@ impl Catalog {
             ..HostsSpec::default()
         };
         let mut allow_update = std::collections::BTreeMap::new();
+        let mut allow_update_keys = std::collections::BTreeMap::new();
         let ifaces = crate::config::access::interfaces();
         for z in list.zones {
             if z.kind == ZoneType::Secondary {
-                if self.secondaries.insert(z.origin.clone()) {
-                    tracing::info!(
-                        "zone {}: secondary zones are not served yet (its primaries are kept)",
-                        z.origin
-                    );
+                // Served from its file once a transfer wrote it (`source::secondary`).
+                if let Some(file) = z.file {
+                    watched.push(file.clone());
+                    if file.is_file() {
+                        listed.push((file, z.origin));
+                    } else if self.secondaries.insert(z.origin.clone()) {
+                        tracing::info!(
+                            "zone {}: secondary, no copy on disk yet: SERVFAIL until the first transfer",
+                            z.origin
+                        );
+                    }
                 }
                 continue;
             }
@@ -223,6 +241,8 @@ impl Catalog {
             if let Some(l) = &z.allow_update {
                 let table = crate::config::access::table(l, &ifaces);
                 allow_update.insert(z.origin.to_lowercase(), table);
+                let keys = crate::config::xfrzone::key_names(l);
+                allow_update_keys.insert(z.origin.to_lowercase(), keys);
             }
             if let Some(h) = &z.hosts_file {
                 hosts.files.insert(z.origin.clone(), h.clone());
@@ -255,6 +275,7 @@ impl Catalog {
         self.auto_ptr = auto_ptr;
         self.hosts = hosts;
         self.allow_update = allow_update;
+        self.allow_update_keys = allow_update_keys;
         self.listed = listed;
         self.watched = watched;
     }

@@ -592,6 +592,13 @@ impl Reloader {
         self.catalog.allow_update(&origin.to_lowercase())
     }
 
+    /// The TSIG keys known (config file and command line), and the names of those zone
+    /// `origin`'s `allow_update` lists (`key:NAME`).
+    pub(super) fn update_keys(&self, origin: &Name) -> (Vec<crate::dns::tsig::TsigKey>, Vec<Name>) {
+        let allowed = self.catalog.allow_update_keys(&origin.to_lowercase());
+        (self.store.xfr().keys.clone(), allowed)
+    }
+
     /// The zone `origin`, if it is read from exactly one file (no includes, no hosts file).
     pub(super) fn update_target(&self, origin: &Name) -> Option<UpdateTarget> {
         let ((path, _), e) = self.entry_of(origin)?;

@@ -1,238 +1,305 @@
-//! Secondary zones (transfers in), first form: each `--secondary ZONE@ADDR:PORT` zone is
-//! fetched by AXFR from its primaries (tried in order), checked as a zone file would be, and
-//! written atomically (temp file in the same directory, fsync, rename, fsync of the directory)
-//! as `ZONE.zone` in the zone directory. From there the reloader serves it like any zone file
-//! -- so a restart serves it at once, before any primary contact. The SOA's refresh timer
-//! drives the next SOA check, its retry timer the next try after a failure. Not yet: incoming
-//! NOTIFY, IXFR in, TSIG, SERVFAIL after expire (an expired zone is only logged).
+//! Secondary zones (transfers in): each zone we are secondary for (`--secondary`, TOML
+//! `type = "secondary"`, named.conf `type slave|secondary`) has one refresh task. It asks its
+//! primaries (in order) for the SOA, transfers the zone when the serial differs (IXFR from the
+//! version it holds, AXFR otherwise; `source::xfrin`), checks it as a zone file would be, and
+//! writes it atomically (temp file in the same directory, fsync, rename, fsync of the
+//! directory) to the zone's file. From there the reloader serves it like any zone file -- so a
+//! restart serves it at once, before any primary contact. The SOA's refresh timer drives the
+//! next check, its retry timer the next try after a failure, and a NOTIFY from a primary (or
+//! signed with its key) wakes the task at once. A zone never transferred, or not refreshed for
+//! longer than its `expire`, answers SERVFAIL (RFC 1035) until a transfer succeeds.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
-use hickory_proto::rr::{Name as HName, RData, Record, RecordType};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpStream, UdpSocket};
+use hickory_proto::rr::Record;
+use tokio::sync::{mpsc, Notify};
 use tokio_util::sync::CancellationToken;
 
-use crate::config::SecondaryZone;
+use crate::config::{SecondaryZone, XfrConfig};
 use crate::dns::name::Name;
+use crate::dns::tsig::{self, Verified};
+use crate::dns::wire::rcode;
+use crate::metrics::xfr::{RefreshState, XfrStats};
+use crate::source::notify_in::{self, NotifyJob};
+use crate::source::xfrin::{self, Timers};
 use crate::store::Store;
 
 /// Bounds on the SOA timers we act on (seconds).
 const MIN_TIMER: u32 = 1;
 const MAX_TIMER: u32 = 86_400;
-/// How long one SOA query or one transfer message may take.
-const QUERY_TIMEOUT: Duration = Duration::from_secs(3);
-const MSG_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a transferred version may take to be loaded by the reloader.
+const LOAD_WAIT: Duration = Duration::from_secs(10);
 
-/// Starts one refresh task per secondary zone; each ends at `shutdown`.
+/// Starts one refresh task per secondary zone of `cfg`, and (with `notify_rx`) the task that
+/// answers incoming NOTIFYs; each ends at `shutdown`. Zones without a file of their own are
+/// kept as `ORIGIN.zone` in `dir`.
 pub fn spawn(
-    zones: &[SecondaryZone],
+    cfg: Arc<XfrConfig>,
     dir: PathBuf,
     store: Arc<Store>,
+    notify_rx: Option<mpsc::Receiver<NotifyJob>>,
     shutdown: CancellationToken,
 ) -> Vec<tokio::task::JoinHandle<()>> {
-    zones
-        .iter()
-        .map(|z| {
-            let (z, dir, store, sd) = (z.clone(), dir.clone(), store.clone(), shutdown.clone());
-            tokio::spawn(async move {
-                tokio::select! {
-                    _ = sd.cancelled() => {}
-                    _ = refresh_loop(&z, &dir, &store) => {}
-                }
-            })
-        })
-        .collect()
+    let mut wakes = HashMap::new();
+    let mut tasks = Vec::new();
+    for z in &cfg.secondaries {
+        let wake = Arc::new(Notify::new());
+        wakes.insert(z.origin.to_lowercase(), wake.clone());
+        let file = z.file.clone().unwrap_or_else(|| {
+            let name = z.origin.to_string();
+            dir.join(format!("{}.zone", name.trim_end_matches('.')))
+        });
+        let (z, cfg, store, sd) = (z.clone(), cfg.clone(), store.clone(), shutdown.clone());
+        tasks.push(tokio::spawn(async move {
+            tokio::select! {
+                _ = sd.cancelled() => {}
+                _ = refresh_loop(&z, &file, &cfg, &store, &wake) => {}
+            }
+        }));
+    }
+    if let Some(mut rx) = notify_rx {
+        let sd = shutdown.clone();
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let job = tokio::select! {
+                    _ = sd.cancelled() => return,
+                    j = rx.recv() => j,
+                };
+                let Some(job) = job else { return };
+                store.xfr_stats().notify_received();
+                answer_notify(job, &cfg, &wakes);
+            }
+        }));
+    }
+    tasks
 }
 
-/// SOA timers of a zone.
-#[derive(Debug, Clone, Copy)]
-struct Timers {
-    serial: u32,
-    refresh: u32,
-    retry: u32,
-    expire: u32,
+/// Answers one incoming NOTIFY: accepted (NOERROR, AA) for a zone we are secondary for when it
+/// comes from the address of one of its primaries (it only makes us ask the primary, with
+/// the primary's key when it has one) or is signed with a key its primaries name; the zone's
+/// task is then woken at once. Otherwise REFUSED (NOTAUTH for a zone we do not transfer).
+fn answer_notify(job: NotifyJob, cfg: &XfrConfig, wakes: &HashMap<Name, Arc<Notify>>) {
+    let p = &job.packet;
+    let verified = tsig::verify(p, &cfg.keys, tsig::now());
+    let origin = notify_in::question(p)
+        .and_then(|q| crate::dns::name::wire_len(q).map(|n| &q[..n]))
+        .map(Name::from_wire_unchecked)
+        .map(|n| n.to_lowercase());
+    let zone = origin.as_ref().and_then(|o| cfg.secondary(o));
+    let (rc, mut signer) = match verified {
+        Verified::Malformed => (rcode::FORMERR, None),
+        Verified::Bad {
+            error,
+            response_tsig,
+        } => {
+            tracing::info!("NOTIFY from {}: TSIG error {error}", job.peer);
+            let mut resp = notify_in::answer(p, rcode::NOTAUTH, None);
+            resp.extend_from_slice(&response_tsig);
+            let ar = u16::from_be_bytes([resp[10], resp[11]]) + 1;
+            resp[10..12].copy_from_slice(&ar.to_be_bytes());
+            job.reply.send(resp);
+            return;
+        }
+        Verified::Valid(s) if s.error() != 0 => (rcode::NOTAUTH, Some(s)),
+        Verified::Valid(s) => {
+            let by_key = zone.is_some_and(|z| {
+                z.primaries
+                    .iter()
+                    .any(|pr| pr.key.as_ref() == Some(&s.key_name().to_lowercase()))
+            });
+            (
+                if by_key {
+                    rcode::NOERROR
+                } else {
+                    rcode::REFUSED
+                },
+                Some(s),
+            )
+        }
+        Verified::Unsigned => {
+            let from_primary =
+                zone.is_some_and(|z| z.primaries.iter().any(|pr| pr.addr.ip() == job.peer.ip()));
+            (
+                if from_primary {
+                    rcode::NOERROR
+                } else {
+                    rcode::REFUSED
+                },
+                None,
+            )
+        }
+    };
+    let rc = if zone.is_none() && rc != rcode::FORMERR {
+        rcode::NOTAUTH
+    } else {
+        rc
+    };
+    let name = origin
+        .as_ref()
+        .map_or_else(|| "?".to_string(), |o| o.to_string());
+    if rc == rcode::NOERROR {
+        tracing::info!("NOTIFY of {name} from {}: refreshing now", job.peer);
+        if let Some(w) = origin.as_ref().and_then(|o| wakes.get(o)) {
+            w.notify_one();
+        }
+    } else {
+        tracing::info!("NOTIFY of {name} from {} refused (rcode {rc})", job.peer);
+    }
+    job.reply.send(notify_in::answer(p, rc, signer.as_mut()));
 }
 
-async fn refresh_loop(z: &SecondaryZone, dir: &Path, store: &Store) {
+/// The timers of the zone `origin` as served now (read from disk at start), if any.
+fn served_timers(store: &Store, origin: &Name) -> Option<Timers> {
+    let snap = store.snapshot();
+    let zone = snap.get(origin)?;
+    let soa = zone.soa()?;
+    let rd = soa.rdatas().next()?;
+    Timers::of_rdata(rd)
+}
+
+async fn refresh_loop(
+    z: &SecondaryZone,
+    file: &Path,
+    cfg: &XfrConfig,
+    store: &Store,
+    wake: &Notify,
+) {
+    let origin = &z.origin;
+    // The served copy (from disk) counts as fresh at start; without one, SERVFAIL.
     let mut last_ok = Instant::now();
-    let mut timers: Option<Timers> = None;
+    let mut timers = served_timers(store, origin);
+    if timers.is_none() {
+        store.set_servfail(origin, true);
+    }
+    // The records of the version we hold, once a transfer brought them (IXFR base).
+    let mut held: Option<Vec<Record>> = None;
+    let mut expired = false;
     loop {
-        let ours = store.snapshot().get(&z.origin).map(|zone| zone.serial);
         let mut ok = false;
-        for &p in &z.primaries {
-            match refresh_from(&z.origin, p, ours, dir).await {
-                Ok(t) => {
+        for p in &z.primaries {
+            let key = p.key.as_ref().and_then(|k| cfg.key(k));
+            if p.key.is_some() && key.is_none() {
+                tracing::warn!("zone {origin}: primary {} names an unknown key", p.addr);
+                continue;
+            }
+            let ours = held
+                .as_deref()
+                .and_then(xfrin::timers)
+                .or_else(|| served_timers(store, origin))
+                .map(|t| t.serial);
+            let stats = store.xfr_stats();
+            match refresh_from(origin, p.addr, key, ours, held.as_deref(), file, stats).await {
+                Ok((t, got)) => {
                     timers = Some(t);
+                    if let Some(records) = got {
+                        held = Some(records);
+                        wait_loaded(store, origin, t.serial).await;
+                    }
                     ok = true;
                     break;
                 }
-                Err(e) => tracing::warn!("failed to refresh zone {} from {p}: {e}", z.origin),
+                Err(e) => tracing::warn!("failed to refresh zone {origin} from {}: {e}", p.addr),
             }
         }
         if ok {
             last_ok = Instant::now();
+            if expired || store.snapshot().get(origin).is_some() {
+                store.set_servfail(origin, false);
+                expired = false;
+            }
         } else if let Some(t) = timers {
-            if last_ok.elapsed() > Duration::from_secs(t.expire as u64) {
+            if !expired && last_ok.elapsed() > Duration::from_secs(t.expire as u64) {
                 tracing::error!(
-                    "zone {}: no primary reached for longer than expire ({} s)",
-                    z.origin,
+                    "zone {origin}: no primary reached for longer than expire ({} s): SERVFAIL until a refresh succeeds",
                     t.expire
                 );
+                store.set_servfail(origin, true);
+                expired = true;
             }
         }
+        let state = match (ok, expired, timers) {
+            (true, _, _) => RefreshState::Ok,
+            (false, true, _) => RefreshState::Expired,
+            (false, false, None) => RefreshState::Waiting,
+            (false, false, Some(_)) => RefreshState::Retrying,
+        };
+        let expires_at = timers.map_or(0, |t| {
+            let left = Duration::from_secs(t.expire as u64).saturating_sub(last_ok.elapsed());
+            tsig::now() + left.as_secs()
+        });
+        store.xfr_stats().zone_state(origin, state, expires_at);
         let wait = match (ok, timers) {
             (true, Some(t)) => t.refresh,
             (false, Some(t)) => t.retry,
             (_, None) => 5,
         };
-        tokio::time::sleep(Duration::from_secs(wait.clamp(MIN_TIMER, MAX_TIMER) as u64)).await;
+        let mut wait = Duration::from_secs(wait.clamp(MIN_TIMER, MAX_TIMER) as u64);
+        if let (Some(t), false) = (timers, expired) {
+            // Wake by the expire time too (a refresh timer above expire must not hide it).
+            let left = Duration::from_secs(t.expire as u64).saturating_sub(last_ok.elapsed());
+            wait = wait.min(left + Duration::from_millis(10));
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = wake.notified() => {}
+        }
     }
 }
 
+/// Waits (bounded) until the reloader serves `origin` at `serial`.
+async fn wait_loaded(store: &Store, origin: &Name, serial: u32) {
+    let t0 = Instant::now();
+    while t0.elapsed() < LOAD_WAIT {
+        if store.snapshot().get(origin).map(|z| z.serial) == Some(serial) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tracing::warn!("zone {origin}: serial {serial} written but not loaded yet (is watching off?)");
+}
+
 /// Asks `primary` for the zone's SOA; transfers and persists the zone when its serial differs
-/// from `ours`. Returns the primary's timers.
+/// from `ours`. Returns the primary's timers and, after a transfer, the zone's records.
 async fn refresh_from(
     origin: &Name,
-    primary: SocketAddr,
+    primary: std::net::SocketAddr,
+    key: Option<&tsig::TsigKey>,
     ours: Option<u32>,
-    dir: &Path,
-) -> io::Result<Timers> {
-    let t = soa(origin, primary).await?;
+    held: Option<&[Record]>,
+    file: &Path,
+    stats: &XfrStats,
+) -> io::Result<(Timers, Option<Vec<Record>>)> {
+    let t = xfrin::soa(origin, primary, key).await?;
     if ours == Some(t.serial) {
-        return Ok(t);
+        return Ok((t, None));
     }
-    let records = axfr(origin, primary).await?;
-    let text = zone_text(&records);
-    check(origin, &text)?;
-    persist(dir, origin, &text)?;
+    let got = async {
+        let got = xfrin::transfer(origin, primary, key, held).await?;
+        let text = zone_text(&got.records);
+        check(origin, &text)?;
+        persist(file, &text)?;
+        Ok::<_, io::Error>(got)
+    }
+    .await
+    .inspect_err(|_| stats.transfer_in(None))?;
+    stats.transfer_in(Some(got.how == "IXFR"));
+    let t = xfrin::timers(&got.records).unwrap_or(t);
     tracing::info!(
-        "zone {origin}: transferred serial {} from {primary} ({} records)",
+        "zone {origin}: transferred serial {} from {primary} by {} ({} records)",
         t.serial,
-        records.len()
+        got.how,
+        got.records.len()
     );
-    Ok(t)
+    Ok((t, Some(got.records)))
 }
 
 fn bad(msg: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, msg)
-}
-
-fn hname(origin: &Name) -> io::Result<HName> {
-    HName::from_ascii(origin.to_string()).map_err(|e| bad(format!("bad zone name: {e}")))
-}
-
-fn timers_of(r: &Record) -> Option<Timers> {
-    match &r.data {
-        RData::SOA(s) => Some(Timers {
-            serial: s.serial,
-            refresh: s.refresh.max(0) as u32,
-            retry: s.retry.max(0) as u32,
-            expire: s.expire.max(0) as u32,
-        }),
-        _ => None,
-    }
-}
-
-/// The primary's SOA timers (a UDP query).
-async fn soa(origin: &Name, primary: SocketAddr) -> io::Result<Timers> {
-    let local: SocketAddr = if primary.is_ipv4() {
-        (Ipv4Addr::UNSPECIFIED, 0).into()
-    } else {
-        (Ipv6Addr::UNSPECIFIED, 0).into()
-    };
-    let sock = UdpSocket::bind(local).await?;
-    let id = rand_id();
-    let mut q = Message::new(id, MessageType::Query, OpCode::Query);
-    q.add_query(Query::query(hname(origin)?, RecordType::SOA));
-    let wire = q
-        .to_vec()
-        .map_err(|e| bad(format!("failed to build a SOA query: {e}")))?;
-    sock.send_to(&wire, primary).await?;
-    let mut buf = vec![0u8; 4096];
-    let deadline = tokio::time::Instant::now() + QUERY_TIMEOUT;
-    loop {
-        let (n, from) = tokio::time::timeout_at(deadline, sock.recv_from(&mut buf))
-            .await
-            .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "no answer to the SOA query"))??;
-        let Ok(m) = Message::from_vec(&buf[..n]) else {
-            continue;
-        };
-        if from != primary || m.metadata.id != id {
-            continue;
-        }
-        if m.metadata.response_code != ResponseCode::NoError {
-            return Err(bad(format!(
-                "SOA query answered {}",
-                m.metadata.response_code
-            )));
-        }
-        return m
-            .answers
-            .iter()
-            .find_map(timers_of)
-            .ok_or_else(|| bad("no SOA in the answer".into()));
-    }
-}
-
-fn rand_id() -> u16 {
-    use std::hash::{BuildHasher, RandomState};
-    (RandomState::new().hash_one(Instant::now()) & 0xffff) as u16
-}
-
-/// The whole zone by AXFR over TCP, SOA first, the closing SOA left out.
-async fn axfr(origin: &Name, primary: SocketAddr) -> io::Result<Vec<Record>> {
-    let mut s = tokio::time::timeout(QUERY_TIMEOUT, TcpStream::connect(primary))
-        .await
-        .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "connect timed out"))??;
-    let id = rand_id();
-    let mut q = Message::new(id, MessageType::Query, OpCode::Query);
-    q.add_query(Query::query(hname(origin)?, RecordType::AXFR));
-    let wire = q
-        .to_vec()
-        .map_err(|e| bad(format!("failed to build an AXFR query: {e}")))?;
-    let mut framed = (wire.len() as u16).to_be_bytes().to_vec();
-    framed.extend_from_slice(&wire);
-    s.write_all(&framed).await?;
-    let mut records: Vec<Record> = Vec::new();
-    let mut buf = vec![0u8; 65535];
-    loop {
-        let mut len = [0u8; 2];
-        let read = async {
-            s.read_exact(&mut len).await?;
-            let n = u16::from_be_bytes(len) as usize;
-            s.read_exact(&mut buf[..n]).await?;
-            Ok::<usize, io::Error>(n)
-        };
-        let n = tokio::time::timeout(MSG_TIMEOUT, read)
-            .await
-            .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "transfer stalled"))??;
-        let m = Message::from_vec(&buf[..n]).map_err(|e| bad(format!("broken message: {e}")))?;
-        if m.metadata.id != id {
-            return Err(bad("answer with another ID".into()));
-        }
-        if m.metadata.response_code != ResponseCode::NoError {
-            return Err(bad(format!(
-                "transfer answered {}",
-                m.metadata.response_code
-            )));
-        }
-        for r in m.answers {
-            let is_soa = r.record_type() == RecordType::SOA;
-            if records.is_empty() && !is_soa {
-                return Err(bad("transfer does not start with the SOA".into()));
-            }
-            if is_soa && !records.is_empty() {
-                return Ok(records);
-            }
-            records.push(r);
-        }
-    }
 }
 
 /// The records in zone-file form (absolute names).
@@ -261,16 +328,32 @@ fn check(origin: &Name, text: &str) -> io::Result<()> {
         })
 }
 
-/// Writes `text` as `dir/ORIGIN.zone` atomically: temp file, fsync, rename, fsync the dir.
-fn persist(dir: &Path, origin: &Name, text: &str) -> io::Result<()> {
-    let name = origin.to_string();
-    let name = name.trim_end_matches('.');
-    let path = dir.join(format!("{name}.zone"));
-    let tmp = dir.join(format!(".{name}.zone.tmp"));
-    let mut f = std::fs::File::create(&tmp)?;
+/// Writes `text` to `path` atomically: a temp file in the same directory, fsync, rename, fsync
+/// of the directory.
+fn persist(path: &Path, text: &str) -> io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "zone".into());
+    let tmp = dir.join(format!(".{name}.tmp"));
+    let mut f = std::fs::File::create(&tmp).map_err(|e| {
+        io::Error::new(e.kind(), format!("failed to create {}: {e}", tmp.display()))
+    })?;
     f.write_all(text.as_bytes())?;
     f.sync_all()?;
     drop(f);
-    std::fs::rename(&tmp, &path)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("failed to rename to {}: {e}", path.display()),
+        )
+    })?;
     std::fs::File::open(dir)?.sync_all()
 }
+
+#[cfg(test)]
+mod tests;

@@ -184,10 +184,17 @@ fn read_rr(p: &[u8], at: usize) -> Result<(UpdateRr, usize), Rcode> {
     ))
 }
 
-/// Who may update a zone: the `allow_update` prefixes; a signed message goes to the TSIG hook.
-pub fn authorize(msg: &UpdateMsg, peer: IpAddr, allow: &Table) -> Result<(), Rcode> {
+/// Who may update a zone: the `allow_update` prefixes for an unsigned message; a signed one
+/// (its TSIG already verified by the caller: `key` is the key's name) goes to the TSIG hook.
+pub fn authorize(
+    msg: &UpdateMsg,
+    peer: IpAddr,
+    allow: &Table,
+    key: Option<&Name>,
+    allowed_keys: &[Name],
+) -> Result<(), Rcode> {
     if msg.signed {
-        return verify_tsig(msg);
+        return verify_tsig(key, allowed_keys);
     }
     if allow.allows(peer) {
         Ok(())
@@ -196,10 +203,21 @@ pub fn authorize(msg: &UpdateMsg, peer: IpAddr, allow: &Table) -> Result<(), Rco
     }
 }
 
-/// TSIG verification hook: until `dns::tsig` lands, a signed update is refused with NOTAUTH
-/// (never accepted unverified).
-pub fn verify_tsig(_msg: &UpdateMsg) -> Result<(), Rcode> {
-    Err(urcode::NOTAUTH)
+/// TSIG hook: a message signed with a verified key (`dns::tsig::verify`, in
+/// `source::updater`) may update when the zone's `allow_update` names the key (`key:NAME`);
+/// another valid key is REFUSED; no verified key at all is NOTAUTH (never accepted unverified).
+pub fn verify_tsig(key: Option<&Name>, allowed_keys: &[Name]) -> Result<(), Rcode> {
+    let Some(key) = key else {
+        return Err(urcode::NOTAUTH);
+    };
+    if allowed_keys
+        .iter()
+        .any(|k| k.wire().eq_ignore_ascii_case(key.wire()))
+    {
+        Ok(())
+    } else {
+        Err(rcode::REFUSED)
+    }
 }
 
 /// The zone's content keyed by (lower-case owner, type), as sets of RDATA.

@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::dns::tsig::{self, Verified};
 use crate::dns::wire::rcode;
 use crate::source::reload::Reloader;
 use crate::source::update;
@@ -120,16 +121,53 @@ fn zone_section(p: &[u8]) -> Option<&[u8]> {
     p.get(12..at + 4)
 }
 
-/// Runs one update against the reloader's zones; returns the answer.
+/// Runs one update against the reloader's zones; returns the answer. A signed update is
+/// verified first (RFC 8945): a bad or unknown key is answered NOTAUTH (BADSIG/BADKEY,
+/// unsigned), a good one is judged by the zone's `key:NAME` entries and its answer signed.
 pub(super) fn run(r: &mut Reloader, packet: &[u8], peer: SocketAddr) -> Vec<u8> {
-    let rc = match step(r, packet, peer) {
-        Ok(()) => rcode::NOERROR,
-        Err(rc) => rc,
+    let zone = update::parse(packet).map(|m| m.zone);
+    let (keys, allowed) = match &zone {
+        Ok(z) => r.update_keys(z),
+        Err(_) => (Vec::new(), Vec::new()),
     };
-    response(packet, rc)
+    let now = tsig::now();
+    let rc = |res: Result<(), u8>| res.err().unwrap_or(rcode::NOERROR);
+    match tsig::verify(packet, &keys, now) {
+        Verified::Unsigned => response(packet, rc(step(r, packet, peer, None, &allowed))),
+        Verified::Malformed => response(packet, rcode::FORMERR),
+        Verified::Bad {
+            error,
+            response_tsig,
+        } => {
+            tracing::info!("update from {peer} refused: TSIG error {error}");
+            let mut resp = response(packet, update::urcode::NOTAUTH);
+            resp.extend_from_slice(&response_tsig);
+            let ar = u16::from_be_bytes([resp[10], resp[11]]).wrapping_add(1);
+            resp[10..12].copy_from_slice(&ar.to_be_bytes());
+            resp
+        }
+        Verified::Valid(mut s) => {
+            let code = if s.error() != 0 {
+                tracing::info!("update from {peer} refused: TSIG time outside the fudge");
+                update::urcode::NOTAUTH
+            } else {
+                let key = s.key_name().clone();
+                rc(step(r, packet, peer, Some(&key), &allowed))
+            };
+            let mut resp = response(packet, code);
+            s.sign(&mut resp, now);
+            resp
+        }
+    }
 }
 
-fn step(r: &mut Reloader, packet: &[u8], peer: SocketAddr) -> Result<(), u8> {
+fn step(
+    r: &mut Reloader,
+    packet: &[u8],
+    peer: SocketAddr,
+    key: Option<&crate::dns::name::Name>,
+    allowed_keys: &[crate::dns::name::Name],
+) -> Result<(), u8> {
     let msg = update::parse(packet)?;
     let Some(allow) = r.allow_update(&msg.zone) else {
         // Not ours, or no allow_update: BIND answers NOTAUTH and REFUSED.
@@ -139,7 +177,12 @@ fn step(r: &mut Reloader, packet: &[u8], peer: SocketAddr) -> Result<(), u8> {
             update::urcode::NOTAUTH
         });
     };
-    update::authorize(&msg, peer.ip(), &allow)?;
+    update::authorize(&msg, peer.ip(), &allow, key, allowed_keys).inspect_err(|_| {
+        tracing::info!(
+            "update of zone {} from {peer} refused: not allowed",
+            msg.zone
+        )
+    })?;
     let Some(target) = r.update_target(&msg.zone) else {
         tracing::warn!(
             "update of zone {} refused: only a zone read from one zone file (no $INCLUDE, no hosts_file) can be updated",

@@ -108,25 +108,8 @@ pub async fn serve<W: AsyncWrite + Unpin>(
         return out::error(out, id, flags, None, rcode::FORMERR, None).await;
     };
     let mut signer = match verified {
-        Verified::Unsigned => {
-            if !cfg.allows(peer.ip()) {
-                tracing::info!(
-                    "refused {} of {} to {peer}: not in allow-transfer",
-                    type_name(req.qtype),
-                    crate::dns::name::Name::from_wire_unchecked(req.qname)
-                );
-                return out::error(
-                    out,
-                    req.id,
-                    req.flags,
-                    Some(req.question),
-                    rcode::REFUSED,
-                    None,
-                )
-                .await;
-            }
-            None
-        }
+        // Judged against the zone's allow_transfer once the zone is known.
+        Verified::Unsigned => None,
         Verified::Malformed => {
             return out::error(
                 out,
@@ -174,6 +157,29 @@ pub async fn serve<W: AsyncWrite + Unpin>(
             .map(|i| snap.zones()[i as usize].clone())
             .filter(|z| z.origin.wire().eq_ignore_ascii_case(req.qname))
     };
+    // The zone's own allow_transfer wins over the global one; an unknown zone is judged by
+    // the global list (REFUSED outside it, as before).
+    let key = signer.as_ref().map(|s| s.key_name().clone());
+    let judged = match &zone {
+        Some(z) => cfg.allows_transfer(&z.origin, peer.ip(), key.as_ref()),
+        None => key.is_some() || cfg.allows(peer.ip()),
+    };
+    if !judged {
+        tracing::info!(
+            "refused {} of {} to {peer}: not in allow-transfer",
+            type_name(req.qtype),
+            crate::dns::name::Name::from_wire_unchecked(req.qname)
+        );
+        return out::error(
+            out,
+            req.id,
+            req.flags,
+            Some(req.question),
+            rcode::REFUSED,
+            signer.as_mut(),
+        )
+        .await;
+    }
     let Some(zone) = zone.filter(|z| req.qclass == z.class || req.qclass == 255) else {
         return out::error(
             out,
@@ -185,6 +191,18 @@ pub async fn serve<W: AsyncWrite + Unpin>(
         )
         .await;
     };
+    if store.snapshot().is_servfail(zone.origin.wire()) {
+        // An expired secondary zone is not handed on (RFC 1035: it is not answered).
+        return out::error(
+            out,
+            req.id,
+            req.flags,
+            Some(req.question),
+            rcode::SERVFAIL,
+            signer.as_mut(),
+        )
+        .await;
+    }
     let kind = out::plan(&zone, req.qtype, req.client_serial);
     tracing::info!(
         "{} of {} (serial {}) to {peer}: {}",
@@ -193,7 +211,10 @@ pub async fn serve<W: AsyncWrite + Unpin>(
         zone.serial,
         kind.describe()
     );
-    out::stream(out, &req, &zone, kind, signer.as_mut()).await
+    let incremental = matches!(kind, out::Plan::Incremental { .. } | out::Plan::Current);
+    out::stream(out, &req, &zone, kind, signer.as_mut()).await?;
+    store.xfr_stats().transfer_out(incremental);
+    Ok(())
 }
 
 fn type_name(t: u16) -> &'static str {

@@ -1,12 +1,14 @@
 //! NOTIFY out (RFC 1996): after a reload changes a zone's serial, a NOTIFY for the zone goes
 //! at once to every `also_notify` address, retried with backoff (1 s, 2 s, 4 s, 8 s) until
 //! answered, five tries in all. A newer serial of the same zone replaces a NOTIFY still being
-//! retried. Messages are built and parsed with hickory-proto. NS-based notify is not done:
-//! only the configured addresses are ever sent to.
+//! retried. Messages are built and parsed with hickory-proto. The targets are the zone's own
+//! `also_notify` (else the global `--also-notify`); the addresses of the zone's NS records
+//! only for a zone with `notify = "yes"` (opt-in, unlike BIND: see `config::xfrzone`).
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use hickory_proto::op::{Message, MessageType, OpCode, Query};
@@ -53,20 +55,34 @@ impl Notifier {
     }
 }
 
-/// Sends the NOTIFYs `rx` asks for to `targets` until the channel closes.
-pub async fn run(mut rx: mpsc::UnboundedReceiver<(Name, u32)>, targets: Vec<SocketAddr>) {
+/// Sends the NOTIFYs `rx` asks for to each zone's targets until the channel closes.
+pub async fn run(
+    mut rx: mpsc::UnboundedReceiver<(Name, u32)>,
+    cfg: Arc<crate::config::XfrConfig>,
+    store: Arc<crate::store::Store>,
+) {
     let mut running: HashMap<(Name, SocketAddr), tokio::task::AbortHandle> = HashMap::new();
     let mut tasks = tokio::task::JoinSet::new();
     loop {
         tokio::select! {
             got = rx.recv() => {
                 let Some((origin, serial)) = got else { break };
+                let mut targets = cfg.notify_targets(&origin);
+                if cfg.notify_ns(&origin) {
+                    targets.extend(ns_addresses(&store, &origin));
+                }
+                targets.sort();
+                targets.dedup();
                 for &t in &targets {
                     if let Some(old) = running.remove(&(origin.clone(), t)) {
                         old.abort();
                     }
-                    let o = origin.clone();
-                    let h = tasks.spawn(async move { notify_one(&o, serial, t).await });
+                    let (o, st) = (origin.clone(), store.clone());
+                    let h = tasks.spawn(async move {
+                        if notify_one(&o, serial, t).await {
+                            st.xfr_stats().notify_sent();
+                        }
+                    });
                     running.insert((origin.clone(), t), h);
                 }
             }
@@ -78,6 +94,35 @@ pub async fn run(mut rx: mpsc::UnboundedReceiver<(Name, u32)>, targets: Vec<Sock
     tasks.abort_all();
 }
 
+/// The addresses (port 53) of the NS targets of zone `origin` that our zones hold A/AAAA
+/// records for (`notify = "yes"` only).
+fn ns_addresses(store: &crate::store::Store, origin: &Name) -> Vec<SocketAddr> {
+    use crate::dns::rdata::{A, AAAA, NS};
+    let snap = store.snapshot();
+    let Some(zone) = snap.get(origin) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for target in zone.apex().rrset(NS).into_iter().flat_map(|s| s.rdatas()) {
+        let Some(z) = snap.find(target) else { continue };
+        for rd in z.rrset_at(target, A).into_iter().flat_map(|s| s.rdatas()) {
+            if let Ok(b) = <[u8; 4]>::try_from(rd) {
+                out.push(SocketAddr::new(IpAddr::from(b), 53));
+            }
+        }
+        for rd in z
+            .rrset_at(target, AAAA)
+            .into_iter()
+            .flat_map(|s| s.rdatas())
+        {
+            if let Ok(b) = <[u8; 16]>::try_from(rd) {
+                out.push(SocketAddr::new(IpAddr::from(b), 53));
+            }
+        }
+    }
+    out
+}
+
 /// The NOTIFY message for `origin` (SOA question, AA set).
 fn message(id: u16, origin: &Name) -> Option<Vec<u8>> {
     let name = HName::from_ascii(origin.to_string()).ok()?;
@@ -87,8 +132,9 @@ fn message(id: u16, origin: &Name) -> Option<Vec<u8>> {
     m.to_vec().ok()
 }
 
-/// Sends one NOTIFY for `origin` at `serial` to `target`, retrying until answered.
-async fn notify_one(origin: &Name, serial: u32, target: SocketAddr) {
+/// Sends one NOTIFY for `origin` at `serial` to `target`, retrying until answered; true when
+/// it was answered.
+async fn notify_one(origin: &Name, serial: u32, target: SocketAddr) -> bool {
     let local: SocketAddr = if target.is_ipv4() {
         (Ipv4Addr::UNSPECIFIED, 0).into()
     } else {
@@ -98,13 +144,13 @@ async fn notify_one(origin: &Name, serial: u32, target: SocketAddr) {
         Ok(s) => s,
         Err(e) => {
             tracing::warn!("failed to open a socket to notify {target} of {origin}: {e}");
-            return;
+            return false;
         }
     };
     let id = (RandomState::new().hash_one((origin, serial, target)) & 0xffff) as u16;
     let Some(msg) = message(id, origin) else {
         tracing::warn!("failed to build a NOTIFY for {origin}");
-        return;
+        return false;
     };
     let mut wait = FIRST_WAIT;
     let mut buf = [0u8; 512];
@@ -127,12 +173,13 @@ async fn notify_one(origin: &Name, serial: u32, target: SocketAddr) {
                     "NOTIFY of {origin} serial {serial} to {target}: answered {} (try {attempt})",
                     resp.metadata.response_code
                 );
-                return;
+                return true;
             }
         }
         wait *= 2;
     }
     tracing::warn!("NOTIFY of {origin} serial {serial} to {target}: no answer after {TRIES} tries");
+    false
 }
 
 #[cfg(test)]

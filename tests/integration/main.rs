@@ -22,3 +22,4 @@ mod serve;
 mod streams;
 mod streams_tls;
 mod xfr;
+mod xfr_config;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::harness::{Server, TempDir};
 
 /// GET /metrics (HTTP/1.1, connection closed by us after the body).
-fn scrape(port: u16) -> String {
+pub(crate) fn scrape(port: u16) -> String {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect to /metrics");
     s.set_read_timeout(Some(Duration::from_secs(5)))
         .expect("timeout");
@@ -22,7 +22,7 @@ fn scrape(port: u16) -> String {
 }
 
 /// The value of the sample `series` (name and labels exactly as written), 0 if absent.
-fn value(text: &str, series: &str) -> f64 {
+pub(crate) fn value(text: &str, series: &str) -> f64 {
     text.lines()
         .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
         .map_or(0.0, |v| v.trim().parse().unwrap_or(f64::NAN))

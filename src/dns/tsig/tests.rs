@@ -146,3 +146,36 @@ fn bad_signatures_keys_and_times() {
     cut.truncate(m.len() - 3);
     assert!(matches!(verify(&cut, &[], 0), Verified::Malformed));
 }
+
+#[test]
+fn our_signed_request_verifies_and_its_answers_are_checked_in_order() {
+    let k = key("xfr.");
+    let now = 1_700_000_000;
+    let mut req = query();
+    let mut check = sign_request(&mut req, &k, now);
+    let keys = [k.clone()];
+    let Verified::Valid(mut signer) = verify(&req, &keys, now) else {
+        panic!("our signed request does not verify");
+    };
+    let answer = || {
+        let mut m = vec![0x12, 0x34, 0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+        m.extend_from_slice(b"\x07example\x00\x00\xfc\x00\x01");
+        m
+    };
+    for _ in 0..3 {
+        let mut a = answer();
+        signer.sign(&mut a, now);
+        check.check(&a, now).expect("a signed answer checks");
+    }
+    // A changed byte, or an answer that was never signed first, is rejected.
+    let mut a = answer();
+    signer.sign(&mut a, now);
+    a[3] ^= 1;
+    assert!(check.check(&a, now).is_err());
+    let mut fresh = query();
+    let mut check = sign_request(&mut fresh, &k, now);
+    assert!(
+        check.check(&answer(), now).is_err(),
+        "unsigned first answer"
+    );
+}

@@ -167,17 +167,42 @@ fn prefix_acl_and_the_tsig_hook() {
     }]);
     let mut m = parse(&msg(&[], &[])).expect("parses");
     assert_eq!(
-        authorize(&m, "127.0.0.1".parse().expect("a"), &allow),
+        authorize(&m, "127.0.0.1".parse().expect("a"), &allow, None, &[]),
         Ok(())
     );
     assert_eq!(
-        authorize(&m, "10.0.0.1".parse().expect("a"), &allow),
+        authorize(&m, "10.0.0.1".parse().expect("a"), &allow, None, &[]),
         Err(rcode::REFUSED)
     );
     m.signed = true;
     assert_eq!(
-        authorize(&m, "127.0.0.1".parse().expect("a"), &allow),
-        Err(urcode::NOTAUTH)
+        authorize(&m, "127.0.0.1".parse().expect("a"), &allow, None, &[]),
+        Err(urcode::NOTAUTH),
+        "signed but not verified"
+    );
+    let k = Name::from_ascii("upd").expect("name");
+    let other = Name::from_ascii("other").expect("name");
+    assert_eq!(
+        authorize(
+            &m,
+            "10.0.0.1".parse().expect("a"),
+            &allow,
+            Some(&k),
+            std::slice::from_ref(&k)
+        ),
+        Ok(()),
+        "the zone's key, from any address"
+    );
+    assert_eq!(
+        authorize(
+            &m,
+            "127.0.0.1".parse().expect("a"),
+            &allow,
+            Some(&other),
+            &[k]
+        ),
+        Err(rcode::REFUSED),
+        "a valid key the zone does not name"
     );
     // Not an UPDATE.
     let mut q = msg(&[], &[]);

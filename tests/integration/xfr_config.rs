@@ -1,0 +1,481 @@
+//! Transfers configured per zone (issue 12 part 2): clusterdns as a TOML `type = "secondary"`
+//! of BIND with a TSIG key -- AXFR, then an edit and BIND's reload -> NOTIFY -> IXFR, served
+//! within a deadline; restarted with BIND stopped -> served from disk at once; past the SOA's
+//! short `expire` -> SERVFAIL. And a zone's own `allow_transfer` with `key:NAME` over the
+//! global flag: `dig AXFR -y` with the key works, a wrong secret is BADSIG, an unknown key
+//! BADKEY, an unsigned client outside the zone's list REFUSED; signed SOA queries answered and
+//! signed; `allow_update = ["key:NAME"]` with `nsupdate -y`.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::bind::free_port;
+use crate::harness::{dig, Server, TempDir};
+use crate::metrics::{scrape, value};
+
+const SECRET_B64: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+const WRONG_B64: &str = "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=";
+
+/// A peer server process, killed on drop.
+struct Peer(std::process::Child);
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn named(conf: &Path, log: &Path) -> Peer {
+    let f = std::fs::File::create(log).expect("peer log");
+    let e = f.try_clone().expect("peer log");
+    Peer(
+        Command::new("named")
+            .args(["-g", "-n", "1", "-c"])
+            .arg(conf)
+            .stdin(Stdio::null())
+            .stdout(f)
+            .stderr(e)
+            .spawn()
+            .expect("named must be installed"),
+    )
+}
+
+/// Polls `f` until it is true or `deadline` passes; returns whether it became true.
+fn wait_until(deadline: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let t0 = Instant::now();
+    while t0.elapsed() < deadline {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+fn serial_at(port: u16, zone: &str) -> Option<u32> {
+    let d = dig(port, &[zone, "SOA", "+time=1", "+tries=1"]);
+    d.answer_rdata()
+        .first()
+        .and_then(|r| r.split_whitespace().nth(2)?.parse().ok())
+}
+
+fn has(port: u16, name: &str, want: &str) -> bool {
+    dig(port, &[name, "A", "+time=1", "+tries=1"]).answer_rdata() == [want]
+}
+
+/// `serve --config FILE --listen 127.0.0.1:PORT`.
+fn start(config: &Path, port: u16) -> Server {
+    let c = config.to_string_lossy();
+    let l = format!("127.0.0.1:{port}");
+    Server::launch(&["serve", "--config", &c, "--listen", &l, "--threads", "2"])
+        .unwrap_or_else(|log| panic!("server did not start:\n{log}"))
+}
+
+#[test]
+fn toml_secondary_of_bind_with_tsig_notify_ixfr_disk_and_expire() {
+    let bind_dir = TempDir::new("xfrc-named");
+    let bind_port = free_port();
+    let our_port = free_port();
+    let d = bind_dir.path().display();
+    let zone_file = bind_dir.path().join("sec.test.db");
+    // refresh 3600: only a NOTIFY brings the edit quickly; retry 1, expire 6.
+    let zone = |serial: u32, extra: &str| {
+        format!("$TTL 60\n@ SOA ns h {serial} 3600 1 6 60\n@ NS ns\nns A 10.0.0.1\n{extra}")
+    };
+    std::fs::write(&zone_file, zone(1, "")).expect("write zone");
+    let conf = format!(
+        "key \"xfr\" {{ algorithm hmac-sha256; secret \"{SECRET_B64}\"; }};\n\
+         options {{ directory \"{d}\"; pid-file \"{d}/named.pid\"; session-keyfile \"{d}/s.key\";\n\
+         listen-on port {bind_port} {{ 127.0.0.1; }}; listen-on-v6 {{ none; }};\n\
+         recursion no; ixfr-from-differences yes; max-ixfr-ratio unlimited; allow-transfer {{ key \"xfr\"; }}; }};\ncontrols {{ }};\n\
+         zone \"sec.test\" {{ type primary; file \"sec.test.db\"; notify explicit; notify-delay 0;\n\
+         also-notify {{ 127.0.0.1 port {our_port}; }}; }};\n"
+    );
+    let conf_path = bind_dir.path().join("named.conf");
+    std::fs::write(&conf_path, conf).expect("write named.conf");
+    let bind_log = bind_dir.path().join("peer.log");
+    let bind = named(&conf_path, &bind_log);
+    assert!(
+        wait_until(Duration::from_secs(20), || serial_at(bind_port, "sec.test")
+            == Some(1)),
+        "BIND did not start"
+    );
+
+    // A config with the secondary zone alone (an empty zone directory) is enough to start.
+    let ours = TempDir::new("xfrc-ours");
+    std::fs::create_dir_all(ours.path().join("zones")).expect("zones dir");
+    let config = ours.path().join("clusterdns.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "zones_dir = \"zones\"\nmetrics = \"127.0.0.1:0\"\n\
+             [[key]]\nname = \"xfr\"\nalgorithm = \"hmac-sha256\"\nsecret = \"{SECRET_B64}\"\n\
+             [[zone]]\nname = \"sec.test\"\ntype = \"secondary\"\nfile = \"sec.copy\"\n\
+             primaries = [\"127.0.0.1:{bind_port} key xfr\"]\n"
+        ),
+    )
+    .expect("write config");
+    let s = start(&config, our_port);
+    assert!(
+        wait_until(Duration::from_secs(15), || has(
+            our_port,
+            "ns.sec.test",
+            "10.0.0.1"
+        )),
+        "the zone was never transferred:\n{}",
+        s.log()
+    );
+    assert!(s.log().contains("by AXFR"), "{}", s.log());
+    let copy = ours.path().join("sec.copy");
+    assert!(copy.exists(), "persisted to the zone's file");
+
+    // The primary changes (serial bumped, BIND reloaded): NOTIFY at once, then IXFR.
+    std::fs::write(&zone_file, zone(2, "newhost A 10.9.9.9\n")).expect("write zone");
+    let t0 = Instant::now();
+    crate::harness::unsafe_kill(bind.0.id(), 1);
+    assert!(
+        wait_until(Duration::from_secs(10), || has(
+            our_port,
+            "newhost.sec.test",
+            "10.9.9.9"
+        )),
+        "the change was never transferred:\n{}\nBIND:\n{}",
+        s.log(),
+        std::fs::read_to_string(&bind_log).unwrap_or_default()
+    );
+    let took = t0.elapsed();
+    let log = s.log();
+    assert!(log.contains("NOTIFY of sec.test. from 127.0.0.1"), "{log}");
+    assert!(
+        log.contains("transferred serial 2") && log.contains("by IXFR"),
+        "{log}\nBIND:\n{}",
+        std::fs::read_to_string(&bind_log).unwrap_or_default()
+    );
+    assert!(took < Duration::from_secs(5), "edit served in {took:?}");
+    assert!(std::fs::read_to_string(&copy)
+        .expect("copy")
+        .contains("newhost"));
+    let m = scrape(metrics_port(&s));
+    assert_eq!(
+        value(&m, r#"clusterdns_transfers_in_total{type="axfr"}"#),
+        1.0,
+        "{m}"
+    );
+    assert_eq!(
+        value(&m, r#"clusterdns_transfers_in_total{type="ixfr"}"#),
+        1.0,
+        "{m}"
+    );
+    assert!(
+        value(&m, r#"clusterdns_notifies_total{direction="received"}"#) >= 1.0,
+        "{m}"
+    );
+    let ok_state = r#"clusterdns_secondary_zone_state{zone="sec.test.",state="ok"}"#;
+    assert_eq!(value(&m, ok_state), 1.0, "{m}");
+    let expiry = r#"clusterdns_secondary_zone_expiry_timestamp_seconds{zone="sec.test."}"#;
+    assert!(value(&m, expiry) > 1.0e9, "{m}");
+    s.stop();
+    drop(bind);
+
+    // Restart with the primary gone: served from disk at once...
+    let s = start(&config, our_port);
+    assert!(has(our_port, "newhost.sec.test", "10.9.9.9"), "{}", s.log());
+    assert_eq!(serial_at(our_port, "sec.test"), Some(2));
+    // ...until the SOA's expire (6 s) passes without a refresh: SERVFAIL.
+    let t0 = Instant::now();
+    assert!(
+        wait_until(Duration::from_secs(20), || dig(
+            our_port,
+            &["ns.sec.test", "A", "+time=1", "+tries=1"]
+        )
+        .status
+            == "SERVFAIL"),
+        "never expired:\n{}",
+        s.log()
+    );
+    assert!(t0.elapsed() > Duration::from_secs(3), "expired too early");
+    assert!(s.log().contains("longer than expire"), "{}", s.log());
+    let m = scrape(metrics_port(&s));
+    let expired = r#"clusterdns_secondary_zone_state{zone="sec.test.",state="expired"}"#;
+    assert_eq!(value(&m, expired), 1.0, "{m}");
+}
+
+/// The `/metrics` port a server logged.
+fn metrics_port(s: &Server) -> u16 {
+    s.wait_log("metrics on http://127.0.0.1:", Duration::from_secs(10));
+    s.log()
+        .split("metrics on http://127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .expect("metrics port in the log")
+}
+
+/// `dig AXFR` of `zone`, with extra args; the raw output.
+fn axfr(port: u16, zone: &str, extra: &[&str]) -> String {
+    let p = port.to_string();
+    let mut a = vec!["@127.0.0.1", "-p", &p, zone, "AXFR", "+time=5", "+tries=1"];
+    a.extend(extra);
+    let out = Command::new("dig")
+        .args(&a)
+        .stdin(Stdio::null())
+        .output()
+        .expect("dig");
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn per_zone_allow_transfer_with_a_key_wins_over_the_global_flag() {
+    let zones = TempDir::with_example_zones("xfrc-acl");
+    let config = zones.path().join("c.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[key]]\nname = \"zone-key\"\nalgorithm = \"hmac-sha256\"\nsecret = \"{SECRET_B64}\"\n\
+             [[zone]]\nname = \"lihui.hadoop\"\nfile = \"lihui.hadoop.zone\"\n\
+             allow_transfer = [\"key:zone-key\", \"127.0.0.2\"]\n"
+        ),
+    )
+    .expect("write config");
+    let c = config.to_string_lossy();
+    let s = Server::start(
+        zones.path(),
+        &[
+            "--config",
+            &c,
+            "--allow-transfer",
+            "127.0.0.1",
+            "--metrics",
+            "127.0.0.1:0",
+        ],
+    );
+    // Unsigned from 127.0.0.1: the zone's own list wins over --allow-transfer.
+    let refused = axfr(s.port, "lihui.hadoop", &[]);
+    assert!(refused.contains("Transfer failed"), "{refused}");
+    s.wait_log("not in allow-transfer", Duration::from_secs(5));
+    // Another zone still follows the global flag.
+    let other = axfr(s.port, "1.168.192.in-addr.arpa", &[]);
+    assert!(other.contains("XFR size"), "{other}");
+    // The zone's key works.
+    let key = format!("hmac-sha256:zone-key:{SECRET_B64}");
+    let ok = axfr(s.port, "lihui.hadoop", &["-y", &key]);
+    assert!(ok.contains("XFR size") && ok.contains("SOA"), "{ok}");
+    // A wrong secret is BADSIG, an unknown key BADKEY; no data either way.
+    let wrong = axfr(
+        s.port,
+        "lihui.hadoop",
+        &["-y", &format!("hmac-sha256:zone-key:{WRONG_B64}")],
+    );
+    assert!(
+        wrong.contains("BADSIG") || wrong.contains("tsig verify failure"),
+        "{wrong}"
+    );
+    assert!(!wrong.contains("XFR size"), "{wrong}");
+    let unknown = axfr(
+        s.port,
+        "lihui.hadoop",
+        &["-y", &format!("hmac-sha256:other-key:{SECRET_B64}")],
+    );
+    assert!(
+        unknown.contains("BADKEY") || unknown.contains("tsig verify failure"),
+        "{unknown}"
+    );
+    assert!(!unknown.contains("XFR size"), "{unknown}");
+    // The two transfers that went out are counted (the refused ones are not).
+    let m = scrape(metrics_port(&s));
+    assert_eq!(
+        value(&m, r#"clusterdns_transfers_out_total{type="axfr"}"#),
+        2.0,
+        "{m}"
+    );
+
+    // Signed ordinary queries (a secondary's SOA check): answered and signed with a known
+    // key; NOTAUTH without data for an unknown key or a wrong MAC.
+    for transport in ["+notcp", "+tcp"] {
+        let signed = s.dig(&["lihui.hadoop", "SOA", transport, "-y", &key]);
+        assert_eq!(signed.status, "NOERROR", "{}", signed.raw);
+        assert_eq!(signed.answer.len(), 1, "{}", signed.raw);
+        assert!(signed.raw.contains("TSIG PSEUDOSECTION"), "{}", signed.raw);
+        assert!(!signed.raw.contains("Couldn't verify"), "{}", signed.raw);
+    }
+    let bad = s.dig(&[
+        "lihui.hadoop",
+        "SOA",
+        "-y",
+        &format!("hmac-sha256:zone-key:{WRONG_B64}"),
+    ]);
+    assert_eq!(bad.status, "NOTAUTH", "{}", bad.raw);
+    assert!(
+        bad.answer.is_empty() && bad.raw.contains("BADSIG"),
+        "{}",
+        bad.raw
+    );
+    let unknown = s.dig(&[
+        "lihui.hadoop",
+        "SOA",
+        "-y",
+        &format!("hmac-sha256:other-key:{SECRET_B64}"),
+    ]);
+    assert_eq!(unknown.status, "NOTAUTH", "{}", unknown.raw);
+    assert!(
+        unknown.answer.is_empty() && unknown.raw.contains("BADKEY"),
+        "{}",
+        unknown.raw
+    );
+}
+
+/// Runs `nsupdate EXTRA` with `script` after the `server` line; (success, output).
+fn nsupdate(port: u16, extra: &[&str], script: &str) -> (bool, String) {
+    use std::io::Write as _;
+    let mut child = Command::new("nsupdate")
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("nsupdate must be installed");
+    let mut stdin = child.stdin.take().expect("stdin");
+    write!(stdin, "server 127.0.0.1 {port}\n{script}").expect("write script");
+    drop(stdin);
+    let out = child.wait_with_output().expect("nsupdate runs");
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+#[test]
+fn allow_update_with_a_key_takes_signed_updates_only() {
+    let zones = TempDir::with_example_zones("xfrc-upd");
+    let config = zones.path().join("c.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[key]]\nname = \"upd\"\nalgorithm = \"hmac-sha256\"\nsecret = \"{SECRET_B64}\"\n\
+             [[zone]]\nname = \"lihui.hadoop\"\nfile = \"lihui.hadoop.zone\"\nallow_update = [\"key:upd\"]\n"
+        ),
+    )
+    .expect("write config");
+    let c = config.to_string_lossy();
+    let s = Server::launch(&["serve", "--config", &c, "--listen", "127.0.0.1:0"])
+        .unwrap_or_else(|log| panic!("server did not start:\n{log}"));
+    let add = |host: &str| {
+        format!("zone lihui.hadoop\nupdate add {host}.lihui.hadoop 300 A 10.7.7.7\nsend\n")
+    };
+    // The right key: applied and served at once.
+    let right = format!("hmac-sha256:upd:{SECRET_B64}");
+    let (ok, out) = nsupdate(s.port, &["-y", &right], &add("signed"));
+    assert!(ok, "{out}\n{}", s.log());
+    assert_eq!(
+        s.dig(&["signed.lihui.hadoop", "A"]).answer_rdata(),
+        ["10.7.7.7"]
+    );
+    // A wrong secret: refused (BADSIG), nothing changes.
+    let wrong = format!("hmac-sha256:upd:{WRONG_B64}");
+    let (ok, out) = nsupdate(s.port, &["-y", &wrong], &add("wrongkey"));
+    assert!(!ok, "{out}");
+    assert_eq!(s.dig(&["wrongkey.lihui.hadoop", "A"]).status, "NXDOMAIN");
+    s.wait_log("TSIG error 16", Duration::from_secs(5));
+    // Unsigned from an address: the list names only the key.
+    let (ok, out) = nsupdate(s.port, &[], &add("unsigned"));
+    assert!(!ok && out.contains("REFUSED"), "{out}");
+    assert_eq!(s.dig(&["unsigned.lihui.hadoop", "A"]).status, "NXDOMAIN");
+    let text = std::fs::read_to_string(zones.path().join("lihui.hadoop.zone")).expect("zone");
+    assert!(text.contains("signed") && !text.contains("wrongkey"));
+}
+
+#[test]
+fn a_secondary_never_transferred_answers_servfail_and_other_zones_are_served() {
+    let zones = TempDir::with_example_zones("xfrc-wait");
+    let config = zones.path().join("c.toml");
+    // The primary is a loopback port nothing listens on.
+    let nobody = free_port();
+    std::fs::write(
+        &config,
+        format!(
+            "zones_dir = \".\"\n\
+             [[zone]]\nname = \"sec.test\"\ntype = \"secondary\"\nprimaries = [\"127.0.0.1:{nobody}\"]\n"
+        ),
+    )
+    .expect("write config");
+    let c = config.to_string_lossy();
+    let s = Server::launch(&["serve", "--config", &c, "--listen", "127.0.0.1:0"])
+        .unwrap_or_else(|log| panic!("server did not start:\n{log}"));
+    assert_eq!(s.dig(&["ns.sec.test", "A"]).status, "SERVFAIL");
+    assert_eq!(s.dig(&["sec.test", "SOA"]).status, "SERVFAIL");
+    assert_eq!(s.dig(&["lhslave01.lihui.hadoop", "A"]).status, "NOERROR");
+    assert_eq!(s.dig(&["example.com", "A", "+norec"]).status, "REFUSED");
+    s.wait_log("failed to refresh zone sec.test.", Duration::from_secs(10));
+    assert!(!zones.path().join("sec.test.zone").exists());
+}
+
+#[test]
+fn clusterdns_secondary_of_clusterdns_follows_by_notify_and_signed_ixfr() {
+    let zones = TempDir::with_example_zones("xfrc-pri");
+    let sec_port = free_port();
+    let pconf = zones.path().join("c.toml");
+    std::fs::write(
+        &pconf,
+        format!(
+            "[[key]]\nname = \"xfr\"\nalgorithm = \"hmac-sha256\"\nsecret = \"{SECRET_B64}\"\n\
+             [[zone]]\nname = \"lihui.hadoop\"\nfile = \"lihui.hadoop.zone\"\n\
+             allow_transfer = [\"key:xfr\"]\nalso_notify = [\"127.0.0.1:{sec_port}\"]\n"
+        ),
+    )
+    .expect("write config");
+    let pc = pconf.to_string_lossy();
+    let primary = Server::start(zones.path(), &["--config", &pc]);
+
+    let ours = TempDir::new("xfrc-sec");
+    let sconf = ours.path().join("c.toml");
+    std::fs::write(
+        &sconf,
+        format!(
+            "[[key]]\nname = \"xfr\"\nalgorithm = \"hmac-sha256\"\nsecret = \"{SECRET_B64}\"\n\
+             [[zone]]\nname = \"lihui.hadoop\"\ntype = \"secondary\"\n\
+             primaries = [\"127.0.0.1:{} key xfr\"]\n",
+            primary.port
+        ),
+    )
+    .expect("write config");
+    let s = start(&sconf, sec_port);
+    assert!(
+        wait_until(Duration::from_secs(10), || serial_at(
+            sec_port,
+            "lihui.hadoop"
+        ) == Some(2024010101)),
+        "{}",
+        s.log()
+    );
+    // An edit on the primary: NOTIFY, then the signed IXFR, served within the deadline.
+    let path = zones.path().join("lihui.hadoop.zone");
+    let text = std::fs::read_to_string(&path).expect("zone");
+    let edited = text.replace("2024010101", "2024010102") + "edited\tIN\tA\t10.9.9.9\n";
+    std::fs::write(&path, edited).expect("write zone");
+    assert!(
+        wait_until(Duration::from_secs(5), || has(
+            sec_port,
+            "edited.lihui.hadoop",
+            "10.9.9.9"
+        )),
+        "{}\nprimary:\n{}",
+        s.log(),
+        primary.log()
+    );
+    let log = s.log();
+    assert!(
+        log.contains("NOTIFY of lihui.hadoop. from 127.0.0.1"),
+        "{log}"
+    );
+    assert!(log.contains("by IXFR"), "{log}");
+    assert!(
+        primary.log().contains("IXFR of lihui.hadoop.") && primary.log().contains("1 change(s)"),
+        "{}",
+        primary.log()
+    );
+}
