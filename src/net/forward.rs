@@ -1,8 +1,10 @@
 //! Forwarding names outside our zones (BIND's `forwarders`): a UDP worker hands a forwardable
 //! query (a copy, the peer, the socket) to a bounded channel and goes on; a tokio task
 //! resolves it through the configured upstreams with hickory's caching resolver and sends the
-//! answer on the same socket. Never on the authoritative fast path; a full channel drops the
-//! hand-off and the worker answers SERVFAIL, never blocking.
+//! answer on the same socket. TCP connections hand their forwardable queries over the same way
+//! (`Forwarder::ask`) and await the answer in the connection task, unlimited by UDP's size.
+//! Never on the authoritative fast path; a full channel drops the hand-off and the worker
+//! answers SERVFAIL, never blocking.
 
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::Arc;
@@ -14,7 +16,7 @@ use hickory_resolver::config::{
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::NetError;
 use hickory_resolver::TokioResolver;
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{mpsc, oneshot, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 /// Queries waiting for the forwarding task; more are answered SERVFAIL.
@@ -22,11 +24,18 @@ const QUEUE: usize = 1024;
 /// Queries being resolved at once.
 const IN_FLIGHT: usize = 256;
 
-/// One query handed over by a UDP worker.
+/// One query handed over by a UDP worker or a TCP connection.
 struct Job {
     packet: Vec<u8>,
-    peer: SocketAddr,
-    sock: Arc<UdpSocket>,
+    reply: Reply,
+}
+
+/// Where a forwarded answer goes.
+enum Reply {
+    /// Sent to `peer` on the worker's socket, truncated to the client's UDP size.
+    Udp(Arc<UdpSocket>, SocketAddr),
+    /// Handed back to the TCP connection that asked, whole.
+    Stream(oneshot::Sender<Vec<u8>>),
 }
 
 /// The UDP workers' end of the forwarding channel.
@@ -41,10 +50,22 @@ impl Forwarder {
         self.tx
             .try_send(Job {
                 packet: packet.to_vec(),
-                peer,
-                sock: sock.clone(),
+                reply: Reply::Udp(sock.clone(), peer),
             })
             .is_ok()
+    }
+
+    /// Forwards `packet` (from a stream transport) and waits for the answer; `None` if the
+    /// queue is full or the packet cannot be read (answer SERVFAIL or close).
+    pub(super) async fn ask(&self, packet: &[u8]) -> Option<Vec<u8>> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .try_send(Job {
+                packet: packet.to_vec(),
+                reply: Reply::Stream(tx),
+            })
+            .ok()?;
+        rx.await.ok()
     }
 }
 
@@ -94,24 +115,33 @@ async fn run(mut rx: mpsc::Receiver<Job>, resolver: TokioResolver, shutdown: Can
         };
         let resolver = resolver.clone();
         tokio::spawn(async move {
-            if let Some(answer) = resolve(&resolver, &job.packet).await {
-                // A blocking socket; UDP sends do not wait for the peer.
-                let _ = job.sock.send_to(&answer, job.peer);
+            let stream = matches!(job.reply, Reply::Stream(_));
+            if let Some(answer) = resolve(&resolver, &job.packet, stream).await {
+                match job.reply {
+                    // A blocking socket; UDP sends do not wait for the peer.
+                    Reply::Udp(sock, peer) => {
+                        let _ = sock.send_to(&answer, peer);
+                    }
+                    Reply::Stream(tx) => {
+                        let _ = tx.send(answer);
+                    }
+                }
             }
             drop(permit);
         });
     }
 }
 
-/// The answer to one forwarded query, or `None` if it is not a query we can read.
-async fn resolve(resolver: &TokioResolver, packet: &[u8]) -> Option<Vec<u8>> {
+/// The answer to one forwarded query, or `None` if it is not a query we can read. Over a
+/// `stream` the answer may take a whole TCP message; over UDP it is truncated to fit.
+async fn resolve(resolver: &TokioResolver, packet: &[u8], stream: bool) -> Option<Vec<u8>> {
     let req = Message::from_vec(packet).ok()?;
     let query = req.queries.first()?.clone();
     let mut resp = Message::new(req.metadata.id, MessageType::Response, OpCode::Query);
     resp.metadata.recursion_desired = req.metadata.recursion_desired;
     resp.metadata.recursion_available = true;
     resp.metadata.checking_disabled = req.metadata.checking_disabled;
-    let limit = match &req.edns {
+    let mut limit = match &req.edns {
         Some(e) => {
             let mut ours = Edns::new();
             ours.set_max_payload(crate::query::MAX_UDP as u16);
@@ -120,6 +150,9 @@ async fn resolve(resolver: &TokioResolver, packet: &[u8]) -> Option<Vec<u8>> {
         }
         None => 512,
     };
+    if stream {
+        limit = u16::MAX as usize;
+    }
     resp.add_query(query.clone());
     match resolver
         .lookup(query.name().clone(), query.query_type())

@@ -1,7 +1,8 @@
 //! Forwarding names outside our zones (issue 9): an upstream BIND on loopback serves
 //! `example.com`; clusterdns, configured by a TOML file with `forward_to` and
 //! `allow_recursion`, answers a client in `allow_recursion` through it, answers the second
-//! query from its cache, and refuses a client outside.
+//! query from its cache, and refuses a client outside. Over TCP the same: a forwarded answer
+//! too big for UDP (truncated there) comes whole over TCP.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -11,6 +12,18 @@ use crate::harness::{dig, Server, TempDir};
 
 const EXAMPLE_COM: &str = "$TTL 300\n@ IN SOA ns1 hostmaster 1 3600 600 86400 300\n@ IN NS ns1\nns1 IN A 127.0.0.1\nwww IN A 192.0.2.80\nother IN A 192.0.2.81\n";
 
+/// Strings of the `big.example.com` TXT RRset: eight of 200 bytes, an RRset over 1232 bytes.
+const BIG_STRINGS: usize = 8;
+
+/// `EXAMPLE_COM` with the big TXT RRset.
+fn example_com() -> String {
+    let mut z = EXAMPLE_COM.to_string();
+    for i in 0..BIG_STRINGS {
+        z.push_str(&format!("big IN TXT \"{i}{}\"\n", "x".repeat(199)));
+    }
+    z
+}
+
 /// BIND serving `example.com` authoritatively on 127.0.0.1:`port`, logging every query.
 struct Upstream {
     child: Child,
@@ -19,7 +32,7 @@ struct Upstream {
 
 impl Upstream {
     fn start(dir: &std::path::Path, port: u16) -> Upstream {
-        std::fs::write(dir.join("example.com.db"), EXAMPLE_COM).expect("write zone");
+        std::fs::write(dir.join("example.com.db"), example_com()).expect("write zone");
         let d = dir.display();
         let conf = format!(
             "options {{\n\tdirectory \"{d}\";\n\tlisten-on port {port} {{ 127.0.0.1; }};\n\tlisten-on-v6 {{ none; }};\n\trecursion no;\n\tnotify no;\n\tquerylog yes;\n\tpid-file \"{d}/named.pid\";\n\tsession-keyfile \"{d}/session.key\";\n}};\ncontrols {{ }};\nzone \"example.com\" {{ type primary; file \"example.com.db\"; }};\n"
@@ -73,9 +86,9 @@ fn wait_for(limit: Duration, what: &str, mut check: impl FnMut() -> bool) {
     panic!("{what} not within {limit:?}");
 }
 
-#[test]
-fn outside_names_are_forwarded_for_allowed_clients_with_a_cache() {
-    let tmp = TempDir::with_example_zones("forward");
+/// An upstream BIND and clusterdns forwarding to it for 127.0.0.1.
+fn forwarding(tag: &str) -> (TempDir, Upstream, Server) {
+    let tmp = TempDir::with_example_zones(tag);
     let up_dir = tmp.path().join("upstream");
     std::fs::create_dir_all(&up_dir).expect("mkdir");
     let up_port = free_port();
@@ -92,6 +105,12 @@ fn outside_names_are_forwarded_for_allowed_clients_with_a_cache() {
     let server = Server::launch(&["serve", "--config", &cfg])
         .unwrap_or_else(|log| panic!("clusterdns did not start:\n{log}"));
     server.wait_log("forwarding names outside our zones", Duration::from_secs(5));
+    (tmp, upstream, server)
+}
+
+#[test]
+fn outside_names_are_forwarded_for_allowed_clients_with_a_cache() {
+    let (_tmp, upstream, server) = forwarding("forward");
     // Our own zones are still answered authoritatively.
     let own = server.dig(&["lhmaster.lihui.hadoop", "A"]);
     assert_eq!(own.status, "NOERROR");
@@ -134,4 +153,40 @@ fn outside_names_are_forwarded_for_allowed_clients_with_a_cache() {
     // Without RD: not forwarded.
     let nord = server.dig(&["+norecurse", "www.example.com", "A"]);
     assert_eq!(nord.status, "REFUSED", "{}", nord.raw);
+}
+
+#[test]
+fn outside_names_are_forwarded_over_tcp_whole_when_udp_truncates() {
+    let (_tmp, _upstream, server) = forwarding("forward-tcp");
+    let tcp = server.dig(&["+tcp", "www.example.com", "A"]);
+    assert_eq!(tcp.status, "NOERROR", "{}", tcp.raw);
+    assert_eq!(tcp.answer_rdata(), ["192.0.2.80"]);
+    assert!(tcp.has_flag("ra") && !tcp.has_flag("aa"), "{}", tcp.raw);
+    // Two queries on one kept-open connection: both answered.
+    let two = server.dig(&[
+        "+tcp",
+        "+keepopen",
+        "www.example.com",
+        "A",
+        "other.example.com",
+        "A",
+    ]);
+    assert!(
+        two.raw.contains("192.0.2.80") && two.raw.contains("192.0.2.81"),
+        "{}",
+        two.raw
+    );
+    // Too big for UDP: truncated, no records, the client is told to retry over TCP.
+    let udp = server.dig(&["+ignore", "+bufsize=1232", "big.example.com", "TXT"]);
+    assert_eq!(udp.status, "NOERROR", "{}", udp.raw);
+    assert!(udp.has_flag("tc"), "{}", udp.raw);
+    assert!(udp.answer.is_empty(), "{}", udp.raw);
+    // Over TCP: the whole RRset.
+    let whole = server.dig(&["+tcp", "big.example.com", "TXT"]);
+    assert_eq!(whole.status, "NOERROR", "{}", whole.raw);
+    assert!(!whole.has_flag("tc"), "{}", whole.raw);
+    assert_eq!(whole.answer.len(), BIG_STRINGS, "{}", whole.raw);
+    // Over TCP too, a client outside allow_recursion is refused.
+    let outside = server.dig(&["+tcp", "-b", "127.0.0.2", "www.example.com", "A"]);
+    assert_eq!(outside.status, "REFUSED", "{}", outside.raw);
 }
