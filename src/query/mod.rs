@@ -11,6 +11,8 @@ mod policy;
 mod preencode;
 mod respond;
 mod service;
+#[cfg(test)]
+mod tests_mutate;
 
 use std::net::SocketAddr;
 
