@@ -162,8 +162,9 @@ pub type Overlay = Arc<dyn Fn(&ZoneSet) -> ZoneSet + Send + Sync>;
 /// and the health checker through its overlay).
 pub struct Store {
     current: ArcSwap<ZoneSet>,
-    /// Who may query, and whose outside names are forwarded (fixed at start).
-    access: Access,
+    /// Who may query, and whose outside names are forwarded: replaced whole when a reload
+    /// reads changed lists from the config file (`set_access`); read once per batch.
+    access: ArcSwap<Access>,
     /// The writers' side: the reloader's last set and the overlay applied to it. Locked only
     /// by writers (never on the query path, never across an `.await`), so a reload and a
     /// health change never publish over each other.
@@ -198,7 +199,7 @@ impl Store {
         let set = Arc::new(set);
         Store {
             current: ArcSwap::new(set.clone()),
-            access,
+            access: ArcSwap::from_pointee(access),
             control: Mutex::new(Control {
                 base: set,
                 overlay: None,
@@ -230,10 +231,26 @@ impl Store {
         &self.xfr
     }
 
-    /// The access tables the policy hook judges each query by.
+    /// The access tables the policy hook judges each query by: lock-free, for one batch.
     #[inline]
-    pub fn access(&self) -> &Access {
-        &self.access
+    pub fn access(&self) -> arc_swap::Guard<Arc<Access>> {
+        self.access.load()
+    }
+
+    /// The access tables as an `Arc` (to hold across an `.await`: a stream's batch).
+    #[inline]
+    pub fn access_full(&self) -> Arc<Access> {
+        self.access.load_full()
+    }
+
+    /// Publishes new access tables in one step; false (nothing published) when they equal
+    /// those served.
+    pub fn set_access(&self, access: Access) -> bool {
+        if **self.access.load() == access {
+            return false;
+        }
+        self.access.store(Arc::new(access));
+        true
     }
 
     /// A snapshot for one query (or one batch): lock-free, wait-free for readers.

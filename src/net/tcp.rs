@@ -113,11 +113,6 @@ async fn tcp_conn(
     forward: Option<&Forwarder>,
 ) {
     let _ = stream.set_nodelay(true);
-    let ctx = RequestCtx {
-        peer,
-        transport: Transport::Tcp,
-        access: store.access(),
-    };
     let mut inb: Vec<u8> = vec![0; IN_BUF];
     let mut filled = 0;
     let mut out: Vec<u8> = Vec::new();
@@ -127,6 +122,13 @@ async fn tcp_conn(
             return;
         };
         filled += n;
+        // The access tables of this batch (a reload may replace them between batches).
+        let access = store.access_full();
+        let ctx = RequestCtx {
+            peer,
+            transport: Transport::Tcp,
+            access: &access,
+        };
         let mut pos = 0;
         while let Some(len) = frame_len(&inb[pos..filled]) {
             if len == 0 {

@@ -121,6 +121,7 @@ pub(super) fn udp_worker(
         let n = n as usize;
         dirty = n;
         let snap = store.snapshot();
+        let access = store.access();
         tap.batch_start(&snap);
         // The rate limiter's clock: seconds since the worker started, read once per batch.
         let now = if rrl.is_some() {
@@ -137,7 +138,7 @@ pub(super) fn udp_worker(
             let ctx = RequestCtx {
                 peer: peer(&addrs[i], msgs_in[i].msg_hdr.msg_namelen),
                 transport: Transport::Udp,
-                access: store.access(),
+                access: &access,
             };
             if reflection_port(ctx.peer.port()) {
                 continue;

@@ -38,6 +38,8 @@ pub struct Catalog {
     conflicts: BTreeMap<Name, Vec<PathBuf>>,
     /// The file each origin (lower case) of the directory was last listed from.
     chosen: BTreeMap<Name, PathBuf>,
+    /// The config file's access lists at its last good read (`None`: no config file read).
+    access: Option<crate::source::access::AccessLists>,
 }
 
 impl Catalog {
@@ -61,7 +63,13 @@ impl Catalog {
             allow_update: Default::default(),
             conflicts: BTreeMap::new(),
             chosen: BTreeMap::new(),
+            access: None,
         }
+    }
+
+    /// The access lists of the config file's last good read; `None` without a config file.
+    pub fn access(&self) -> Option<&crate::source::access::AccessLists> {
+        self.access.as_ref()
     }
 
     /// Is `origin` defined by two files of the directory (then its zone must not be re-read)?
@@ -190,6 +198,10 @@ impl Catalog {
         if self.last_error.take().is_some() {
             tracing::info!("{} reads again", src.path().display());
         }
+        self.access = Some(crate::source::access::AccessLists {
+            allow_query: layer.config.allow_query.clone(),
+            allow_recursion: layer.config.allow_recursion.clone(),
+        });
         let list = layer.zone_list();
         for e in &list.errors {
             tracing::warn!("{}: {e}", src.path().display());

@@ -86,31 +86,31 @@ fn wait_for(limit: Duration, what: &str, mut check: impl FnMut() -> bool) {
     panic!("{what} not within {limit:?}");
 }
 
-/// An upstream BIND and clusterdns forwarding to it for 127.0.0.1.
-fn forwarding(tag: &str) -> (TempDir, Upstream, Server) {
+/// The TOML config forwarding to the upstream on `up_port`, with `access` (the lists).
+fn config(up_port: u16, access: &str) -> String {
+    format!("zones_dir = \".\"\nlisten = [\"127.0.0.1:0\"]\nthreads = 1\nforward_to = [\"127.0.0.1:{up_port}\"]\n{access}")
+}
+
+/// An upstream BIND (on the port returned) and clusterdns forwarding to it for 127.0.0.1.
+fn forwarding(tag: &str) -> (TempDir, Upstream, Server, u16) {
     let tmp = TempDir::with_example_zones(tag);
     let up_dir = tmp.path().join("upstream");
     std::fs::create_dir_all(&up_dir).expect("mkdir");
     let up_port = free_port();
     let upstream = Upstream::start(&up_dir, up_port);
     let cfg = tmp.path().join("clusterdns.toml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "zones_dir = \".\"\nlisten = [\"127.0.0.1:0\"]\nthreads = 1\nforward_to = [\"127.0.0.1:{up_port}\"]\nallow_recursion = [\"127.0.0.1\"]\n"
-        ),
-    )
-    .expect("write config");
+    std::fs::write(&cfg, config(up_port, "allow_recursion = [\"127.0.0.1\"]\n"))
+        .expect("write config");
     let cfg = cfg.to_string_lossy();
     let server = Server::launch(&["serve", "--config", &cfg])
         .unwrap_or_else(|log| panic!("clusterdns did not start:\n{log}"));
     server.wait_log("forwarding names outside our zones", Duration::from_secs(5));
-    (tmp, upstream, server)
+    (tmp, upstream, server, up_port)
 }
 
 #[test]
 fn outside_names_are_forwarded_for_allowed_clients_with_a_cache() {
-    let (_tmp, upstream, server) = forwarding("forward");
+    let (_tmp, upstream, server, _) = forwarding("forward");
     // Our own zones are still answered authoritatively.
     let own = server.dig(&["lhmaster.lihui.hadoop", "A"]);
     assert_eq!(own.status, "NOERROR");
@@ -157,7 +157,7 @@ fn outside_names_are_forwarded_for_allowed_clients_with_a_cache() {
 
 #[test]
 fn outside_names_are_forwarded_over_tcp_whole_when_udp_truncates() {
-    let (_tmp, _upstream, server) = forwarding("forward-tcp");
+    let (_tmp, _upstream, server, _) = forwarding("forward-tcp");
     let tcp = server.dig(&["+tcp", "www.example.com", "A"]);
     assert_eq!(tcp.status, "NOERROR", "{}", tcp.raw);
     assert_eq!(tcp.answer_rdata(), ["192.0.2.80"]);
@@ -189,4 +189,54 @@ fn outside_names_are_forwarded_over_tcp_whole_when_udp_truncates() {
     // Over TCP too, a client outside allow_recursion is refused.
     let outside = server.dig(&["+tcp", "-b", "127.0.0.2", "www.example.com", "A"]);
     assert_eq!(outside.status, "REFUSED", "{}", outside.raw);
+}
+
+#[test]
+fn access_lists_edited_in_the_config_apply_on_reload() {
+    let (tmp, _upstream, server, up_port) = forwarding("forward-acl");
+    let status = |args: &[&str]| server.dig(args).status;
+    assert_eq!(
+        status(&["-b", "127.0.0.2", "www.example.com", "A"]),
+        "REFUSED"
+    );
+    assert_eq!(
+        status(&["-b", "127.0.0.3", "lhmaster.lihui.hadoop", "A"]),
+        "NOERROR"
+    );
+    // Recursion for 127.0.0.2 only; queries from 127.0.0.1 and 127.0.0.2 only. Written whole
+    // (a rename), as an editor or a config manager does.
+    let cfg = tmp.path().join("clusterdns.toml");
+    let next = tmp.path().join("clusterdns.toml.new");
+    std::fs::write(
+        &next,
+        config(
+            up_port,
+            "allow_recursion = [\"127.0.0.2\"]\nallow_query = [\"127.0.0.1\", \"127.0.0.2\"]\n",
+        ),
+    )
+    .expect("write config");
+    std::fs::rename(&next, &cfg).expect("rename config");
+    wait_for(Duration::from_secs(10), "the new access lists", || {
+        status(&["-b", "127.0.0.2", "www.example.com", "A"]) == "NOERROR"
+    });
+    server.wait_log("access lists", Duration::from_secs(5));
+    let via2 = server.dig(&["-b", "127.0.0.2", "+tcp", "www.example.com", "A"]);
+    assert_eq!(via2.answer_rdata(), ["192.0.2.80"], "{}", via2.raw);
+    for transport in ["+notcp", "+tcp"] {
+        assert_eq!(
+            status(&[transport, "www.example.com", "A"]),
+            "REFUSED",
+            "{transport}"
+        );
+        assert_eq!(
+            status(&[transport, "-b", "127.0.0.3", "lhmaster.lihui.hadoop", "A"]),
+            "REFUSED",
+            "{transport}"
+        );
+        assert_eq!(
+            status(&[transport, "lhmaster.lihui.hadoop", "A"]),
+            "NOERROR",
+            "{transport}"
+        );
+    }
 }
