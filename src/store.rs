@@ -165,6 +165,9 @@ pub struct Store {
     /// Who may query, and whose outside names are forwarded: replaced whole when a reload
     /// reads changed lists from the config file (`set_access`); read once per batch.
     access: ArcSwap<Access>,
+    /// Where outside names are forwarded (`forward_to`; empty: not forwarded): replaced by a
+    /// reload like `access`; the forwarding task rebuilds its resolver when it changes.
+    forward_to: ArcSwap<Vec<std::net::SocketAddr>>,
     /// The writers' side: the reloader's last set and the overlay applied to it. Locked only
     /// by writers (never on the query path, never across an `.await`), so a reload and a
     /// health change never publish over each other.
@@ -200,6 +203,7 @@ impl Store {
         Store {
             current: ArcSwap::new(set.clone()),
             access: ArcSwap::from_pointee(access),
+            forward_to: ArcSwap::from_pointee(Vec::new()),
             control: Mutex::new(Control {
                 base: set,
                 overlay: None,
@@ -235,6 +239,33 @@ impl Store {
     #[inline]
     pub fn access(&self) -> arc_swap::Guard<Arc<Access>> {
         self.access.load()
+    }
+
+    /// This store forwarding outside names to `upstreams`.
+    pub fn with_forward_to(self, upstreams: Vec<std::net::SocketAddr>) -> Store {
+        self.forward_to.store(Arc::new(upstreams));
+        self
+    }
+
+    /// Where outside names are forwarded now (empty: nowhere).
+    #[inline]
+    pub fn forward_to(&self) -> Arc<Vec<std::net::SocketAddr>> {
+        self.forward_to.load_full()
+    }
+
+    /// Are outside names forwarded now? One lock-free load.
+    #[inline]
+    pub fn forwarding(&self) -> bool {
+        !self.forward_to.load().is_empty()
+    }
+
+    /// Publishes a new upstream list; false (nothing published) when it equals the served one.
+    pub fn set_forward_to(&self, upstreams: Vec<std::net::SocketAddr>) -> bool {
+        if **self.forward_to.load() == upstreams {
+            return false;
+        }
+        self.forward_to.store(Arc::new(upstreams));
+        true
     }
 
     /// The access tables as an `Arc` (to hold across an `.await`: a stream's batch).

@@ -3,7 +3,8 @@
 //! resolves it through the configured upstreams with hickory's caching resolver and sends the
 //! answer on the same socket. TCP connections hand their forwardable queries over the same way
 //! (`Forwarder::ask`) and await the answer in the connection task, unlimited by UDP's size.
-//! Never on the authoritative fast path; a full channel drops the hand-off and the worker
+//! The upstreams are the store's (`Store::forward_to`, replaced by a reload that reads a changed
+//! `forward_to`): a changed list gets a new resolver. Never on the authoritative fast path; a full channel drops the hand-off and the worker
 //! answers SERVFAIL, never blocking.
 
 use std::net::{SocketAddr, UdpSocket};
@@ -18,6 +19,8 @@ use hickory_resolver::net::NetError;
 use hickory_resolver::TokioResolver;
 use tokio::sync::{mpsc, oneshot, Semaphore};
 use tokio_util::sync::CancellationToken;
+
+use crate::store::Store;
 
 /// Queries waiting for the forwarding task; more are answered SERVFAIL.
 const QUEUE: usize = 1024;
@@ -69,16 +72,21 @@ impl Forwarder {
     }
 }
 
-/// Why forwarding cannot start.
+/// Why a resolver for the upstreams cannot be built.
 #[derive(Debug, thiserror::Error)]
 #[error("failed to start the forwarding resolver: {0}")]
 pub struct ForwardError(#[from] NetError);
 
-/// Starts the forwarding task (inside the runtime) for `upstreams`; it ends with `shutdown`.
-pub fn spawn(
-    upstreams: &[SocketAddr],
-    shutdown: CancellationToken,
-) -> Result<Forwarder, ForwardError> {
+/// Starts the forwarding task (inside the runtime) for the store's upstreams (`forward_to`,
+/// which a reload may change); it ends with `shutdown`.
+pub fn spawn(store: Arc<Store>, shutdown: CancellationToken) -> Forwarder {
+    let (tx, rx) = mpsc::channel(QUEUE);
+    tokio::spawn(run(rx, store, shutdown));
+    Forwarder { tx }
+}
+
+/// A caching resolver asking `upstreams` (UDP, then TCP for truncated answers).
+fn resolver(upstreams: &[SocketAddr]) -> Result<TokioResolver, ForwardError> {
     let servers = upstreams
         .iter()
         .map(|u| {
@@ -92,28 +100,44 @@ pub fn spawn(
     let mut opts = ResolverOpts::default();
     opts.use_hosts_file = ResolveHosts::Never;
     opts.ndots = 0;
-    let resolver = TokioResolver::builder_with_config(
+    Ok(TokioResolver::builder_with_config(
         ResolverConfig::from_name_servers(servers),
         TokioRuntimeProvider::default(),
     )
     .with_options(opts)
-    .build()?;
-    let (tx, rx) = mpsc::channel(QUEUE);
-    tokio::spawn(run(rx, resolver, shutdown));
-    Ok(Forwarder { tx })
+    .build()?)
 }
 
-async fn run(mut rx: mpsc::Receiver<Job>, resolver: TokioResolver, shutdown: CancellationToken) {
+async fn run(mut rx: mpsc::Receiver<Job>, store: Arc<Store>, shutdown: CancellationToken) {
     let slots = Arc::new(Semaphore::new(IN_FLIGHT));
+    // The upstream list the resolver was built for (a new list: a new resolver, new cache).
+    let mut upstreams: Arc<Vec<SocketAddr>> = Arc::new(Vec::new());
+    let mut current: Option<TokioResolver> = None;
     loop {
         let job = tokio::select! {
             _ = shutdown.cancelled() => return,
             job = rx.recv() => match job { Some(j) => j, None => return },
         };
+        let now = store.forward_to();
+        if !Arc::ptr_eq(&now, &upstreams) {
+            current = match resolver(&now) {
+                Ok(r) if !now.is_empty() => Some(r),
+                Ok(_) => None,
+                Err(e) => {
+                    tracing::warn!("{e}");
+                    None
+                }
+            };
+            upstreams = now;
+        }
+        let Some(resolver) = current.clone() else {
+            // No upstreams (removed by a reload since the query was handed over): dropped;
+            // the client retries and is refused.
+            continue;
+        };
         let Ok(permit) = slots.clone().acquire_owned().await else {
             return;
         };
-        let resolver = resolver.clone();
         tokio::spawn(async move {
             let stream = matches!(job.reply, Reply::Stream(_));
             if let Some(answer) = resolve(&resolver, &job.packet, stream).await {

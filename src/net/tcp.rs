@@ -337,6 +337,7 @@ fn answer(
             return false;
         };
         if forward.is_some()
+            && store.forwarding()
             && a.len > 3
             && s[3] & 0x0f == REFUSED
             && query::forwardable(&snap, msg, ctx)

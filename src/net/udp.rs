@@ -163,6 +163,7 @@ pub(super) fn udp_worker(
                 let out = &mut outbufs[nout];
                 if rlen > 3
                     && out[3] & 0x0f == REFUSED
+                    && store.forwarding()
                     && query::forwardable(&snap, &inbufs[i][..len], &ctx)
                 {
                     if f.hand_off(&inbufs[i][..len], ctx.peer, s) {

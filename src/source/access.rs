@@ -1,10 +1,13 @@
-//! The config file's access lists (`allow_query`, `allow_recursion`) applied at each reload:
-//! the catalog keeps the lists of the config file's last good read; the reloader turns them
-//! into prefix tables and publishes a new `Access` when they changed, in one step, as it does
-//! with zones. The NSID (command line or file) stays what it was at start.
+//! The config file's access lists (`allow_query`, `allow_recursion`) and forwarders
+//! (`forward_to`) applied at each reload: the catalog keeps them as the config file's last
+//! good read had them; the reloader turns the lists into prefix tables and publishes a new
+//! `Access` when they changed, in one step, as it does with zones, and a new upstream list
+//! (the forwarding task then starts a new resolver). The NSID stays what it was at start.
+
+use std::net::SocketAddr;
 
 use crate::config::access;
-use crate::config::file::MatchEntry;
+use crate::config::file::{MatchEntry, ServerAddr};
 use crate::query::acl::{Access, Table};
 use crate::store::Store;
 
@@ -13,6 +16,7 @@ use crate::store::Store;
 pub struct AccessLists {
     pub allow_query: Option<Vec<MatchEntry>>,
     pub allow_recursion: Option<Vec<MatchEntry>>,
+    pub forward_to: Vec<ServerAddr>,
 }
 
 /// Publishes the tables of `lists` (with the served NSID) when they differ from those served;
@@ -30,5 +34,20 @@ pub(super) fn apply(store: &Store, lists: &AccessLists) -> bool {
         ),
         nsid: store.access().nsid.clone(),
     };
-    store.set_access(next)
+    let access = store.set_access(next);
+    let upstreams: Vec<SocketAddr> = lists
+        .forward_to
+        .iter()
+        .map(|s| SocketAddr::new(s.addr, s.port.unwrap_or(53)))
+        .collect();
+    if store.set_forward_to(upstreams) {
+        let list = store.forward_to();
+        if list.is_empty() {
+            tracing::info!("forwarders removed: outside names are refused");
+        } else {
+            let names: Vec<String> = list.iter().map(|a| a.to_string()).collect();
+            tracing::info!("forwarding names outside our zones to {}", names.join(", "));
+        }
+    }
+    access
 }

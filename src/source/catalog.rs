@@ -201,6 +201,7 @@ impl Catalog {
         self.access = Some(crate::source::access::AccessLists {
             allow_query: layer.config.allow_query.clone(),
             allow_recursion: layer.config.allow_recursion.clone(),
+            forward_to: layer.config.forward_to.clone(),
         });
         let list = layer.zone_list();
         for e in &list.errors {

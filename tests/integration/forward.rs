@@ -2,7 +2,8 @@
 //! `example.com`; clusterdns, configured by a TOML file with `forward_to` and
 //! `allow_recursion`, answers a client in `allow_recursion` through it, answers the second
 //! query from its cache, and refuses a client outside. Over TCP the same: a forwarded answer
-//! too big for UDP (truncated there) comes whole over TCP.
+//! too big for UDP (truncated there) comes whole over TCP. Edits of `allow_query`,
+//! `allow_recursion` and `forward_to` in the config file apply at the reload they trigger.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -239,4 +240,51 @@ fn access_lists_edited_in_the_config_apply_on_reload() {
             "{transport}"
         );
     }
+    // Forwarders removed: outside names are refused again, over UDP and TCP.
+    let lists = "allow_recursion = [\"127.0.0.2\"]\nallow_query = [\"127.0.0.1\", \"127.0.0.2\"]\n";
+    std::fs::write(&next, without_forwarders(up_port, lists)).expect("write config");
+    std::fs::rename(&next, &cfg).expect("rename config");
+    wait_for(Duration::from_secs(10), "forwarders removed", || {
+        status(&["-b", "127.0.0.2", "www.example.com", "A"]) == "REFUSED"
+    });
+    assert_eq!(
+        status(&["-b", "127.0.0.2", "+tcp", "www.example.com", "A"]),
+        "REFUSED"
+    );
+    // And set again: forwarded (a new resolver).
+    std::fs::write(&next, config(up_port, lists)).expect("write config");
+    std::fs::rename(&next, &cfg).expect("rename config");
+    wait_for(Duration::from_secs(10), "forwarders set again", || {
+        status(&["-b", "127.0.0.2", "other.example.com", "A"]) == "NOERROR"
+    });
+}
+
+/// `config` without `forward_to`.
+fn without_forwarders(up_port: u16, access: &str) -> String {
+    config(up_port, access).replace(&format!("forward_to = [\"127.0.0.1:{up_port}\"]\n"), "")
+}
+
+#[test]
+fn forwarders_added_by_a_reload_start_forwarding() {
+    let tmp = TempDir::with_example_zones("forward-add");
+    let up_dir = tmp.path().join("upstream");
+    std::fs::create_dir_all(&up_dir).expect("mkdir");
+    let up_port = free_port();
+    let _upstream = Upstream::start(&up_dir, up_port);
+    let cfg = tmp.path().join("clusterdns.toml");
+    let lists = "allow_recursion = [\"127.0.0.1\"]\n";
+    std::fs::write(&cfg, without_forwarders(up_port, lists)).expect("write config");
+    let path = cfg.to_string_lossy().to_string();
+    let server = Server::launch(&["serve", "--config", &path])
+        .unwrap_or_else(|log| panic!("clusterdns did not start:\n{log}"));
+    assert_eq!(server.dig(&["www.example.com", "A"]).status, "REFUSED");
+    let next = tmp.path().join("clusterdns.toml.new");
+    std::fs::write(&next, config(up_port, lists)).expect("write config");
+    std::fs::rename(&next, &cfg).expect("rename config");
+    wait_for(Duration::from_secs(10), "forwarders added", || {
+        server.dig(&["www.example.com", "A"]).status == "NOERROR"
+    });
+    server.wait_log("forwarding names outside our zones", Duration::from_secs(5));
+    let tcp = server.dig(&["+tcp", "www.example.com", "A"]);
+    assert_eq!(tcp.answer_rdata(), ["192.0.2.80"], "{}", tcp.raw);
 }
