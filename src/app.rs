@@ -27,7 +27,9 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
     }
     let zones = cfg.source.zones.clone();
     let store = Arc::new(
-        Store::with_access(ZoneSet::default(), cfg.net.access.clone()).with_xfr(cfg.xfr.clone()),
+        Store::with_access(ZoneSet::default(), cfg.net.access.clone())
+            .with_xfr(cfg.xfr.clone())
+            .with_forward_to(cfg.net.forward_to.clone()),
     );
     let catalog = crate::source::catalog::Catalog::new(
         cfg.source.scan.then(|| zones.clone()),
@@ -196,19 +198,23 @@ async fn run(
     });
     let watcher = crate::source::watch::spawn(reloader, &cfg.source, updates, shutdown.clone())?;
     let checker = health.map(|h| h.spawn(shutdown.clone()));
-    let forward = if cfg.net.forward_to.is_empty() {
+    // With a config file the forwarders may be set by a reload: the task runs, idle while
+    // there are none.
+    let forward = if cfg.net.forward_to.is_empty() && cfg.source.config.is_none() {
         None
     } else {
-        let f = crate::net::forward::spawn(&cfg.net.forward_to, shutdown.clone())?;
-        tracing::info!(
-            "forwarding names outside our zones to {}",
-            cfg.net
-                .forward_to
-                .iter()
-                .map(|a| a.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        let f = crate::net::forward::spawn(store.clone(), shutdown.clone());
+        if !cfg.net.forward_to.is_empty() {
+            tracing::info!(
+                "forwarding names outside our zones to {}",
+                cfg.net
+                    .forward_to
+                    .iter()
+                    .map(|a| a.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
         Some(f)
     };
     // Secondary zones: the sockets hand NOTIFY to their tasks (else NOTIMP).

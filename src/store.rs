@@ -200,8 +200,12 @@ pub type Overlay = Arc<dyn Fn(&ZoneSet) -> ZoneSet + Send + Sync>;
 /// and the health checker through its overlay).
 pub struct Store {
     current: ArcSwap<ZoneSet>,
-    /// Who may query, and whose outside names are forwarded (fixed at start).
-    access: Access,
+    /// Who may query, and whose outside names are forwarded: replaced whole when a reload
+    /// reads changed lists from the config file (`set_access`); read once per batch.
+    access: ArcSwap<Access>,
+    /// Where outside names are forwarded (`forward_to`; empty: not forwarded): replaced by a
+    /// reload like `access`; the forwarding task rebuilds its resolver when it changes.
+    forward_to: ArcSwap<Vec<std::net::SocketAddr>>,
     /// The writers' side: the reloader's last set and the overlay applied to it. Locked only
     /// by writers (never on the query path, never across an `.await`), so a reload and a
     /// health change never publish over each other.
@@ -257,7 +261,8 @@ impl Store {
         let set = Arc::new(set);
         Store {
             current: ArcSwap::new(set.clone()),
-            access,
+            access: ArcSwap::from_pointee(access),
+            forward_to: ArcSwap::from_pointee(Vec::new()),
             control: Mutex::new(Control {
                 base: set,
                 overlay: None,
@@ -324,10 +329,53 @@ impl Store {
         &self.xfr
     }
 
-    /// The access tables the policy hook judges each query by.
+    /// The access tables the policy hook judges each query by: lock-free, for one batch.
     #[inline]
-    pub fn access(&self) -> &Access {
-        &self.access
+    pub fn access(&self) -> arc_swap::Guard<Arc<Access>> {
+        self.access.load()
+    }
+
+    /// This store forwarding outside names to `upstreams`.
+    pub fn with_forward_to(self, upstreams: Vec<std::net::SocketAddr>) -> Store {
+        self.forward_to.store(Arc::new(upstreams));
+        self
+    }
+
+    /// Where outside names are forwarded now (empty: nowhere).
+    #[inline]
+    pub fn forward_to(&self) -> Arc<Vec<std::net::SocketAddr>> {
+        self.forward_to.load_full()
+    }
+
+    /// Are outside names forwarded now? One lock-free load.
+    #[inline]
+    pub fn forwarding(&self) -> bool {
+        !self.forward_to.load().is_empty()
+    }
+
+    /// Publishes a new upstream list; false (nothing published) when it equals the served one.
+    pub fn set_forward_to(&self, upstreams: Vec<std::net::SocketAddr>) -> bool {
+        if **self.forward_to.load() == upstreams {
+            return false;
+        }
+        self.forward_to.store(Arc::new(upstreams));
+        true
+    }
+
+    /// The access tables as an `Arc` (to hold across an `.await`: a stream's batch).
+    #[inline]
+    pub fn access_full(&self) -> Arc<Access> {
+        self.access.load_full()
+    }
+
+    /// Publishes new access tables in one step; false (nothing published) when they equal
+    /// those served.
+    pub fn set_access(&self, access: Access) -> bool {
+        if **self.access.load() == access {
+            return false;
+        }
+        self.access.store(Arc::new(access));
+        true
     }
 
     /// A snapshot for one query (or one batch): lock-free, wait-free for readers.

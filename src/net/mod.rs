@@ -152,6 +152,7 @@ fn start(
             table.clone(),
             taps.clone(),
             shutdown.clone(),
+            forward.clone(),
         ));
     }
     Ok(())

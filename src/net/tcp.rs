@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::sync::WaitForCancellationFuture;
 
 use super::conns::{Conn, Table};
+use super::forward::Forwarder;
 use super::keepalive;
 use crate::metrics::{Tap, Taps};
 use crate::query::{self, RequestCtx, Transport};
@@ -43,6 +44,7 @@ pub(super) async fn tcp_accept(
     table: Arc<Table>,
     taps: Taps,
     shutdown: CancellationToken,
+    forward: Option<Forwarder>,
 ) {
     let mut conns = tokio::task::JoinSet::new();
     let mut fd_warned = false;
@@ -78,8 +80,9 @@ pub(super) async fn tcp_accept(
                 }
                 let store = store.clone();
                 let tap = taps.tap(false);
+                let forward = forward.clone();
                 conns.spawn(async move {
-                    tcp_conn(stream, peer, &store, conn, tap).await;
+                    tcp_conn(stream, peer, &store, conn, tap, forward.as_ref()).await;
                 });
             }
             Some(_) = conns.join_next(), if !conns.is_empty() => {}
@@ -107,13 +110,9 @@ async fn tcp_conn(
     store: &Store,
     conn: Arc<Conn>,
     mut tap: Tap,
+    forward: Option<&Forwarder>,
 ) {
     let _ = stream.set_nodelay(true);
-    let ctx = RequestCtx {
-        peer,
-        transport: Transport::Tcp,
-        access: store.access(),
-    };
     let mut inb: Vec<u8> = vec![0; IN_BUF];
     let mut filled = 0;
     let mut out: Vec<u8> = Vec::new();
@@ -123,6 +122,13 @@ async fn tcp_conn(
             return;
         };
         filled += n;
+        // The access tables of this batch (a reload may replace them between batches).
+        let access = store.access_full();
+        let ctx = RequestCtx {
+            peer,
+            transport: Transport::Tcp,
+            access: &access,
+        };
         let mut pos = 0;
         while let Some(len) = frame_len(&inb[pos..filled]) {
             if len == 0 {
@@ -157,8 +163,29 @@ async fn tcp_conn(
                 let Ok(resp) = rx.await else { return };
                 out.extend_from_slice(&(resp.len() as u16).to_be_bytes());
                 out.extend_from_slice(&resp);
-            } else {
-                answer(store, &ctx, &mut tap, msg, &mut out, conn.idle_timeout());
+            } else if answer(
+                store,
+                &ctx,
+                &mut tap,
+                msg,
+                &mut out,
+                conn.idle_timeout(),
+                forward,
+            ) {
+                // An outside name to forward: awaited here, in order with the other answers;
+                // other connections go on meanwhile.
+                let Some(f) = forward else { return };
+                let resp = tokio::select! {
+                    _ = conn.stop.cancelled() => return,
+                    r = f.ask(msg) => r,
+                };
+                match resp {
+                    Some(r) if r.len() <= MAX_MSG => {
+                        out.extend_from_slice(&(r.len() as u16).to_be_bytes());
+                        out.extend_from_slice(&r);
+                    }
+                    _ => servfail(msg, &mut out),
+                }
             }
             pos += 2 + len;
         }
@@ -287,6 +314,9 @@ fn frame_need(buf: &[u8]) -> usize {
 
 /// Answers one query into `out` with its length prefix (nothing when it deserves no answer),
 /// counting it in `tap`. Adds the keepalive option (RFC 7828) when the query asked for it.
+/// Returns true, writing nothing, when the query is to be forwarded (there is a `forward`er,
+/// our answer would be REFUSED and `query::forwardable` agrees).
+#[allow(clippy::too_many_arguments)] // one call site
 fn answer(
     store: &Store,
     ctx: &RequestCtx,
@@ -294,7 +324,8 @@ fn answer(
     msg: &[u8],
     out: &mut Vec<u8>,
     idle: Duration,
-) {
+    forward: Option<&Forwarder>,
+) -> bool {
     SCRATCH.with(|s| {
         let mut s = s.borrow_mut();
         let snap = store.snapshot();
@@ -303,8 +334,17 @@ fn answer(
             query::respond_ext(&snap, msg, &mut s[..MAX_MSG - keepalive::REPLY_LEN], ctx)
         else {
             tap.batch_end(0);
-            return;
+            return false;
         };
+        if forward.is_some()
+            && store.forwarding()
+            && a.len > 3
+            && s[3] & 0x0f == REFUSED
+            && query::forwardable(&snap, msg, ctx)
+        {
+            tap.batch_end(0);
+            return true;
+        }
         // A TSIG-signed query with a key we know: answered and signed instead of NOTAUTH.
         a.len = query::answer_signed(&snap, msg, &mut s[..], a.len, ctx, &store.xfr().keys);
         if keepalive::asks(msg) {
@@ -314,7 +354,29 @@ fn answer(
         tap.batch_end(1);
         out.extend_from_slice(&(a.len as u16).to_be_bytes());
         out.extend_from_slice(&s[..a.len]);
-    });
+        false
+    })
+}
+
+/// RCODE REFUSED, in the low bits of the fourth header byte.
+const REFUSED: u8 = 5;
+
+/// A SERVFAIL for `msg` (a forwarded query the forwarder could not answer) into `out`: its
+/// header and question with QR set and no other sections; nothing if it is not a query.
+fn servfail(msg: &[u8], out: &mut Vec<u8>) {
+    let Ok(q) = crate::dns::wire::parse_query(msg) else {
+        return;
+    };
+    let len = q.question.len();
+    if len < 12 {
+        return;
+    }
+    out.extend_from_slice(&(len as u16).to_be_bytes());
+    let at = out.len();
+    out.extend_from_slice(q.question);
+    out[at + 2] |= 0x80; // QR
+    out[at + 3] = (out[at + 3] & 0x10) | 0x80 | 2; // CD kept, RA, SERVFAIL
+    out[at + 4..at + 12].copy_from_slice(&[0, 1, 0, 0, 0, 0, 0, 0]);
 }
 
 #[cfg(test)]

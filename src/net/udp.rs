@@ -123,6 +123,7 @@ pub(super) fn udp_worker(
         let n = n as usize;
         dirty = n;
         let snap = store.snapshot();
+        let access = store.access();
         tap.batch_start(&snap);
         // The rate limiter's clock: seconds since the worker started, read once per batch.
         let now = if rrl.is_some() {
@@ -139,7 +140,7 @@ pub(super) fn udp_worker(
             let ctx = RequestCtx {
                 peer: peer(&addrs[i], msgs_in[i].msg_hdr.msg_namelen),
                 transport: Transport::Udp,
-                access: store.access(),
+                access: &access,
             };
             if reflection_port(ctx.peer.port()) {
                 continue;
@@ -175,6 +176,7 @@ pub(super) fn udp_worker(
                 let out = &mut outbufs[nout];
                 if rlen > 3
                     && out[3] & 0x0f == REFUSED
+                    && store.forwarding()
                     && query::forwardable(&snap, &inbufs[i][..len], &ctx)
                 {
                     if f.hand_off(&inbufs[i][..len], ctx.peer, s) {

@@ -12,6 +12,8 @@ mod preencode;
 mod respond;
 mod service;
 mod signed;
+#[cfg(test)]
+mod tests_mutate;
 
 use std::net::SocketAddr;
 

@@ -40,6 +40,8 @@ pub struct Catalog {
     chosen: BTreeMap<Name, PathBuf>,
     /// The keys (`key:NAME`, lower case) each zone's `allow_update` names.
     allow_update_keys: std::collections::BTreeMap<Name, Vec<Name>>,
+    /// The config file's access lists at its last good read (`None`: no config file read).
+    access: Option<crate::source::access::AccessLists>,
 }
 
 impl Catalog {
@@ -64,7 +66,13 @@ impl Catalog {
             conflicts: BTreeMap::new(),
             chosen: BTreeMap::new(),
             allow_update_keys: Default::default(),
+            access: None,
         }
+    }
+
+    /// The access lists of the config file's last good read; `None` without a config file.
+    pub fn access(&self) -> Option<&crate::source::access::AccessLists> {
+        self.access.as_ref()
     }
 
     /// Is `origin` defined by two files of the directory (then its zone must not be re-read)?
@@ -201,6 +209,11 @@ impl Catalog {
         if self.last_error.take().is_some() {
             tracing::info!("{} reads again", src.path().display());
         }
+        self.access = Some(crate::source::access::AccessLists {
+            allow_query: layer.config.allow_query.clone(),
+            allow_recursion: layer.config.allow_recursion.clone(),
+            forward_to: layer.config.forward_to.clone(),
+        });
         let list = layer.zone_list();
         for e in &list.errors {
             tracing::warn!("{}: {e}", src.path().display());

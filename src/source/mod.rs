@@ -1,7 +1,9 @@
 //! Zone sources: files on disk (`loader`), their stamps (`stamp`), reading many at once
 //! (`parallel`), rebuilding and publishing the zone set (`reload`), what a reload did and how
 //! it is logged (`report`), watching for changes (`watch`), and zones transferred in from a
-//! primary into the zone directory (`secondary`).
+//! primary into the zone directory (`secondary`), the config file's access lists re-applied
+//! at each reload (`access`).
+pub mod access;
 pub mod autoptr;
 pub mod catalog;
 pub mod hosts;

@@ -226,6 +226,11 @@ impl Reloader {
                 return Err(e);
             }
         };
+        if let Some(lists) = self.catalog.access() {
+            if crate::source::access::apply(&self.store, lists) {
+                tracing::info!("access lists (allow_query, allow_recursion) changed: applied");
+            }
+        }
         let listed: BTreeSet<&(PathBuf, Name)> = files.iter().collect();
         let mut report = Report::default();
         let mut changed = false;

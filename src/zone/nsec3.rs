@@ -146,66 +146,12 @@ fn decode_base32hex(s: &[u8]) -> Option<Hash> {
     Some(out)
 }
 
-/// SHA-1 (FIPS 180-4), for NSEC3 hashes only.
+/// SHA-1 (FIPS 180-4), for NSEC3 hashes only (RFC 5155 fixes the algorithm): ring's, on the
+/// stack, no allocation.
 fn sha1(data: &[u8]) -> Hash {
-    let mut h: [u32; 5] = [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0];
-    let bit_len = (data.len() as u64) * 8;
-    let mut block = [0u8; 64];
-    let blocks = (data.len() + 9).div_ceil(64);
-    for b in 0..blocks {
-        for (i, byte) in block.iter_mut().enumerate() {
-            let at = b * 64 + i;
-            *byte = if at < data.len() {
-                data[at]
-            } else if at == data.len() {
-                0x80
-            } else {
-                0
-            };
-        }
-        if b == blocks - 1 {
-            block[56..].copy_from_slice(&bit_len.to_be_bytes());
-        }
-        let mut w = [0u32; 80];
-        for i in 0..16 {
-            w[i] = u32::from_be_bytes([
-                block[4 * i],
-                block[4 * i + 1],
-                block[4 * i + 2],
-                block[4 * i + 3],
-            ]);
-        }
-        for i in 16..80 {
-            w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
-        }
-        let [mut a, mut b2, mut c, mut d, mut e] = h;
-        for (i, wi) in w.iter().enumerate() {
-            let (f, k) = match i {
-                0..=19 => ((b2 & c) | (!b2 & d), 0x5A827999),
-                20..=39 => (b2 ^ c ^ d, 0x6ED9EBA1),
-                40..=59 => ((b2 & c) | (b2 & d) | (c & d), 0x8F1BBCDC),
-                _ => (b2 ^ c ^ d, 0xCA62C1D6),
-            };
-            let t = a
-                .rotate_left(5)
-                .wrapping_add(f)
-                .wrapping_add(e)
-                .wrapping_add(k)
-                .wrapping_add(*wi);
-            e = d;
-            d = c;
-            c = b2.rotate_left(30);
-            b2 = a;
-            a = t;
-        }
-        for (x, y) in h.iter_mut().zip([a, b2, c, d, e]) {
-            *x = x.wrapping_add(y);
-        }
-    }
+    let d = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, data);
     let mut out = [0u8; 20];
-    for (i, x) in h.iter().enumerate() {
-        out[4 * i..4 * i + 4].copy_from_slice(&x.to_be_bytes());
-    }
+    out.copy_from_slice(d.as_ref());
     out
 }
 

@@ -52,10 +52,11 @@ impl Engine {
         transport: Transport,
         take: impl FnOnce(&[u8]) -> R,
     ) -> Option<R> {
+        let access = self.store.access();
         let ctx = RequestCtx {
             peer,
             transport,
-            access: self.store.access(),
+            access: &access,
         };
         let tap = match transport {
             Transport::Doh => &self.doh,

@@ -1,0 +1,53 @@
+//! The config file's access lists (`allow_query`, `allow_recursion`) and forwarders
+//! (`forward_to`) applied at each reload: the catalog keeps them as the config file's last
+//! good read had them; the reloader turns the lists into prefix tables and publishes a new
+//! `Access` when they changed, in one step, as it does with zones, and a new upstream list
+//! (the forwarding task then starts a new resolver). The NSID stays what it was at start.
+
+use std::net::SocketAddr;
+
+use crate::config::access;
+use crate::config::file::{MatchEntry, ServerAddr};
+use crate::query::acl::{Access, Table};
+use crate::store::Store;
+
+/// The access lists of a config file as read (`None`: the list is not set).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccessLists {
+    pub allow_query: Option<Vec<MatchEntry>>,
+    pub allow_recursion: Option<Vec<MatchEntry>>,
+    pub forward_to: Vec<ServerAddr>,
+}
+
+/// Publishes the tables of `lists` (with the served NSID) when they differ from those served;
+/// returns true when it did.
+pub(super) fn apply(store: &Store, lists: &AccessLists) -> bool {
+    let ifaces = access::interfaces();
+    let next = Access {
+        query: lists
+            .allow_query
+            .as_deref()
+            .map_or_else(Table::open, |l| access::table(l, &ifaces)),
+        recursion: lists.allow_recursion.as_deref().map_or_else(
+            || access::default_recursion(&ifaces),
+            |l| access::table(l, &ifaces),
+        ),
+        nsid: store.access().nsid.clone(),
+    };
+    let access = store.set_access(next);
+    let upstreams: Vec<SocketAddr> = lists
+        .forward_to
+        .iter()
+        .map(|s| SocketAddr::new(s.addr, s.port.unwrap_or(53)))
+        .collect();
+    if store.set_forward_to(upstreams) {
+        let list = store.forward_to();
+        if list.is_empty() {
+            tracing::info!("forwarders removed: outside names are refused");
+        } else {
+            let names: Vec<String> = list.iter().map(|a| a.to_string()).collect();
+            tracing::info!("forwarding names outside our zones to {}", names.join(", "));
+        }
+    }
+    access
+}
