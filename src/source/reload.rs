@@ -125,6 +125,9 @@ pub struct Reloader {
     done_tx: std::sync::mpsc::Sender<Done>,
     done_rx: std::sync::mpsc::Receiver<Done>,
     inflight: BTreeSet<(PathBuf, Name)>,
+    /// Zones a reload skipped because they were being read: their files may have changed
+    /// after that read began, so when its result comes the zone is looked at again.
+    skipped_inflight: BTreeSet<(PathBuf, Name)>,
     /// Set by the reload task: then a reload publishes what was read within `INLINE_WAIT`
     /// and a slower read delivers later; without it a reload waits for every read.
     waker: Option<Waker>,
@@ -160,6 +163,7 @@ impl Reloader {
             done_tx,
             done_rx,
             inflight: BTreeSet::new(),
+            skipped_inflight: BTreeSet::new(),
             waker: None,
             settling: BTreeMap::new(),
         }
@@ -254,12 +258,16 @@ impl Reloader {
         }
         // New or changed files, loaded in parallel (one thread per core at most).
         let mut unsettled = BTreeMap::new();
+        let mut skipped = Vec::new();
         let todo: Vec<(PathBuf, Name)> = files
             .iter()
             .filter_map(|(p, origin)| {
                 let key = (p.clone(), origin.clone());
                 if self.inflight.contains(&key) {
-                    return None; // still being read: its result comes with a later reload
+                    // Still being read: its result comes with a later reload, which then looks
+                    // at the files again (an edit made during the read is not lost).
+                    skipped.push(key);
+                    return None;
                 }
                 let entry = self.entries.get(&key);
                 if entry.is_some() && self.catalog.conflicted(origin) {
@@ -349,9 +357,15 @@ impl Reloader {
             );
         }
         results.sort_by(|a, b| a.0.cmp(&b.0));
+        self.skipped_inflight.extend(skipped);
         for ((path, origin), (read, result)) in results {
             let key = (path, origin);
             self.inflight.remove(&key);
+            if self.skipped_inflight.remove(&key) {
+                // A reload passed this zone by while it was read: look again soon (the stamps
+                // this read recorded tell whether the files changed since it began).
+                self.retry = true;
+            }
             if !listed.contains(&key) {
                 continue; // withdrawn while it was being read
             }

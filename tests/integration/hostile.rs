@@ -375,3 +375,38 @@ fn polling_never_serves_a_file_still_being_written() {
         a(&s, "h49.t.test").is_empty()
     });
 }
+
+/// An edit that lands while the zone's previous version is still being read (a large zone
+/// edited twice in quick succession, or `sed -i` whose temporary file starts a rescan) is
+/// served once that read ends: the reload that skipped the zone looks at it again.
+#[test]
+fn an_edit_during_a_slow_read_is_not_lost() {
+    let dir = TempDir::new("hostile-editduring");
+    let path = dir.path().join("big.test.zone");
+    let big = |serial: u32, marker: &str| {
+        format!(
+            "$TTL 1h\n@ IN SOA ns root ( {serial} 1h 1h 1w 1h )\n@ IN NS ns\nns IN A 10.0.0.250\n\
+             {marker} IN A 10.0.0.9\n$GENERATE 1-300000 h$ A 10.0.0.1\n"
+        )
+    };
+    write_atomic(&path, &big(1, "m1"));
+    let s = start(dir.path(), &[]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while a(&s, "m1.big.test") != ["10.0.0.9"] {
+        assert!(Instant::now() < deadline, "first load:\n{}", s.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Version 2 starts a read; version 3 lands while it is under way.
+    write_atomic(&path, &big(2, "m2"));
+    std::thread::sleep(Duration::from_millis(150));
+    write_atomic(&path, &big(3, "m3"));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while a(&s, "m3.big.test") != ["10.0.0.9"] {
+        assert!(
+            Instant::now() < deadline,
+            "the edit made during a read was never served:\n{}",
+            s.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
