@@ -306,8 +306,9 @@ class Editor:
 
     The new version is written next to clusterdns's zone directory, not in it: a 1M-record
     zone file written as a temp file inside the watched directory and renamed over the zone
-    (as `sed -i` does) left the reload stuck after "compared" in the binary first measured,
-    so every temp file here is written outside it (a rename from there is the same edit)."""
+    (as `sed -i` does) lost the edit in the binary first measured (the rename's event came while
+    the rescan started by the temp file was still reading the old file, and was dropped), so
+    every temp file here is written outside it (a rename from there is the same edit)."""
 
     def __init__(self, path, base_text, base_serial, tmpdir):
         self.path = path
@@ -332,7 +333,7 @@ class Editor:
         return host, t0
 
 
-def run_edits(editor, zone, sec_port, edits, after_rename=None):
+def run_edits(editor, zone, sec_port, edits, pause, after_rename=None):
     poll = Poller(sec_port)
     lat, missed = [], 0
     for i in range(1, edits + 1):
@@ -342,7 +343,7 @@ def run_edits(editor, zone, sec_port, edits, after_rename=None):
             missed += 1
         else:
             lat.append(time.perf_counter() - t0)  # from the rename, rndc included for BIND
-        time.sleep(0.2)  # let the secondary settle before the next edit
+        time.sleep(pause)  # let the secondary settle before the next edit
     return lat, missed
 
 
@@ -393,7 +394,7 @@ def part_edit(a, res):
             sp, sargs = start_knot(sd, conf)
         wait_for(lambda: serial_at(s_port, zone) == base_serial, 60, f"{sec} secondary AXFR")
         ed = Editor(zpath, base, base_serial, zd)
-        lat, missed = run_edits(ed, zone, s_port, a.edits)
+        lat, missed = run_edits(ed, zone, s_port, a.edits, a.pause)
         out[f"clusterdns->{sec}"] = {
             **summary(lat, missed), "samples_ms": [round(x * 1000, 1) for x in lat],
             "primary_cmd": " ".join(cd_args), "secondary_cmd": " ".join(sargs),
@@ -434,7 +435,7 @@ def part_edit(a, res):
         subprocess.run(rndc, check=True, stdout=subprocess.DEVNULL, timeout=30)
 
     ed = Editor(zpath, base, base_serial, pd)
-    lat, missed = run_edits(ed, zone, s_port, a.bind_edits, reload)
+    lat, missed = run_edits(ed, zone, s_port, a.bind_edits, a.pause, reload)
     out["bind->bind"] = {
         **summary(lat, missed), "samples_ms": [round(x * 1000, 1) for x in lat],
         "primary_cmd": " ".join(pargs), "reload_cmd": " ".join(rndc),
@@ -700,12 +701,14 @@ def main():
     ap.add_argument("--edits", type=int, default=50)
     ap.add_argument("--bind-edits", type=int, default=50)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--pause", type=float, default=0.2, help="seconds between served and next edit")
     ap.add_argument("--out", default="xfr-results.json")
     ap.add_argument("parts", nargs="*", default=["edit", "axfr", "ixfr"])
     a = ap.parse_args()
     a.edits = min(a.edits, 500)
     a.bind_edits = min(a.bind_edits, 500)
     a.rounds = min(a.rounds, 10)
+    a.pause = min(max(a.pause, 0.0), 10.0)
     res = {"machine": {"nproc": os.cpu_count(), "uname": platform.uname()._asdict(),
                        "loadavg_start": os.getloadavg()}, "started": time.ctime()}
     try:
