@@ -77,6 +77,10 @@ impl<'o> State<'o> {
             return;
         }
         let d = Diag::in_file(&self.files, file, line, capped(e.to_string()));
+        // One line cut into many chunks (megabytes without a newline) says the same thing once.
+        if self.out.errors.last() == Some(&d) {
+            return;
+        }
         self.out.errors.push(d);
     }
 
