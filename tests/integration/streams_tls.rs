@@ -278,3 +278,58 @@ fn toml_keys_acl_and_metrics_apply_to_dot_and_doh() {
         assert!(text.lines().any(|l| l == series), "{series} in\n{text}");
     }
 }
+
+/// Many DoH requests in flight on one HTTP/2 connection (dnsperf keeps up to `-q` of them):
+/// every one is answered. Answers that overtook earlier ones were lost by dnsperf and the run
+/// stalled with `-q` requests unanswered; they now go out in the order asked.
+#[test]
+fn doh_with_many_requests_in_flight_loses_none() {
+    if std::process::Command::new("dnsperf")
+        .arg("-h")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: dnsperf is not installed (Debian package dnsperf)");
+        return;
+    }
+    let zones = TempDir::with_example_zones("tls-inflight");
+    let (cert, key) = make_cert(zones.path(), "cluster");
+    let s = start_with_tls(zones.path(), &cert, &key);
+    let doh = logged_port(&s, "HTTPS");
+    let queries = zones.path().join("queries.txt");
+    let lines: String = (0..200)
+        .map(|i| match i % 3 {
+            0 => "lhmaster.lihui.hadoop A\n",
+            1 => "5.1.168.192.in-addr.arpa PTR\n",
+            _ => "nosuch.lihui.hadoop A\n",
+        })
+        .collect();
+    std::fs::write(&queries, lines).expect("write queries");
+    for (clients, inflight) in [("1", "100"), ("2", "10")] {
+        let out = std::process::Command::new("timeout")
+            .args(["30", "dnsperf", "-m", "doh", "-s", "127.0.0.1", "-p"])
+            .arg(doh.to_string())
+            .arg("-d")
+            .arg(&queries)
+            .args(["-l", "2", "-c", clients, "-q", inflight, "-Q", "3000"])
+            .output()
+            .expect("run dnsperf");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let lost = text
+            .lines()
+            .find(|l| l.contains("Queries lost:"))
+            .and_then(|l| l.split_whitespace().nth(2))
+            .and_then(|n| n.parse::<u64>().ok());
+        let done = text
+            .lines()
+            .find(|l| l.contains("Queries completed:"))
+            .and_then(|l| l.split_whitespace().nth(2))
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0);
+        assert_eq!(lost, Some(0), "-c {clients} -q {inflight}:\n{text}");
+        assert!(
+            done > 1000,
+            "-c {clients} -q {inflight}: only {done} answered:\n{text}"
+        );
+    }
+}

@@ -80,11 +80,20 @@ async fn connection(
     let Ok(Ok(mut h2)) = tokio::time::timeout(timeout, handshake).await else {
         return;
     };
-    while let Ok(Some(Ok((req, respond)))) = tokio::time::timeout(timeout, h2.accept()).await {
-        let engine = engine.clone();
-        tokio::spawn(async move {
-            let _ = tokio::time::timeout(timeout, request(req, respond, &engine, peer, path)).await;
-        });
+    loop {
+        let (req, respond) = match tokio::time::timeout(timeout, h2.accept()).await {
+            Ok(Some(Ok(r))) => r,
+            // An error of one stream (a reset, a malformed request) is that stream's: the
+            // connection and the other requests on it go on.
+            Ok(Some(Err(e))) if !(e.is_io() || e.is_go_away()) => {
+                tracing::debug!("doh {peer}: {e}");
+                continue;
+            }
+            _ => break, // closed, idle, or the connection failed
+        };
+        // Answered in the order asked, in this task: the answer itself never waits (only a
+        // POST body may), and some clients (dnsperf) lose answers that overtake earlier ones.
+        let _ = tokio::time::timeout(timeout, request(req, respond, &engine, peer, path)).await;
     }
 }
 
