@@ -344,3 +344,39 @@ pub fn query_packet(id: u16, flags: u16, qname: &[u8], qtype: u16, opt: Option<&
     }
     p
 }
+
+/// Writes `text` the way vim (`backupcopy=no`), `sed -i` and most tools do: a temporary file in
+/// the same directory (hidden, not `*.zone`), then a rename over the original.
+pub fn write_atomic(path: &Path, text: &str) {
+    let dir = path.parent().expect("parent");
+    let name = path.file_name().and_then(|f| f.to_str()).unwrap_or("x");
+    let tmp = dir.join(format!(".{name}.tmp"));
+    std::fs::write(&tmp, text).expect("write temp file");
+    std::fs::rename(&tmp, path).expect("rename over");
+}
+
+/// Polls `f` until it returns true, for at most `within`; panics with the server's log.
+#[track_caller]
+pub fn wait_within(what: &str, s: &Server, within: Duration, mut f: impl FnMut() -> bool) {
+    let t0 = Instant::now();
+    while t0.elapsed() < within {
+        if f() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    panic!("{what}: not seen within {within:?}; log:\n{}", s.log());
+}
+
+/// Checks that `f` stays true for `period` (a change that must not happen), polling.
+#[track_caller]
+pub fn hold_for(what: &str, s: &Server, period: Duration, mut f: impl FnMut() -> bool) {
+    let t0 = Instant::now();
+    loop {
+        assert!(f(), "{what}: changed within {period:?}; log:\n{}", s.log());
+        if t0.elapsed() >= period {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

@@ -37,36 +37,6 @@ fn a(s: &Server, name: &str) -> Vec<String> {
     s.dig(&[name, "A"]).answer_rdata()
 }
 
-fn write_atomic(path: &Path, text: &str) {
-    let tmp = path.with_extension("tmp~");
-    std::fs::write(&tmp, text).expect("write temp file");
-    std::fs::rename(&tmp, path).expect("rename over");
-}
-
-#[track_caller]
-fn wait_until(what: &str, s: &Server, mut f: impl FnMut() -> bool) {
-    let t0 = Instant::now();
-    while t0.elapsed() < CHANGE {
-        if f() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    }
-    panic!("{what}: not seen within {CHANGE:?}; log:\n{}", s.log());
-}
-
-#[track_caller]
-fn hold_for(what: &str, s: &Server, period: Duration, mut f: impl FnMut() -> bool) {
-    let t0 = Instant::now();
-    loop {
-        assert!(f(), "{what}: changed within {period:?}; log:\n{}", s.log());
-        if t0.elapsed() >= period {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 fn start(dir: &Path, extra: &[&str]) -> Server {
     let s = Server::start(dir, extra);
     s.wait_log("watching", CHANGE);
@@ -409,4 +379,10 @@ fn an_edit_during_a_slow_read_is_not_lost() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Polls `f` until it returns true, for at most `CHANGE`.
+#[track_caller]
+fn wait_until(what: &str, s: &Server, f: impl FnMut() -> bool) {
+    wait_within(what, s, CHANGE, f)
 }

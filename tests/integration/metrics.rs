@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use crate::harness::{Server, TempDir};
+use crate::harness::{write_atomic, Server, TempDir};
 
 /// GET /metrics (HTTP/1.1, connection closed by us after the body).
 pub(crate) fn scrape(port: u16) -> String {
@@ -51,12 +51,6 @@ fn forward(serial: u32, extra: &str) -> String {
          \tIN NS lhmaster\nlhmaster IN A 192.168.1.4\nlhslave01 IN A 192.168.1.5\n\
          lhslave02 IN A 192.168.1.6\n{extra}"
     )
-}
-
-fn write_atomic(path: &std::path::Path, text: &str) {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, text).expect("write");
-    std::fs::rename(&tmp, path).expect("rename");
 }
 
 const A_UDP: &str = r#"clusterdns_dns_requests_total{proto="udp",family="1",type="A"}"#;

@@ -33,18 +33,6 @@ fn forward(serial: &str, extra: &str) -> String {
     )
 }
 
-/// Writes `text` the way vim (`backupcopy=no`), `sed -i` and most tools do: a temporary file in
-/// the same directory, then a rename over the original.
-fn write_atomic(path: &Path, text: &str) {
-    let dir = path.parent().expect("parent");
-    let tmp = dir.join(format!(
-        ".{}.tmp",
-        path.file_name().and_then(|f| f.to_str()).unwrap_or("x")
-    ));
-    std::fs::write(&tmp, text).expect("write temp file");
-    std::fs::rename(&tmp, path).expect("rename over");
-}
-
 /// Appends to a file in place (as `echo >> file` does).
 fn append(path: &Path, text: &str) {
     let mut f = std::fs::OpenOptions::new()
@@ -52,32 +40,6 @@ fn append(path: &Path, text: &str) {
         .open(path)
         .expect("open for append");
     f.write_all(text.as_bytes()).expect("append");
-}
-
-/// Polls `f` until it returns true, for at most `CHANGE`.
-#[track_caller]
-fn wait_until(what: &str, s: &Server, mut f: impl FnMut() -> bool) {
-    let t0 = Instant::now();
-    while t0.elapsed() < CHANGE {
-        if f() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    }
-    panic!("{what}: not seen within {CHANGE:?}; log:\n{}", s.log());
-}
-
-/// Checks that `f` stays true for `period` (a change that must not happen), polling.
-#[track_caller]
-fn hold_for(what: &str, s: &Server, period: Duration, mut f: impl FnMut() -> bool) {
-    let t0 = Instant::now();
-    loop {
-        assert!(f(), "{what}: changed within {period:?}; log:\n{}", s.log());
-        if t0.elapsed() >= period {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 fn a(s: &Server, name: &str) -> Vec<String> {
@@ -480,4 +442,10 @@ fn auto_serial_bumps_from(today: fn() -> u32) {
         nx.raw
     );
     assert!(!s.log().contains("did not increase ("), "{}", s.log());
+}
+
+/// Polls `f` until it returns true, for at most `CHANGE`.
+#[track_caller]
+fn wait_until(what: &str, s: &Server, f: impl FnMut() -> bool) {
+    wait_within(what, s, CHANGE, f)
 }
