@@ -88,8 +88,8 @@ impl Metrics {
 
     /// Counts one reload that read zone files (a rescan that found nothing to read is not one).
     pub fn record_reload(&self, r: &Report) {
-        if r.reread == 0 && r.changes.is_empty() {
-            return;
+        if r.update || (r.reread == 0 && r.changes.is_empty()) {
+            return; // nothing reloaded (a dynamic update is not a reload)
         }
         if r.errors.is_empty() {
             self.reloads_ok.fetch_add(1, Relaxed);

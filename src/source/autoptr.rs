@@ -122,6 +122,8 @@ impl Synth {
                 if serial_le(zone.serial, p.zone.serial) {
                     set_serial(&mut zone, next_serial(p.zone.serial, today));
                 }
+                // The step from the served version, for IXFR.
+                zone.history = crate::zone::History::next(&p.zone, &zone);
             }
             tracing::info!(
                 "zone {origin}: {} synthesized PTRs, serial {}",
@@ -265,5 +267,19 @@ mod tests {
             .expect("reverse zone");
         assert!(ptr_at(&third, "7.1.168.192.in-addr.arpa").is_some());
         assert_eq!(rev3.serial, 2025010100);
+        // The step is kept for IXFR, and a reload that named only the forward zone reports
+        // the reverse zone's serial change too (its secondaries get a NOTIFY).
+        assert!(!rev3.history.is_empty(), "{:?}", rev3.history);
+        let mut r = crate::source::report::Report::default();
+        crate::source::report::add_derived(&mut r, &ZoneSet::new(again.clone()), &third);
+        assert_eq!(
+            r.changes,
+            [crate::source::report::Change::Updated {
+                origin: origin.clone(),
+                old_serial: 5,
+                serial: 2025010100,
+                records: rev3.records,
+            }]
+        );
     }
 }

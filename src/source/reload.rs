@@ -103,7 +103,7 @@ impl Request {
     }
 }
 
-/// Told about every reload after the first (see [`Reloader::observe`]).
+/// Told about every reload after the first and every dynamic update (see [`Reloader::observe`]).
 pub type Observer = Box<dyn Fn(&Report) + Send>;
 
 /// Owns the zone directory's state; the only writer of the store.
@@ -381,7 +381,8 @@ impl Reloader {
         if changed {
             let zones: Vec<Arc<Zone>> = served().cloned().collect();
             let zones = self.synth.apply(zones, (self.opts.today)());
-            let old = self.store.publish(ZoneSet::new(zones));
+            let old = self.store.publish(ZoneSet::new(zones.clone()));
+            crate::source::report::add_derived(&mut report, &old, &zones);
             report.published = true;
             report.elapsed = t0.elapsed();
             retire(old);

@@ -83,7 +83,7 @@ impl Reloader {
 
     /// Serves `zone`, just written to `path`, as the zone's new version, and publishes. The
     /// file's new stamp is taken as read, so the write is not reloaded as an edit.
-    pub(in crate::source) fn commit_update(&mut self, path: &Path, zone: Zone) {
+    pub(in crate::source) fn commit_update(&mut self, path: &Path, mut zone: Zone) {
         let key = (path.to_path_buf(), zone.origin.clone());
         let key = match self.entries.contains_key(&key) {
             true => key,
@@ -93,6 +93,23 @@ impl Reloader {
             },
         };
         let serial = zone.serial;
+        let mut report = Report {
+            published: true,
+            update: true,
+            ..Report::default()
+        };
+        if let Some(old) = self.entries.get(&key).and_then(|e| e.zone.as_ref()) {
+            // The step is kept for IXFR, as a reload's is.
+            zone.history = crate::zone::History::next(old, &zone);
+            if old.serial != serial {
+                report.changes.push(Change::Updated {
+                    origin: zone.origin.clone(),
+                    old_serial: old.serial,
+                    serial,
+                    records: zone.records,
+                });
+            }
+        }
         let zone = ready(zone);
         if let Some(e) = self.entries.get_mut(&key) {
             e.zone = Some(zone);
@@ -107,6 +124,12 @@ impl Reloader {
             .filter_map(|e| e.zone.clone())
             .collect();
         let zones = self.synth.apply(zones, (self.opts.today)());
-        retire(self.store.publish(ZoneSet::new(zones)));
+        let old = self.store.publish(ZoneSet::new(zones.clone()));
+        crate::source::report::add_derived(&mut report, &old, &zones);
+        retire(old);
+        // NOTIFY the secondaries of the zone (and of reverse zones that followed it).
+        if let Some(f) = &self.observer {
+            f(&report);
+        }
     }
 }

@@ -44,6 +44,35 @@ pub struct Report {
     /// Zones whose files were rejected before and now read back unchanged from what is served.
     pub recovered: Vec<Name>,
     pub published: bool,
+    /// Published by a dynamic update (RFC 2136), not by reading files.
+    pub update: bool,
+}
+
+/// Adds an `Updated` change for each zone in `new` whose serial differs from `old`'s and that
+/// `r` does not name yet: a reverse zone whose synthesized PTRs followed a forward zone (its
+/// secondaries must be notified too).
+pub(super) fn add_derived(
+    r: &mut Report,
+    old: &crate::store::ZoneSet,
+    new: &[std::sync::Arc<crate::zone::Zone>],
+) {
+    for z in new {
+        let named = r.changes.iter().any(|c| match c {
+            Change::Added { origin, .. }
+            | Change::Updated { origin, .. }
+            | Change::Removed { origin }
+            | Change::Failed { origin, .. } => *origin == z.origin,
+        });
+        match old.get(&z.origin) {
+            Some(o) if !named && o.serial != z.serial => r.changes.push(Change::Updated {
+                origin: z.origin.clone(),
+                old_serial: o.serial,
+                serial: z.serial,
+                records: z.records,
+            }),
+            _ => {}
+        }
+    }
 }
 
 /// Logs what one reload did: each rejected zone and its errors (`path:line: message`) at error

@@ -16,6 +16,7 @@ mod health;
 mod hostile;
 mod metrics;
 mod names;
+mod names_xfr;
 mod ops;
 mod reload;
 mod serve;
