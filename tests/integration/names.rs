@@ -388,7 +388,8 @@ fn nsupdate_adds_a_node_durably_with_its_ptr() {
         "zone lihui.hadoop\nprereq nxdomain lhslave01.lihui.hadoop\nupdate add lhslave03.lihui.hadoop 300 A 192.168.1.7\nsend\n",
     );
     assert!(!ok && out.contains("YXDOMAIN"), "{out}");
-    // A TSIG-signed update: refused until TSIG verification lands (never accepted unverified).
+    // A TSIG-signed update with a key the zone does not name (its allow_update lists only a
+    // prefix): refused, nothing changes.
     let (ok, out) = nsupdate(
         s.port,
         &["-y", "hmac-sha256:k:c2VjcmV0c2VjcmV0c2VjcmV0"],
