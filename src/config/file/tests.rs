@@ -44,8 +44,8 @@ log = "debug"
 name = "lihui.hadoop"
 file = "lihui.hadoop.zone"
 auto_ptr = true
-allow_transfer = ["192.168.1.0/24"]
-also_notify = ["192.168.1.3:5300"]
+allow_transfer = ["192.0.2.0/24"]
+also_notify = ["192.0.2.3:5300"]
 notify = "explicit"
 allow_update = ["none"]
 
