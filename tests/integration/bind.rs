@@ -32,48 +32,8 @@ const NAMED_LOCALHOST: &str = "$TTL 1D\n@\tIN SOA\t@ rname.invalid. (\n\t\t\t\t\
 
 const NAMED_LOOPBACK: &str = "$TTL 1D\n@\tIN SOA\t@ rname.invalid. (\n\t\t\t\t\t0\t; serial\n\t\t\t\t\t1D\t; refresh\n\t\t\t\t\t1H\t; retry\n\t\t\t\t\t1W\t; expire\n\t\t\t\t\t3H )\t; minimum\n\tNS\t@\n\tA\t127.0.0.1\n\tAAAA\t::1\n\tPTR\tlocalhost.\n";
 
-const RFC1912_ZONES: &str = r#"zone "localhost.localdomain" IN {
-	type master;
-	file "named.localhost";
-	allow-update { none; };
-};
-
-zone "localhost" IN {
-	type master;
-	file "named.localhost";
-	allow-update { none; };
-};
-
-zone "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa" IN {
-	type master;
-	file "named.loopback";
-	allow-update { none; };
-};
-
-zone "1.0.0.127.in-addr.arpa" IN {
-	type master;
-	file "named.loopback";
-	allow-update { none; };
-};
-
-zone "0.in-addr.arpa" IN {
-	type master;
-	file "named.empty";
-	allow-update { none; };
-};
-
-zone "lihui.hadoop" IN {
-	type master;
-	file "lihui.hadoop.zone";
-	allow-update { none; };
-};
-
-zone "1.168.192.in-addr.arpa" IN {
-	type master;
-	file "1.168.192.in-addr.zone";
-	allow-update { none; };
-};
-"#;
+/// The tutorial's named.rfc1912.zones (shared with the named.conf reader's unit tests).
+const RFC1912_ZONES: &str = include_str!("../fixtures/tutorial/named.rfc1912.zones");
 
 const ROOT_KEY: &str = "managed-keys {\n\t# DNSKEY for the root zone.\n\t. initial-key 257 3 8 \"AwEAAagAIKlVZrpC6Ia7gEzahOR+9W29euxhJhVVLOyQbSEW0O8gcCjFFVQUTf6v58fLjwBd0YI0EzrAcQqBGCzh/RStIoO8g0NfnfL2MTJRkxoXbfDaUeVPQuYEhg37NZWAJQ9VnMVDxP/VHL496M/QZxkjf5/Efucp2gaDX6RS6CXpoY68LsvPVjR0ZSwzz1apAzvN9dlzEheX7ICJBBtuA6G3LQpzW5hOA2hzCTMjJPJ8LbqF6dsV6DoBQzgul0sGIcGOYl7OyQdXfZ57relSQageu+ipAdTTJ25AsRTAoub8ONGcLmqrAmRLKBP1dfwhYB4N7knNnulqQxA+Uk1ihz0=\";\n};\n";
 

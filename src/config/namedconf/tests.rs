@@ -49,49 +49,9 @@ include "/etc/named.rfc1912.zones";
 include "/etc/named.root.key";
 "#;
 
-const TUTORIAL_RFC1912_ZONES: &str = r#"// named.rfc1912.zones:
-zone "localhost.localdomain" IN {
-	type master;
-	file "named.localhost";
-	allow-update { none; };
-};
-
-zone "localhost" IN {
-	type master;
-	file "named.localhost";
-	allow-update { none; };
-};
-
-zone "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa" IN {
-	type master;
-	file "named.loopback";
-	allow-update { none; };
-};
-
-zone "1.0.0.127.in-addr.arpa" IN {
-	type master;
-	file "named.loopback";
-	allow-update { none; };
-};
-
-zone "0.in-addr.arpa" IN {
-	type master;
-	file "named.empty";
-	allow-update { none; };
-};
-
-zone "lihui.hadoop" IN {
-	type master;
-	file "lihui.hadoop.zone";
-	allow-update { none; };
-};
-
-zone "1.168.192.in-addr.arpa" IN {
-	type master;
-	file "1.168.192.in-addr.zone";
-	allow-update { none; };
-};
-"#;
+/// The tutorial's named.rfc1912.zones (shared with the BIND comparison test).
+const TUTORIAL_RFC1912_ZONES: &str =
+    include_str!("../../../tests/fixtures/tutorial/named.rfc1912.zones");
 
 const TUTORIAL_ROOT_KEY: &str = r#"managed-keys {
 	# DNSKEY for the root zone.
