@@ -380,3 +380,23 @@ pub fn hold_for(what: &str, s: &Server, period: Duration, mut f: impl FnMut() ->
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Runs `nsupdate EXTRA` (Debian's bind9-dnsutils) against 127.0.0.1:`port` with `script`
+/// (the commands after the `server` line); (success, output).
+pub fn nsupdate(port: u16, extra: &[&str], script: &str) -> (bool, String) {
+    use std::io::Write as _;
+    let mut child = Command::new("nsupdate")
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("nsupdate must be installed (bind9-dnsutils)");
+    let mut stdin = child.stdin.take().expect("stdin");
+    write!(stdin, "server 127.0.0.1 {port}\n{script}").expect("write script");
+    drop(stdin);
+    let out = child.wait_with_output().expect("nsupdate runs");
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}

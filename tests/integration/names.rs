@@ -335,25 +335,6 @@ fn lint_reports_each_finding_once_with_its_line() {
     );
 }
 
-/// Runs `nsupdate` with `script` (commands after the `server` line); (success, output).
-fn nsupdate(port: u16, extra: &[&str], script: &str) -> (bool, String) {
-    use std::io::Write as _;
-    let mut child = std::process::Command::new("nsupdate")
-        .args(extra)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("nsupdate must be installed (bind9-dnsutils)");
-    let mut stdin = child.stdin.take().expect("stdin");
-    write!(stdin, "server 127.0.0.1 {port}\n{script}").expect("write script");
-    drop(stdin);
-    let out = child.wait_with_output().expect("nsupdate runs");
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.success(), text)
-}
-
 #[test]
 fn nsupdate_adds_a_node_durably_with_its_ptr() {
     let dir = TempDir::with_example_zones("update");

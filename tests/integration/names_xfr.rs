@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::bind::{free_port, Named};
-use crate::harness::{dig, Server, TempDir};
+use crate::harness::{dig, nsupdate, Server, TempDir};
 
 const SECRET_B64: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 const REV: &str = "1.168.192.in-addr.arpa";
@@ -132,25 +132,6 @@ fn bind_secondary_of_an_auto_ptr_reverse_zone_serves_the_synthesized_ptrs() {
         rdata(named.port, &["-x", "192.168.1.5"]),
         ["lhslave01.lihui.hadoop."]
     );
-}
-
-/// Runs `nsupdate EXTRA` with `script` after the `server` line; (success, output).
-fn nsupdate(port: u16, extra: &[&str], script: &str) -> (bool, String) {
-    use std::io::Write as _;
-    let mut child = std::process::Command::new("nsupdate")
-        .args(extra)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("nsupdate must be installed (bind9-dnsutils)");
-    let mut stdin = child.stdin.take().expect("stdin");
-    write!(stdin, "server 127.0.0.1 {port}\n{script}").expect("write script");
-    drop(stdin);
-    let out = child.wait_with_output().expect("nsupdate runs");
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.success(), text)
 }
 
 #[test]

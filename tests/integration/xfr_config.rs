@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::bind::free_port;
-use crate::harness::{dig, Server, TempDir};
+use crate::harness::{dig, nsupdate, Server, TempDir};
 use crate::metrics::{scrape, value};
 
 const SECRET_B64: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
@@ -328,25 +328,6 @@ fn per_zone_allow_transfer_with_a_key_wins_over_the_global_flag() {
         "{}",
         unknown.raw
     );
-}
-
-/// Runs `nsupdate EXTRA` with `script` after the `server` line; (success, output).
-fn nsupdate(port: u16, extra: &[&str], script: &str) -> (bool, String) {
-    use std::io::Write as _;
-    let mut child = Command::new("nsupdate")
-        .args(extra)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("nsupdate must be installed");
-    let mut stdin = child.stdin.take().expect("stdin");
-    write!(stdin, "server 127.0.0.1 {port}\n{script}").expect("write script");
-    drop(stdin);
-    let out = child.wait_with_output().expect("nsupdate runs");
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.success(), text)
 }
 
 #[test]
