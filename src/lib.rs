@@ -14,6 +14,7 @@ pub mod logging;
 pub mod metrics;
 pub mod net;
 pub mod query;
+pub mod rand;
 pub mod service;
 pub mod source;
 pub mod store;

@@ -11,6 +11,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::rand::XorShift;
+
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, NoLabelSet};
 use prometheus_client::metrics::MetricType;
@@ -146,13 +148,10 @@ fn describe(c: &Check) -> String {
     }
 }
 
-/// A small xorshift for timer jitter (not the query path's).
-fn jitter(seed: &mut u64, span: Duration) -> Duration {
-    *seed ^= *seed << 13;
-    *seed ^= *seed >> 7;
-    *seed ^= *seed << 17;
+/// A draw in `0..=span` for timer jitter.
+fn jitter(rng: &mut XorShift, span: Duration) -> Duration {
     let ms = span.as_millis() as u64;
-    Duration::from_millis(if ms == 0 { 0 } else { *seed % (ms + 1) })
+    Duration::from_millis(rng.below(ms + 1))
 }
 
 /// Checks one member every interval (±10%, the first within a quarter interval) until
@@ -167,8 +166,9 @@ async fn watch_member(
     let s = &h.services[si];
     let spec = &s.spec;
     let member = &s.members[mi];
-    let mut seed =
-        (std::process::id() as u64) << 32 ^ ((si as u64) << 16) ^ mi as u64 ^ 0x9e37_79b9_7f4a_7c15;
+    let mut seed = XorShift::new(
+        (std::process::id() as u64) << 32 ^ ((si as u64) << 16) ^ mi as u64 ^ 0x9e37_79b9_7f4a_7c15,
+    );
     let mut tracker = Tracker::default();
     let mut next = Instant::now() + jitter(&mut seed, spec.interval / 4);
     loop {

@@ -6,6 +6,7 @@ use std::cell::Cell;
 
 use crate::dns::rdata::{A, AAAA, ANY};
 use crate::dns::wire::{hf, Query, HEADER, OPT_LEN};
+use crate::rand::XorShift;
 
 use crate::store::ZoneSet;
 use crate::zone::NodeId;
@@ -67,25 +68,22 @@ fn write_one(q: &Query<'_>, out: &mut [u8], limit: usize, blob: &[u8]) -> Option
 
 thread_local! {
     /// Each worker thread's own generator: no sharing, no lock.
-    static RNG: Cell<u64> = const { Cell::new(0) };
+    static RNG: Cell<Option<XorShift>> = const { Cell::new(None) };
 }
 
-/// A uniform 64-bit draw from this thread's xorshift64* generator (seeded on first use from
-/// the clock and the thread's slot address).
+/// A uniform 64-bit draw from this thread's generator (seeded on first use from the clock
+/// and the thread's slot address).
 #[inline]
 fn next_random() -> u64 {
     RNG.with(|c| {
-        let mut x = c.get();
-        if x == 0 {
+        let mut g = c.get().unwrap_or_else(|| {
             let t = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_nanos() as u64);
-            x = (t ^ (c as *const Cell<u64> as u64).rotate_left(32)) | 1;
-        }
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        c.set(x);
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+            XorShift::new(t ^ (c as *const _ as u64).rotate_left(32))
+        });
+        let x = g.next_u64();
+        c.set(Some(g));
+        x
     })
 }

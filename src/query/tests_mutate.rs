@@ -10,7 +10,9 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+use crate::rand::XorShift;
 
 use crate::dns::wire;
 use crate::query::acl::Access;
@@ -18,18 +20,15 @@ use crate::query::{respond, respond_general, RequestCtx, Transport, MAX_UDP, MIN
 use crate::source::loader;
 use crate::store::ZoneSet;
 
-/// xorshift64*: reproducible without a dependency.
-struct Rng(u64);
+/// The test's generator ([`XorShift`]) with the draws it needs.
+struct Rng(XorShift);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        self.0.next_u64()
     }
     fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        self.0.below(n as u64) as usize
     }
     fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
         &v[self.below(v.len())]
@@ -269,15 +268,7 @@ fn check(packet: &[u8], out: &[u8], len: Option<usize>, transport: Transport, pa
 
 #[test]
 fn mutated_queries_never_panic_and_answers_stay_within_limits() {
-    let iters: usize = std::env::var("CLUSTERDNS_MUTATE_ITERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20_000);
-    let budget = if iters > 20_000 {
-        Duration::from_secs(3600)
-    } else {
-        Duration::from_secs(4)
-    };
+    let (iters, budget) = crate::rand::mutate_budget(20_000);
     let (set, names) = zones();
     let access = Access {
         nsid: Some(b"mutate".to_vec().into_boxed_slice()),
@@ -290,7 +281,7 @@ fn mutated_queries_never_panic_and_answers_stay_within_limits() {
         access: &access,
     });
     let mut out = vec![0u8; 65535];
-    let mut rng = Rng(0x5eed_0a11_2026_0010);
+    let mut rng = Rng(XorShift::new(0x5eed_0a11_2026_0010));
     let t0 = Instant::now();
     let (mut done, mut answered) = (0usize, 0usize);
     while done < iters && t0.elapsed() < budget {

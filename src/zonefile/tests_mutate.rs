@@ -5,23 +5,22 @@
 //! and bounded in count and time; `CLUSTERDNS_MUTATE_ITERS` runs longer.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+use crate::rand::XorShift;
 
 use crate::dns::name::Name;
 use crate::zonefile::*;
 
-/// xorshift64*: reproducible without a dependency.
-struct Rng(u64);
+/// The test's generator ([`XorShift`]) with the draws it needs.
+struct Rng(XorShift);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        self.0.next_u64()
     }
     fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        self.0.below(n as u64) as usize
     }
     fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
         &v[self.below(v.len())]
@@ -120,15 +119,7 @@ fn mutate(rng: &mut Rng, lines: &[Vec<u8>]) -> Vec<u8> {
 
 #[test]
 fn mutated_zone_files_never_panic_and_stay_within_limits() {
-    let iters: usize = std::env::var("CLUSTERDNS_MUTATE_ITERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3000);
-    let budget = if iters > 3000 {
-        Duration::from_secs(3600)
-    } else {
-        Duration::from_secs(4)
-    };
+    let (iters, budget) = crate::rand::mutate_budget(3000);
     let lines: Vec<Vec<u8>> = SEEDS
         .iter()
         .flat_map(|s| s.split('\n'))
@@ -139,7 +130,7 @@ fn mutated_zone_files_never_panic_and_stay_within_limits() {
     opts.limits.max_records = 5000;
     opts.limits.max_generate = 5000;
     opts.limits.max_token = 2000;
-    let mut rng = Rng(0x5eed_c1d5_2026_0010);
+    let mut rng = Rng(XorShift::new(0x5eed_c1d5_2026_0010));
     let t0 = Instant::now();
     let mut done = 0;
     while done < iters && t0.elapsed() < budget {
