@@ -4,6 +4,7 @@
 //! Run one area with a filter, e.g. `cargo test --test integration reload::`.
 
 mod harness;
+mod peers;
 
 mod bind;
 mod corpus;

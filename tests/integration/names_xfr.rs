@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::bind::{free_port, Named};
 use crate::harness::{dig, nsupdate, Server, TempDir};
+use crate::peers::serial_at;
 
 const SECRET_B64: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 const REV: &str = "1.168.192.in-addr.arpa";
@@ -29,13 +30,6 @@ fn rdata(port: u16, args: &[&str]) -> Vec<String> {
     let mut a = args.to_vec();
     a.extend(["+time=1", "+tries=1"]);
     dig(port, &a).answer_rdata()
-}
-
-/// The serial a server answers for `zone`'s SOA.
-fn serial_at(port: u16, zone: &str) -> Option<u32> {
-    rdata(port, &[zone, "SOA"])
-        .first()
-        .and_then(|r| r.split_whitespace().nth(2)?.parse().ok())
 }
 
 /// Starts BIND on `port` (loopback only, `recursion no; notify no;`) as a secondary of `zone`

@@ -4,35 +4,13 @@
 //! zone by AXFR, then after an edit a NOTIFY and the new serial by IXFR; Knot and NSD too.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::bind::{free_port, Named};
 use crate::harness::{dig, Server, TempDir};
+use crate::peers::{axfr, run, serial_at, wait_until, Peer};
 
 const SECRET_B64: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
-
-/// Runs `prog ARGS`, returns stdout and stderr together.
-fn run(prog: &str, args: &[&str]) -> String {
-    let out = Command::new(prog)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("failed to run {prog}: {e}"));
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-/// `dig AXFR` of `zone` from the server, with extra args; the raw output.
-fn axfr(port: u16, zone: &str, extra: &[&str]) -> String {
-    let p = port.to_string();
-    let mut a = vec!["@127.0.0.1", "-p", &p, zone, "AXFR", "+time=5", "+tries=1"];
-    a.extend(extra);
-    run("dig", &a)
-}
 
 /// The data records of a dig/kdig transfer output (comments and TSIG left out).
 fn records(out: &str) -> Vec<String> {
@@ -168,26 +146,6 @@ fn large_zone_streams_in_many_messages_while_queries_are_answered() {
     assert_eq!(q.join().expect("query thread"), 50, "every query answered");
 }
 
-/// Polls `f` until it is true or `deadline` passes; returns whether it became true.
-fn wait_until(deadline: Duration, mut f: impl FnMut() -> bool) -> bool {
-    let t0 = Instant::now();
-    while t0.elapsed() < deadline {
-        if f() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    false
-}
-
-/// The serial a server answers for `zone`'s SOA.
-fn serial_at(port: u16, zone: &str) -> Option<u32> {
-    let d = dig(port, &[zone, "SOA", "+time=1", "+tries=1"]);
-    d.answer_rdata()
-        .first()
-        .and_then(|r| r.split_whitespace().nth(2)?.parse().ok())
-}
-
 /// Rewrites the example forward zone with `serial` and an extra host.
 fn edit_zone(dir: &Path, serial: u32, host: &str) {
     let p = dir.join("lihui.hadoop.zone");
@@ -254,32 +212,6 @@ fn bind_secondary_gets_axfr_then_notify_and_ixfr() {
         took < Duration::from_secs(5),
         "edit reached BIND in {took:?}"
     );
-}
-
-/// A peer server process, killed on drop.
-struct Peer(std::process::Child);
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Peer {
-    fn spawn(prog: &str, args: &[&str], log: &Path) -> Peer {
-        let f = std::fs::File::create(log).expect("peer log");
-        let e = f.try_clone().expect("peer log");
-        Peer(
-            Command::new(prog)
-                .args(args)
-                .stdin(Stdio::null())
-                .stdout(f)
-                .stderr(e)
-                .spawn()
-                .unwrap_or_else(|e| panic!("{prog} must be installed: {e}")),
-        )
-    }
 }
 
 /// The secondary (`prog` started by `start`) gets the zone, then the edit after NOTIFY.

@@ -7,58 +7,20 @@
 //! signed; `allow_update = ["key:NAME"]` with `nsupdate -y`.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::bind::free_port;
 use crate::harness::{dig, nsupdate, Server, TempDir};
 use crate::metrics::{scrape, value};
+use crate::peers::{axfr, serial_at, wait_until, Peer};
 
 const SECRET_B64: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 const WRONG_B64: &str = "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=";
 
-/// A peer server process, killed on drop.
-struct Peer(std::process::Child);
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
+/// BIND `named -g -n 1 -c CONF`, its output in `log`.
 fn named(conf: &Path, log: &Path) -> Peer {
-    let f = std::fs::File::create(log).expect("peer log");
-    let e = f.try_clone().expect("peer log");
-    Peer(
-        Command::new("named")
-            .args(["-g", "-n", "1", "-c"])
-            .arg(conf)
-            .stdin(Stdio::null())
-            .stdout(f)
-            .stderr(e)
-            .spawn()
-            .expect("named must be installed"),
-    )
-}
-
-/// Polls `f` until it is true or `deadline` passes; returns whether it became true.
-fn wait_until(deadline: Duration, mut f: impl FnMut() -> bool) -> bool {
-    let t0 = Instant::now();
-    while t0.elapsed() < deadline {
-        if f() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    false
-}
-
-fn serial_at(port: u16, zone: &str) -> Option<u32> {
-    let d = dig(port, &[zone, "SOA", "+time=1", "+tries=1"]);
-    d.answer_rdata()
-        .first()
-        .and_then(|r| r.split_whitespace().nth(2)?.parse().ok())
+    let conf = conf.to_string_lossy();
+    Peer::spawn("named", &["-g", "-n", "1", "-c", &conf], log)
 }
 
 fn has(port: u16, name: &str, want: &str) -> bool {
@@ -211,23 +173,6 @@ fn metrics_port(s: &Server) -> u16 {
         .and_then(|r| r.split('/').next())
         .and_then(|p| p.parse().ok())
         .expect("metrics port in the log")
-}
-
-/// `dig AXFR` of `zone`, with extra args; the raw output.
-fn axfr(port: u16, zone: &str, extra: &[&str]) -> String {
-    let p = port.to_string();
-    let mut a = vec!["@127.0.0.1", "-p", &p, zone, "AXFR", "+time=5", "+tries=1"];
-    a.extend(extra);
-    let out = Command::new("dig")
-        .args(&a)
-        .stdin(Stdio::null())
-        .output()
-        .expect("dig");
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 #[test]
