@@ -22,8 +22,9 @@ use super::conns::{Conn, Table};
 use super::forward::Forwarder;
 use super::keepalive;
 use crate::metrics::{Tap, Taps};
-use crate::query::{self, RequestCtx, Transport};
-use crate::source::updater::{is_update, Reply, UpdateJob};
+use crate::query::{self, RequestCtx, Route, Transport};
+use crate::source::notify_in::NotifyJob;
+use crate::source::updater::{Reply, UpdateJob};
 use crate::store::Store;
 
 /// How long the accept loop pauses when the process or system is out of file descriptors.
@@ -135,7 +136,29 @@ async fn tcp_conn(
                 return; // an empty message is no DNS message: close
             }
             let msg = &inb[pos + 2..pos + 2 + len];
-            if crate::xfr::is_transfer(msg) {
+            let route = query::route(msg, true);
+            let handoff = match route {
+                Route::Update => store.updater().map(|u| {
+                    let (tx, rx) = tokio::sync::oneshot::channel();
+                    u.hand_off(UpdateJob {
+                        packet: msg.to_vec(),
+                        peer,
+                        reply: Reply::Tcp(tx),
+                    });
+                    rx
+                }),
+                Route::Notify => store.notify_in().map(|n| {
+                    let (tx, rx) = tokio::sync::oneshot::channel();
+                    n.hand_off(NotifyJob {
+                        packet: msg.to_vec(),
+                        peer,
+                        reply: Reply::Tcp(tx),
+                    });
+                    rx
+                }),
+                Route::Query | Route::Transfer => None,
+            };
+            if route == Route::Transfer {
                 // AXFR/IXFR: the answers so far go first, then the transfer module streams
                 // its messages on this connection.
                 if !out.is_empty() {
@@ -152,14 +175,9 @@ async fn tcp_conn(
                     return;
                 }
                 w.touch();
-            } else if let (Some(u), true) = (store.updater(), is_update(msg)) {
-                // A dynamic update: answered by the reload task, in order with the others.
-                let (tx, rx) = tokio::sync::oneshot::channel();
-                u.hand_off(UpdateJob {
-                    packet: msg.to_vec(),
-                    peer,
-                    reply: Reply::Tcp(tx),
-                });
+            } else if let Some(rx) = handoff {
+                // An update or a NOTIFY: answered by the task that owns zone changes, in
+                // order with the other answers.
                 let Ok(resp) = rx.await else { return };
                 out.extend_from_slice(&(resp.len() as u16).to_be_bytes());
                 out.extend_from_slice(&resp);

@@ -11,9 +11,9 @@ use tokio_util::sync::CancellationToken;
 use super::rrl::{Action, Rrl};
 use crate::metrics::Tap;
 use crate::net::forward::Forwarder;
-use crate::query::{self, RequestCtx, Transport};
-use crate::source::notify_in::{is_notify, NotifyJob};
-use crate::source::updater::{is_update, Reply, UpdateJob};
+use crate::query::{self, RequestCtx, Route, Transport};
+use crate::source::notify_in::NotifyJob;
+use crate::source::updater::{Reply, UpdateJob};
 use crate::store::Store;
 
 const REFUSED: u8 = 5;
@@ -146,24 +146,26 @@ pub(super) fn udp_worker(
                 continue;
             }
             let q = &inbufs[i][..len];
-            if is_update(q) {
-                if let (Some(u), Some(s)) = (store.updater(), &update_sock) {
-                    // A dynamic update (rare): copied to the reload task, answered from there.
+            // Updates and NOTIFYs (rare) are copied to the tasks that own zone changes and
+            // answered from there; without such a task they are answered below (NOTIMP).
+            let handed = match (query::route(q, false), &update_sock) {
+                (Route::Update, Some(s)) => store.updater().map(|u| {
                     u.hand_off(UpdateJob {
                         packet: q.to_vec(),
                         peer: ctx.peer,
                         reply: Reply::Udp(s.clone(), ctx.peer),
-                    });
-                    continue;
-                }
-            }
-            if let (Some(n), Some(s), true) = (store.notify_in(), &update_sock, is_notify(q)) {
-                // A NOTIFY for a secondary zone (rare): answered by the secondary tasks.
-                n.hand_off(NotifyJob {
-                    packet: q.to_vec(),
-                    peer: ctx.peer,
-                    reply: Reply::Udp(s.clone(), ctx.peer),
-                });
+                    })
+                }),
+                (Route::Notify, Some(s)) => store.notify_in().map(|n| {
+                    n.hand_off(NotifyJob {
+                        packet: q.to_vec(),
+                        peer: ctx.peer,
+                        reply: Reply::Udp(s.clone(), ctx.peer),
+                    })
+                }),
+                _ => None,
+            };
+            if handed.is_some() {
                 continue;
             }
             let Some(a) = query::respond_ext(&snap, q, &mut outbufs[nout], &ctx) else {

@@ -10,6 +10,7 @@ pub mod nsid;
 mod policy;
 mod preencode;
 mod respond;
+mod route;
 mod service;
 mod signed;
 #[cfg(test)]
@@ -23,6 +24,7 @@ pub use policy::forwardable;
 #[doc(hidden)]
 pub use respond::respond_general;
 pub use respond::{respond, respond_ext, Answered, NO_ZONE};
+pub use route::{route, Route};
 pub use signed::answer_signed;
 
 use crate::zone::Zone;

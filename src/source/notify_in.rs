@@ -41,12 +41,6 @@ impl NotifyIn {
     }
 }
 
-/// True for a request whose opcode is NOTIFY.
-#[inline]
-pub fn is_notify(packet: &[u8]) -> bool {
-    packet.len() > 3 && packet[2] & 0x80 == 0 && (packet[2] >> 3) & 0x0f == 4
-}
-
 /// The answer to NOTIFY `packet`: its ID and question, QR and AA set, rcode `rc`; signed when
 /// `signer` is given.
 pub(super) fn answer(packet: &[u8], rc: u8, signer: Option<&mut Signer<'_>>) -> Vec<u8> {
@@ -82,12 +76,12 @@ mod tests {
     fn the_answer_echoes_the_question_with_aa() {
         let mut q = vec![0x12, 0x34, 4 << 3, 0, 0, 1, 0, 0, 0, 0, 0, 0];
         q.extend_from_slice(b"\x01a\x04test\x00\x00\x06\x00\x01");
-        assert!(is_notify(&q));
+        assert_eq!(crate::query::route(&q, false), crate::query::Route::Notify);
         let a = answer(&q, 0, None);
         assert_eq!(&a[..2], &[0x12, 0x34]);
         assert_eq!(a[2], 0x80 | (4 << 3) | 0x04, "QR, NOTIFY, AA");
         assert_eq!(&a[12..], &q[12..]);
-        assert!(!is_notify(&a));
+        assert_eq!(crate::query::route(&a, false), crate::query::Route::Query);
         assert!(question(&q[..14]).is_none());
     }
 }

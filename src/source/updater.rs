@@ -80,12 +80,6 @@ impl Updater {
     }
 }
 
-/// True for a packet whose opcode is UPDATE.
-#[inline]
-pub fn is_update(packet: &[u8]) -> bool {
-    packet.len() > 3 && packet[2] & 0x80 == 0 && (packet[2] >> 3) & 0x0f == 5
-}
-
 /// The answer to `packet`: its ID, opcode and zone section, QR set, `rc`.
 pub fn response(packet: &[u8], rc: u8) -> Vec<u8> {
     let mut out = Vec::with_capacity(64);

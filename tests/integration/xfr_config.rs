@@ -338,6 +338,13 @@ fn a_secondary_never_transferred_answers_servfail_and_other_zones_are_served() {
     assert_eq!(s.dig(&["example.com", "A", "+norec"]).status, "REFUSED");
     s.wait_log("failed to refresh zone sec.test.", Duration::from_secs(10));
     assert!(!zones.path().join("sec.test.zone").exists());
+    // A NOTIFY from the primary's address is answered (NOERROR, AA) over UDP and over TCP
+    // alike (TCP used to answer NOTIMP).
+    for transport in ["+notcp", "+tcp"] {
+        let d = s.dig(&[transport, "+opcode=notify", "+norec", "sec.test", "SOA"]);
+        assert_eq!(d.status, "NOERROR", "NOTIFY over {transport}:\n{}", d.raw);
+        assert!(d.has_flag("aa"), "NOTIFY over {transport}:\n{}", d.raw);
+    }
 }
 
 #[test]
