@@ -367,7 +367,7 @@ def part_edit(a, res):
     base_serial = int(SERIAL_RE.search(base).group(2))
     out = res.setdefault("edit", {})
 
-    for sec in ("bind", "knot"):
+    for sec in a.secondaries.split():
         zd = tempdir(f"edit-cdns-{sec}")
         zones = os.path.join(zd, "zones")
         os.mkdir(zones)
@@ -404,6 +404,8 @@ def part_edit(a, res):
         stop(sp)
         stop(cd)
 
+    if a.bind_edits == 0:
+        return
     # BIND primary with its defaults (notify-delay 5 s, rndc reload needed) -> BIND secondary.
     # `notify explicit` + also-notify: the default `notify yes` would also notify the NS
     # record's address (ns1.cluster.test = 10.0.255.1), which nothing here may send to.
@@ -702,6 +704,8 @@ def main():
     ap.add_argument("--bind-edits", type=int, default=50)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--pause", type=float, default=0.2, help="seconds between served and next edit")
+    ap.add_argument("--secondaries", default="bind knot",
+                    help="secondaries of clusterdns in the edit part (subset of 'bind knot')")
     ap.add_argument("--out", default="xfr-results.json")
     ap.add_argument("parts", nargs="*", default=["edit", "axfr", "ixfr"])
     a = ap.parse_args()

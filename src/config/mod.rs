@@ -22,5 +22,5 @@ pub use serve::{
     ConfigError, NetConfig, ServeConfig, ServeOptions, ServiceConfig, SourceConfig, Watch,
 };
 pub use tls::{TlsConfig, TlsOptions};
-pub use xfr::{Primary, SecondaryZone, XfrConfig, XfrOptions};
+pub use xfr::{NotifyTarget, Primary, SecondaryZone, XfrConfig, XfrOptions};
 pub use zonelimits::{LimitOptions, DEFAULT_WITHDRAW_GRACE};

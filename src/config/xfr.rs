@@ -103,6 +103,13 @@ fn union<T>(a: Option<Vec<T>>, b: Option<Vec<T>>) -> Option<Vec<T>> {
     }
 }
 
+/// Where one NOTIFY goes (`ADDR[:PORT] [key NAME]`), and the key that signs it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NotifyTarget {
+    pub addr: SocketAddr,
+    pub key: Option<crate::dns::name::Name>,
+}
+
 /// Resolved transfer settings. Default: nobody may transfer, no keys, no NOTIFY.
 #[derive(Debug, Clone, Default)]
 pub struct XfrConfig {
@@ -143,12 +150,16 @@ impl XfrConfig {
     }
 
     /// Where NOTIFYs for zone `origin` go: its own `also_notify` when it lists any, else the
-    /// global `--also-notify`; nowhere with `notify = "no"`.
-    pub fn notify_targets(&self, origin: &crate::dns::name::Name) -> Vec<SocketAddr> {
+    /// global `--also-notify` (unsigned); nowhere with `notify = "no"`.
+    pub fn notify_targets(&self, origin: &crate::dns::name::Name) -> Vec<NotifyTarget> {
         match self.zones.get(&origin.to_lowercase()) {
             Some(z) if z.notify_off => Vec::new(),
             Some(z) if !z.also_notify.is_empty() => z.also_notify.clone(),
-            _ => self.also_notify.clone(),
+            _ => self
+                .also_notify
+                .iter()
+                .map(|&addr| NotifyTarget { addr, key: None })
+                .collect(),
         }
     }
 

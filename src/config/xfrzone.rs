@@ -13,7 +13,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use super::file::{FileConfig, MatchEntry, MatchKind, NotifyMode, ServerAddr, ZoneType};
-use super::xfr::{Primary, SecondaryZone, XfrOptions};
+use super::xfr::{NotifyTarget, Primary, SecondaryZone, XfrOptions};
 use crate::dns::name::Name;
 use crate::dns::tsig::TsigKey;
 use crate::query::acl::Table;
@@ -23,8 +23,9 @@ use crate::query::acl::Table;
 pub struct ZoneXfr {
     /// Who may transfer it; `None`: the global `--allow-transfer` (and any known key).
     pub allow_transfer: Option<TransferAcl>,
-    /// Where its NOTIFYs go; empty: the global `--also-notify`.
-    pub also_notify: Vec<SocketAddr>,
+    /// Where its NOTIFYs go (each signed with its key, if it names one); empty: the global
+    /// `--also-notify`.
+    pub also_notify: Vec<NotifyTarget>,
     /// Also notify the addresses of its NS records (`notify = "yes"`).
     pub notify_ns: bool,
     /// `notify = "no"`: never notify.
@@ -138,9 +139,31 @@ pub fn xfr_options(cfg: &FileConfig, base: &Path) -> (XfrOptions, Vec<String>) {
                 }
             }
         }
+        let mut also_notify = Vec::new();
+        for t in &z.also_notify {
+            let key = match t.key.as_deref().map(key_name).transpose() {
+                Ok(k) => k,
+                Err(e) => {
+                    errors.push(format!("zone {}: {e}", z.name));
+                    None
+                }
+            };
+            if let Some(k) = &key {
+                if !keys.iter().any(|t| t.name.wire() == k.wire()) {
+                    errors.push(format!(
+                        "zone {}: also_notify {t} names unknown key",
+                        z.name
+                    ));
+                }
+            }
+            also_notify.push(NotifyTarget {
+                addr: socket(t),
+                key,
+            });
+        }
         let zx = ZoneXfr {
             allow_transfer: z.allow_transfer.as_deref().map(TransferAcl::new),
-            also_notify: z.also_notify.iter().map(socket).collect(),
+            also_notify,
             notify_ns: z.notify == Some(NotifyMode::Yes),
             notify_off: z.notify == Some(NotifyMode::No),
         };
@@ -199,12 +222,29 @@ mod tests {
         super::super::file::parse_config(text, Path::new("t.toml")).expect("parses")
     }
 
+    pub(super) fn target(addr: &str, key: Option<&str>) -> NotifyTarget {
+        NotifyTarget {
+            addr: addr.parse().expect("addr"),
+            key: key.map(|k| Name::from_ascii(k).expect("key name")),
+        }
+    }
+
+    #[test]
+    fn also_notify_naming_an_unknown_key_is_an_error() {
+        let cfg = parse(
+            "[[zone]]\nname = \"a.test\"\nfile = \"a\"\nalso_notify = [\"127.0.0.1:5301 key nope\"]\n",
+        );
+        let (_, errors) = xfr_options(&cfg, Path::new("/etc/c"));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("unknown key"), "{errors:?}");
+    }
+
     #[test]
     fn per_zone_settings_win_over_the_globals() {
         let cfg = parse(
             "zones_dir = \"z\"\n\
              [[key]]\nname = \"Xfr\"\nalgorithm = \"hmac-sha256\"\nsecret = \"c2VjcmV0\"\n\
-             [[zone]]\nname = \"a.test\"\nfile = \"a\"\nallow_transfer = [\"10.0.0.0/8\", \"key:xfr\"]\nalso_notify = [\"127.0.0.1:5301\"]\n\
+             [[zone]]\nname = \"a.test\"\nfile = \"a\"\nallow_transfer = [\"10.0.0.0/8\", \"key:xfr\"]\nalso_notify = [\"127.0.0.1:5301\", \"127.0.0.1:5302 key xfr\"]\n\
              [[zone]]\nname = \"b.test\"\nfile = \"b\"\nnotify = \"no\"\n\
              [[zone]]\nname = \"s.test\"\ntype = \"secondary\"\nprimaries = [\"127.0.0.1:5300 key xfr\", \"::1\"]\n",
         );
@@ -228,12 +268,15 @@ mod tests {
         assert!(!c.allows_transfer(&a, lo, Some(&other)));
         assert!(c.allows_transfer(&other, lo, None), "global list");
         assert!(!c.allows_transfer(&other, ten, None));
-        assert_eq!(c.notify_targets(&a), ["127.0.0.1:5301".parse().expect("a")]);
-        assert!(c.notify_targets(&b).is_empty());
         assert_eq!(
-            c.notify_targets(&other),
-            ["127.0.0.1:9".parse().expect("a")]
+            c.notify_targets(&a),
+            [
+                target("127.0.0.1:5301", None),
+                target("127.0.0.1:5302", Some("xfr"))
+            ]
         );
+        assert!(c.notify_targets(&b).is_empty());
+        assert_eq!(c.notify_targets(&other), [target("127.0.0.1:9", None)]);
         assert!(!c.notify_ns(&a));
         let s = c
             .secondary(&Name::from_ascii("S.test").expect("n"))
@@ -294,7 +337,10 @@ mod named_conf_tests {
         assert!(c.allows_transfer(&p, lo, Some(&key)));
         assert!(!c.allows_transfer(&p, lo, None));
         assert!(c.allows_transfer(&p, "10.2.3.4".parse().expect("ip"), None));
-        assert_eq!(c.notify_targets(&p), ["127.0.0.1:5301".parse().expect("a")]);
+        assert_eq!(
+            c.notify_targets(&p),
+            [super::tests::target("127.0.0.1:5301", None)]
+        );
         assert!(c.notify_ns(&p), "an explicit notify yes");
         let s = c
             .secondary(&Name::from_ascii("s.test").expect("n"))

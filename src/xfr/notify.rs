@@ -12,11 +12,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hickory_proto::op::{Message, MessageType, OpCode, Query};
-use hickory_proto::rr::{Name as HName, RecordType};
+use hickory_proto::rr::{Name as HName, RData, Record, RecordType};
+use hickory_proto::serialize::binary::{BinDecoder, Restrict};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
+use crate::config::NotifyTarget;
 use crate::dns::name::Name;
+use crate::dns::tsig::{self, TsigKey};
 use crate::source::report::{Change, Report};
 
 /// NOTIFYs sent to one address for one serial, at most.
@@ -72,18 +75,33 @@ pub async fn run(
                     targets.extend(ns_addresses(&store, &origin));
                 }
                 targets.sort();
-                targets.dedup();
-                for &t in &targets {
-                    if let Some(old) = running.remove(&(origin.clone(), t)) {
+                targets.dedup_by(|a, b| a.addr == b.addr);
+                // The zone's SOA as served now goes in the answer section (RFC 1996 3.7), so
+                // that a secondary already at this serial need not ask.
+                let soa = current_soa(&store, &origin);
+                for t in targets {
+                    if let Some(old) = running.remove(&(origin.clone(), t.addr)) {
                         old.abort();
                     }
-                    let (o, st) = (origin.clone(), store.clone());
+                    let key = match &t.key {
+                        Some(k) => match cfg.key(k) {
+                            Some(k) => Some(k.clone()),
+                            None => {
+                                tracing::warn!("NOTIFY of {origin} to {}: unknown key {k}", t.addr);
+                                continue;
+                            }
+                        },
+                        None => None,
+                    };
+                    let (o, st, soa) = (origin.clone(), store.clone(), soa.clone());
+                    let addr = t.addr;
                     let h = tasks.spawn(async move {
-                        if notify_one(&o, serial, t).await {
+                        let n = Notice { origin: &o, serial, soa: soa.as_ref(), key: key.as_ref() };
+                        if notify_one(&n, addr).await {
                             st.xfr_stats().notify_sent();
                         }
                     });
-                    running.insert((origin.clone(), t), h);
+                    running.insert((origin.clone(), addr), h);
                 }
             }
             Some(_) = tasks.join_next(), if !tasks.is_empty() => {
@@ -94,9 +112,24 @@ pub async fn run(
     tasks.abort_all();
 }
 
+/// The TTL and RDATA of zone `origin`'s SOA as served now.
+fn current_soa(store: &crate::store::Store, origin: &Name) -> Option<(u32, Vec<u8>)> {
+    let snap = store.snapshot();
+    let soa = snap.get(origin)?.soa()?;
+    Some((soa.ttl, soa.rdatas().next()?.to_vec()))
+}
+
+/// What one NOTIFY says, and the key that signs it.
+struct Notice<'a> {
+    origin: &'a Name,
+    serial: u32,
+    soa: Option<&'a (u32, Vec<u8>)>,
+    key: Option<&'a TsigKey>,
+}
+
 /// The addresses (port 53) of the NS targets of zone `origin` that our zones hold A/AAAA
 /// records for (`notify = "yes"` only).
-fn ns_addresses(store: &crate::store::Store, origin: &Name) -> Vec<SocketAddr> {
+fn ns_addresses(store: &crate::store::Store, origin: &Name) -> Vec<NotifyTarget> {
     use crate::dns::rdata::{A, AAAA, NS};
     let snap = store.snapshot();
     let Some(zone) = snap.get(origin) else {
@@ -107,7 +140,10 @@ fn ns_addresses(store: &crate::store::Store, origin: &Name) -> Vec<SocketAddr> {
         let Some(z) = snap.find(target) else { continue };
         for rd in z.rrset_at(target, A).into_iter().flat_map(|s| s.rdatas()) {
             if let Ok(b) = <[u8; 4]>::try_from(rd) {
-                out.push(SocketAddr::new(IpAddr::from(b), 53));
+                out.push(NotifyTarget {
+                    addr: SocketAddr::new(IpAddr::from(b), 53),
+                    key: None,
+                });
             }
         }
         for rd in z
@@ -116,25 +152,36 @@ fn ns_addresses(store: &crate::store::Store, origin: &Name) -> Vec<SocketAddr> {
             .flat_map(|s| s.rdatas())
         {
             if let Ok(b) = <[u8; 16]>::try_from(rd) {
-                out.push(SocketAddr::new(IpAddr::from(b), 53));
+                out.push(NotifyTarget {
+                    addr: SocketAddr::new(IpAddr::from(b), 53),
+                    key: None,
+                });
             }
         }
     }
     out
 }
 
-/// The NOTIFY message for `origin` (SOA question, AA set).
-fn message(id: u16, origin: &Name) -> Option<Vec<u8>> {
+/// The NOTIFY message for `origin` (SOA question, AA set), with the zone's SOA record in the
+/// answer section when `soa` (TTL, RDATA) is given.
+fn message(id: u16, origin: &Name, soa: Option<&(u32, Vec<u8>)>) -> Option<Vec<u8>> {
     let name = HName::from_ascii(origin.to_string()).ok()?;
     let mut m = Message::new(id, MessageType::Query, OpCode::Notify);
     m.metadata.authoritative = true;
-    m.add_query(Query::query(name, RecordType::SOA));
+    m.add_query(Query::query(name.clone(), RecordType::SOA));
+    if let Some((ttl, rd)) = soa {
+        let mut dec = BinDecoder::new(rd);
+        let len = Restrict::new(u16::try_from(rd.len()).ok()?);
+        let data = RData::read(&mut dec, RecordType::SOA, len).ok()?;
+        m.add_answer(Record::from_rdata(name, *ttl, data));
+    }
     m.to_vec().ok()
 }
 
-/// Sends one NOTIFY for `origin` at `serial` to `target`, retrying until answered; true when
-/// it was answered.
-async fn notify_one(origin: &Name, serial: u32, target: SocketAddr) -> bool {
+/// Sends NOTIFY `n` to `target`, retrying until answered; true when it was answered (and,
+/// when signed, the answer's TSIG checked out).
+async fn notify_one(n: &Notice<'_>, target: SocketAddr) -> bool {
+    let (origin, serial) = (n.origin, n.serial);
     let local: SocketAddr = if target.is_ipv4() {
         (Ipv4Addr::UNSPECIFIED, 0).into()
     } else {
@@ -148,33 +195,45 @@ async fn notify_one(origin: &Name, serial: u32, target: SocketAddr) -> bool {
         }
     };
     let id = (RandomState::new().hash_one((origin, serial, target)) & 0xffff) as u16;
-    let Some(msg) = message(id, origin) else {
+    let Some(msg) = message(id, origin, n.soa) else {
         tracing::warn!("failed to build a NOTIFY for {origin}");
         return false;
     };
     let mut wait = FIRST_WAIT;
     let mut buf = [0u8; 512];
     for attempt in 1..=TRIES {
-        if let Err(e) = sock.send_to(&msg, target).await {
+        // Each try is signed afresh (the TSIG time must be current).
+        let mut wire = msg.clone();
+        let mut check = n.key.map(|k| tsig::sign_request(&mut wire, k, tsig::now()));
+        if let Err(e) = sock.send_to(&wire, target).await {
             tracing::debug!("failed to send NOTIFY of {origin} to {target}: {e}");
         }
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             let got = tokio::time::timeout_at(deadline, sock.recv_from(&mut buf)).await;
-            let Ok(Ok((n, from))) = got else { break };
+            let Ok(Ok((len, from))) = got else { break };
             if from != target {
                 continue;
             }
-            let Ok(resp) = Message::from_vec(&buf[..n]) else {
+            let Ok(resp) = Message::from_vec(&buf[..len]) else {
                 continue;
             };
-            if resp.metadata.id == id && resp.metadata.message_type == MessageType::Response {
-                tracing::info!(
-                    "NOTIFY of {origin} serial {serial} to {target}: answered {} (try {attempt})",
-                    resp.metadata.response_code
-                );
-                return true;
+            if resp.metadata.id != id || resp.metadata.message_type != MessageType::Response {
+                continue;
             }
+            if let Some(c) = check.as_mut() {
+                if let Err(e) = c.check(&buf[..len], tsig::now()) {
+                    tracing::warn!(
+                        "NOTIFY of {origin} serial {serial} to {target}: answer rejected: {e}"
+                    );
+                    return false;
+                }
+            }
+            tracing::info!(
+                "NOTIFY of {origin} serial {serial} to {target}: answered {} (try {attempt})",
+                resp.metadata.response_code
+            );
+            return true;
         }
         wait *= 2;
     }
@@ -189,11 +248,47 @@ mod tests {
     #[test]
     fn notify_message_is_a_notify_for_the_soa() {
         let origin = Name::from_ascii("lihui.hadoop").expect("name");
-        let m = message(77, &origin).expect("builds");
+        let m = message(77, &origin, None).expect("builds");
         let back = Message::from_vec(&m).expect("parses");
         assert_eq!(back.metadata.op_code, OpCode::Notify);
         assert!(back.metadata.authoritative);
         assert_eq!(back.queries[0].query_type(), RecordType::SOA);
         assert_eq!(back.queries[0].name().to_ascii(), "lihui.hadoop.");
+    }
+
+    #[test]
+    fn notify_carries_the_soa_in_the_answer_section() {
+        let origin = Name::from_ascii("lihui.hadoop").expect("name");
+        // SOA rdata: mname, rname (uncompressed), serial 2024010107, then four timers.
+        let mut rd = Vec::new();
+        rd.extend_from_slice(b"\x08lhmaster\x05lihui\x06hadoop\x00");
+        rd.extend_from_slice(b"\x04root\x05lihui\x06hadoop\x00");
+        for v in [2024010107u32, 3600, 900, 604800, 86400] {
+            rd.extend_from_slice(&v.to_be_bytes());
+        }
+        let m = message(9, &origin, Some(&(3600, rd))).expect("builds");
+        let back = Message::from_vec(&m).expect("parses");
+        assert_eq!(back.answers.len(), 1);
+        let RData::SOA(soa) = &back.answers[0].data else {
+            panic!("not an SOA: {:?}", back.answers[0]);
+        };
+        assert_eq!(soa.serial, 2024010107);
+        assert_eq!(back.answers[0].ttl, 3600);
+        assert_eq!(back.answers[0].name.to_ascii(), "lihui.hadoop.");
+    }
+
+    #[test]
+    fn a_signed_notify_verifies_with_the_key() {
+        let origin = Name::from_ascii("lihui.hadoop").expect("name");
+        let key: TsigKey = "xfr:hmac-sha256:c2VjcmV0LXNlY3JldC1zZWNyZXQ="
+            .parse()
+            .expect("key");
+        let mut wire = message(5, &origin, None).expect("builds");
+        let _check = tsig::sign_request(&mut wire, &key, tsig::now());
+        let keys = [key];
+        assert!(matches!(
+            tsig::verify(&wire, &keys, tsig::now()),
+            tsig::Verified::Valid(_)
+        ));
     }
 }

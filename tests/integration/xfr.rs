@@ -372,3 +372,84 @@ fn secondary_of_bind_follows_it_and_serves_from_disk_after_restart() {
     assert!(has(s.port, "newhost.sec.test", "10.9.9.9"), "{}", s.log());
     assert_eq!(serial_at(s.port, "sec.test"), Some(2));
 }
+
+/// Knot as secondary with TSIG everywhere: its SOA and IXFR/AXFR queries are signed with the
+/// key (our `allow_transfer` names only the key), and it accepts a NOTIFY only when signed
+/// with the key (`acl: key`), so the edit reaches it only if our NOTIFY is signed. The NOTIFY
+/// also carries the SOA: Knot logs its serial.
+#[test]
+fn knot_secondary_with_tsig_gets_signed_notify_with_serial_and_signed_ixfr() {
+    let zones = TempDir::with_example_zones("xfr-knot-tsig");
+    let peer_port = free_port();
+    let conf = zones.path().join("c.toml");
+    std::fs::write(
+        &conf,
+        format!(
+            "[[key]]\nname = \"xfr\"\nalgorithm = \"hmac-sha256\"\nsecret = \"{SECRET_B64}\"\n\
+             [[zone]]\nname = \"lihui.hadoop\"\nfile = \"lihui.hadoop.zone\"\n\
+             allow_transfer = [\"key:xfr\"]\nalso_notify = [\"127.0.0.1:{peer_port} key xfr\"]\n"
+        ),
+    )
+    .expect("write config");
+    let c = conf.to_string_lossy();
+    let s = Server::start(zones.path(), &["--config", &c]);
+    let dir = TempDir::new("xfr-knot-tsig-peer");
+    let d = dir.path().display();
+    let knot_conf = format!(
+        "server:\n    rundir: \"{d}\"\n    listen: 127.0.0.1@{peer_port}\n\
+         control:\n    listen: \"{d}/knot.sock\"\n\
+         log:\n  - target: stderr\n    any: debug\n\
+         database:\n    storage: \"{d}\"\n\
+         key:\n  - id: xfr\n    algorithm: hmac-sha256\n    secret: {SECRET_B64}\n\
+         remote:\n  - id: primary\n    address: 127.0.0.1@{}\n    key: xfr\n\
+         acl:\n  - id: notify\n    address: 127.0.0.1\n    key: xfr\n    action: notify\n\
+         template:\n  - id: default\n    storage: \"{d}\"\n\
+         zone:\n  - domain: lihui.hadoop\n    master: primary\n    acl: notify\n    file: \"{d}/sec.zone\"\n",
+        s.port
+    );
+    let kc = dir.path().join("knot.conf");
+    std::fs::write(&kc, knot_conf).expect("write knot.conf");
+    let kc = kc.to_string_lossy().into_owned();
+    let _knot = Peer::spawn("knotd", &["-c", &kc], &dir.path().join("peer.log"));
+    let log = || std::fs::read_to_string(dir.path().join("peer.log")).unwrap_or_default();
+    let got = wait_until(Duration::from_secs(20), || {
+        serial_at(peer_port, "lihui.hadoop") == Some(2024010101)
+    });
+    assert!(got, "Knot never got the zone:\n{}\n{}", log(), s.log());
+    // Unsigned transfers are refused: only the key may transfer.
+    assert!(axfr(s.port, "lihui.hadoop", &[]).contains("Transfer failed"));
+
+    edit_zone(zones.path(), 2024010102, "newhost");
+    let served = wait_until(Duration::from_secs(10), || {
+        dig(
+            peer_port,
+            &["newhost.lihui.hadoop", "A", "+time=1", "+tries=1"],
+        )
+        .answer_rdata()
+            == ["10.9.9.9"]
+    });
+    assert!(
+        served,
+        "Knot never served the edit:\n{}\n{}",
+        log(),
+        s.log()
+    );
+    let knot = log();
+    assert!(
+        knot.contains("action notify") && knot.contains("key 'xfr.'"),
+        "Knot accepted a NOTIFY signed with the key:\n{knot}"
+    );
+    let notify_line = knot
+        .lines()
+        .find(|l| l.contains("notify, incoming"))
+        .unwrap_or_default();
+    assert!(
+        notify_line.ends_with("serial 2024010102"),
+        "the NOTIFY carried the serial:\n{knot}"
+    );
+    assert!(
+        s.log().contains("1 change(s) from serial 2024010101"),
+        "Knot took the edit by (signed) IXFR:\n{}",
+        s.log()
+    );
+}
