@@ -28,7 +28,7 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
     let zones = cfg.source.zones.clone();
     let store = Arc::new(
         Store::with_access(ZoneSet::default(), cfg.net.access.clone())
-            .with_xfr(cfg.xfr.clone())
+            .with_xfr(cfg.xfr.clone(), cfg.xfr_flags.clone())
             .with_forward_to(cfg.net.forward_to.clone()),
     );
     let catalog = crate::source::catalog::Catalog::new(
@@ -55,8 +55,9 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
     let report = reloader
         .reload()
         .with_context(|| format!("failed to read zone directory {}", zones.display()))?;
+    // NOTIFY targets may come with a later edit of the config file: the notifier always runs.
     let (notifier, notify_rx) = crate::xfr::notify::Notifier::channel();
-    let notifier = cfg.xfr.notifies().then_some(notifier);
+    let notifier = Some(notifier);
     if metrics.is_some() || notifier.is_some() {
         // Reloads after the first load are counted, and NOTIFY the zones' secondaries.
         let m = metrics.clone();
@@ -99,11 +100,7 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         let _ = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());
     }
     // Ends when the reloader (the sender side) is dropped, or with the runtime.
-    rt.spawn(crate::xfr::notify::run(
-        notify_rx,
-        Arc::new(cfg.xfr.clone()),
-        store.clone(),
-    ));
+    rt.spawn(crate::xfr::notify::run(notify_rx, store.clone()));
     // DoT/DoH: the key is read and the ports bound while we may still be root, and a bad
     // certificate stops the start before anything listens.
     let tls = {

@@ -210,8 +210,15 @@ pub struct Store {
     /// by writers (never on the query path, never across an `.await`), so a reload and a
     /// health change never publish over each other.
     control: Mutex<Control>,
-    /// Who may transfer zones, with which keys, and where NOTIFYs go (fixed at start).
-    xfr: crate::config::XfrConfig,
+    /// Who may transfer zones, with which keys, and where NOTIFYs go: the command line's
+    /// flags over the config file's settings, replaced when a reload reads a changed file
+    /// (`set_xfr`). The secondary zones stay those of the start.
+    xfr: ArcSwap<crate::config::XfrConfig>,
+    /// The command line's transfer flags, which stay over every re-read of the file.
+    xfr_flags: crate::config::XfrOptions,
+    /// The secondary zones the last re-read of the config file listed (to warn once when
+    /// they differ from those served).
+    xfr_file_secondaries: Mutex<Option<Vec<crate::config::SecondaryZone>>>,
     /// Where the sockets hand dynamic updates (set once at start when a zone allows them).
     updater: std::sync::OnceLock<crate::source::updater::Updater>,
     /// Where the sockets hand NOTIFY messages (set once at start when we are a secondary).
@@ -269,6 +276,8 @@ impl Store {
                 servfail: Vec::new(),
             }),
             xfr: Default::default(),
+            xfr_flags: Default::default(),
+            xfr_file_secondaries: Mutex::new(None),
             updater: std::sync::OnceLock::new(),
             notify_in: std::sync::OnceLock::new(),
             xfr_stats: Default::default(),
@@ -318,15 +327,55 @@ impl Store {
         self.current.swap(served);
     }
 
-    /// This store with transfers judged by `xfr`.
-    pub fn with_xfr(mut self, xfr: crate::config::XfrConfig) -> Store {
-        self.xfr = xfr;
+    /// This store with transfers judged by `xfr`, the command line's `flags` over a config
+    /// file's settings.
+    pub fn with_xfr(
+        mut self,
+        xfr: crate::config::XfrConfig,
+        flags: crate::config::XfrOptions,
+    ) -> Store {
+        self.xfr = ArcSwap::from_pointee(xfr);
+        self.xfr_flags = flags;
         self
     }
 
-    /// The transfer settings (allow_transfer, TSIG keys, also_notify).
-    pub fn xfr(&self) -> &crate::config::XfrConfig {
-        &self.xfr
+    /// The transfer settings (allow_transfer, TSIG keys, also_notify) as they are now. Read
+    /// for transfers, NOTIFYs and signed messages, never for a plain query.
+    pub fn xfr(&self) -> Arc<crate::config::XfrConfig> {
+        self.xfr.load_full()
+    }
+
+    /// Applies the transfer settings of a re-read config file (`file`, under the command
+    /// line's flags): per-zone `allow_transfer`, `also_notify`, `notify` and the keys take
+    /// effect for the next transfer or NOTIFY. Secondary zones stay those of the start (their
+    /// tasks run from it): a changed list is logged as needing a restart. Returns true when
+    /// the per-zone settings or the key names changed.
+    pub fn set_xfr(&self, file: crate::config::XfrOptions) -> bool {
+        let cur = self.xfr.load_full();
+        let mut next = self.xfr_flags.clone().over(file).resolve();
+        {
+            let mut seen = self
+                .xfr_file_secondaries
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if next.secondaries != cur.secondaries && seen.as_ref() != Some(&next.secondaries) {
+                tracing::warn!(
+                    "the secondary zones of the config file changed: restart to transfer them"
+                );
+            }
+            *seen = Some(next.secondaries.clone());
+        }
+        next.secondaries = cur.secondaries.clone();
+        let names = |c: &crate::config::XfrConfig| {
+            let mut k: Vec<String> = c.keys.iter().map(|k| format!("{k:?}")).collect();
+            k.sort();
+            k
+        };
+        let changed = next.zones != cur.zones
+            || names(&next) != names(&cur)
+            || next.also_notify != cur.also_notify;
+        self.xfr.store(Arc::new(next));
+        changed
     }
 
     /// The access tables the policy hook judges each query by: lock-free, for one batch.

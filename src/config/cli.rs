@@ -234,19 +234,21 @@ impl ServeArgs {
 
     /// The options the command line sets (flags it leaves off say nothing).
     pub fn options(self) -> ServeOptions {
+        let xfr = crate::config::XfrOptions {
+            allow_transfer: (!self.allow_transfer.is_empty()).then_some(self.allow_transfer),
+            keys: (!self.tsig_key.is_empty()).then_some(self.tsig_key),
+            also_notify: (!self.also_notify.is_empty()).then_some(self.also_notify),
+            secondaries: (!self.secondary.is_empty()).then_some(self.secondary),
+            zones: None,
+        };
         ServeOptions {
             config: config_source(self.config, self.named_conf),
             allow_query: None,
             allow_recursion: None,
             forward_to: None,
             log: None,
-            xfr: crate::config::XfrOptions {
-                allow_transfer: (!self.allow_transfer.is_empty()).then_some(self.allow_transfer),
-                keys: (!self.tsig_key.is_empty()).then_some(self.tsig_key),
-                also_notify: (!self.also_notify.is_empty()).then_some(self.also_notify),
-                secondaries: (!self.secondary.is_empty()).then_some(self.secondary),
-                zones: None,
-            },
+            xfr: xfr.clone(),
+            xfr_flags: Some(xfr),
             nsid: self.nsid,
             zones: self.zones,
             listen: (!self.listen.is_empty()).then_some(self.listen),

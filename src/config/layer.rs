@@ -202,6 +202,7 @@ impl Layer {
             log: c.log.clone(),
             // Its problems are in `notes` (see `read_layer`).
             xfr: super::xfrzone::xfr_options(c, &self.base).0,
+            xfr_flags: None,
             // Per zone in a config file (`[[zone]] auto_ptr = true`).
             auto_ptr: None,
             nsid: c.nsid.clone(),

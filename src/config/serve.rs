@@ -89,6 +89,8 @@ pub struct ServeOptions {
     pub log: Option<String>,
     /// Zone transfers out and NOTIFY.
     pub xfr: super::XfrOptions,
+    /// The command line's own transfer flags (kept over every re-read of a config file).
+    pub xfr_flags: Option<super::XfrOptions>,
     /// The server's identity for NSID (RFC 5001): text, or `0x` and hex.
     pub nsid: Option<String>,
 }
@@ -161,6 +163,8 @@ pub struct ServeConfig {
     pub net: NetConfig,
     pub service: ServiceConfig,
     pub xfr: super::XfrConfig,
+    /// The command line's transfer flags alone (a reload re-applies them over the file).
+    pub xfr_flags: super::XfrOptions,
 }
 
 impl ServeOptions {
@@ -179,6 +183,7 @@ impl ServeOptions {
             tcp_idle_timeout: self.tcp_idle_timeout.or(lower.tcp_idle_timeout),
             user: self.user.or(lower.user),
             xfr: self.xfr.over(lower.xfr),
+            xfr_flags: self.xfr_flags.or(lower.xfr_flags),
             metrics: self.metrics.or(lower.metrics),
             query_log: self.query_log.or(lower.query_log),
             tcp_clients_per_ip: self.tcp_clients_per_ip.or(lower.tcp_clients_per_ip),
@@ -293,6 +298,7 @@ impl ServeOptions {
                 tls,
             },
             xfr: self.xfr.resolve(),
+            xfr_flags: self.xfr_flags.unwrap_or_default(),
             service: ServiceConfig {
                 user: self.user,
                 metrics: self.metrics,

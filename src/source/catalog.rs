@@ -42,6 +42,9 @@ pub struct Catalog {
     allow_update_keys: std::collections::BTreeMap<Name, Vec<Name>>,
     /// The config file's access lists at its last good read (`None`: no config file read).
     access: Option<crate::source::access::AccessLists>,
+    /// The config file's transfer settings from its last good read, until the reloader takes
+    /// them (`take_xfr`).
+    xfr: Option<crate::config::XfrOptions>,
 }
 
 impl Catalog {
@@ -67,7 +70,13 @@ impl Catalog {
             chosen: BTreeMap::new(),
             allow_update_keys: Default::default(),
             access: None,
+            xfr: None,
         }
+    }
+
+    /// The transfer settings of the config file when it was read since the last call.
+    pub fn take_xfr(&mut self) -> Option<crate::config::XfrOptions> {
+        self.xfr.take()
     }
 
     /// The access lists of the config file's last good read; `None` without a config file.
@@ -209,6 +218,7 @@ impl Catalog {
         if self.last_error.take().is_some() {
             tracing::info!("{} reads again", src.path().display());
         }
+        self.xfr = Some(crate::config::xfrzone::xfr_options(&layer.config, &layer.base).0);
         self.access = Some(crate::source::access::AccessLists {
             allow_query: layer.config.allow_query.clone(),
             allow_recursion: layer.config.allow_recursion.clone(),

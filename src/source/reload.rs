@@ -235,6 +235,13 @@ impl Reloader {
                 tracing::info!("access lists (allow_query, allow_recursion) changed: applied");
             }
         }
+        if let Some(x) = self.catalog.take_xfr() {
+            if self.store.set_xfr(x) {
+                tracing::info!(
+                    "transfer settings (allow_transfer, also_notify, keys) changed: applied"
+                );
+            }
+        }
         let listed: BTreeSet<&(PathBuf, Name)> = files.iter().collect();
         let mut report = Report::default();
         let mut changed = false;

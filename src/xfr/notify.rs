@@ -59,17 +59,15 @@ impl Notifier {
 }
 
 /// Sends the NOTIFYs `rx` asks for to each zone's targets until the channel closes.
-pub async fn run(
-    mut rx: mpsc::UnboundedReceiver<(Name, u32)>,
-    cfg: Arc<crate::config::XfrConfig>,
-    store: Arc<crate::store::Store>,
-) {
+pub async fn run(mut rx: mpsc::UnboundedReceiver<(Name, u32)>, store: Arc<crate::store::Store>) {
     let mut running: HashMap<(Name, SocketAddr), tokio::task::AbortHandle> = HashMap::new();
     let mut tasks = tokio::task::JoinSet::new();
     loop {
         tokio::select! {
             got = rx.recv() => {
                 let Some((origin, serial)) = got else { break };
+                // The settings as they are now (a reload may have changed them).
+                let cfg = store.xfr();
                 let mut targets = cfg.notify_targets(&origin);
                 if cfg.notify_ns(&origin) {
                     targets.extend(ns_addresses(&store, &origin));

@@ -412,3 +412,51 @@ fn clusterdns_secondary_of_clusterdns_follows_by_notify_and_signed_ixfr() {
         primary.log()
     );
 }
+
+/// An edit of the config file's transfer settings applies without a restart (as BIND's
+/// `rndc reconfig`): a zone's `allow_transfer` first names a documentation address only, so
+/// AXFR from 127.0.0.1 is refused; rewritten to name 127.0.0.1 and a key, the next AXFR
+/// from 127.0.0.1 works; rewritten back, refused again.
+#[test]
+fn allow_transfer_edited_in_the_config_file_applies_at_the_next_reload() {
+    let zones = TempDir::with_example_zones("xfrc-reconf");
+    let conf = zones.path().join("c.toml");
+    let write = |allow: &str| {
+        let text = format!(
+            "[[key]]\nname = \"xfr\"\nalgorithm = \"hmac-sha256\"\nsecret = \"{SECRET_B64}\"\n\
+             [[zone]]\nname = \"lihui.hadoop\"\nfile = \"lihui.hadoop.zone\"\n\
+             allow_transfer = [{allow}]\n"
+        );
+        crate::harness::write_atomic(&conf, &text);
+    };
+    write("\"192.0.2.1\"");
+    let s = start(&conf, free_port());
+    let refused = |s: &Server| axfr(s.port, "lihui.hadoop", &[]).contains("Transfer failed");
+    assert!(refused(&s), "outside the zone's list:\n{}", s.log());
+
+    write("\"127.0.0.1\", \"key:xfr\"");
+    crate::harness::wait_within(
+        "the edited allow_transfer applies",
+        &s,
+        Duration::from_secs(5),
+        || !refused(&s),
+    );
+    let out = axfr(s.port, "lihui.hadoop", &[]);
+    assert!(
+        out.contains("lhslave01.lihui.hadoop.") && out.matches("SOA").count() >= 2,
+        "{out}"
+    );
+    assert!(
+        s.log()
+            .contains("transfer settings (allow_transfer, also_notify, keys) changed: applied"),
+        "{}",
+        s.log()
+    );
+    write("\"192.0.2.1\"");
+    crate::harness::wait_within(
+        "the list narrowed again",
+        &s,
+        Duration::from_secs(5),
+        || refused(&s),
+    );
+}
