@@ -86,6 +86,30 @@ fn socket(s: &ServerAddr) -> SocketAddr {
     SocketAddr::new(s.addr, s.port.unwrap_or(53))
 }
 
+/// The address of `server` (`what` of zone `zone`) and the name of the key it names, which
+/// must be one of `keys` (else an error in `errors`).
+fn keyed(
+    server: &ServerAddr,
+    what: &str,
+    zone: &str,
+    keys: &[TsigKey],
+    errors: &mut Vec<String>,
+) -> (SocketAddr, Option<Name>) {
+    let key = match server.key.as_deref().map(key_name).transpose() {
+        Ok(k) => k,
+        Err(e) => {
+            errors.push(format!("zone {zone}: {e}"));
+            None
+        }
+    };
+    if let Some(k) = &key {
+        if !keys.iter().any(|t| t.name.wire() == k.wire()) {
+            errors.push(format!("zone {zone}: {what} {server} names unknown key"));
+        }
+    }
+    (socket(server), key)
+}
+
 /// The origin of a `[[zone]]` name (`.` is the root).
 fn origin_of(name: &str) -> Result<Name, String> {
     if name == "." {
@@ -139,28 +163,14 @@ pub fn xfr_options(cfg: &FileConfig, base: &Path) -> (XfrOptions, Vec<String>) {
                 }
             }
         }
-        let mut also_notify = Vec::new();
-        for t in &z.also_notify {
-            let key = match t.key.as_deref().map(key_name).transpose() {
-                Ok(k) => k,
-                Err(e) => {
-                    errors.push(format!("zone {}: {e}", z.name));
-                    None
-                }
-            };
-            if let Some(k) = &key {
-                if !keys.iter().any(|t| t.name.wire() == k.wire()) {
-                    errors.push(format!(
-                        "zone {}: also_notify {t} names unknown key",
-                        z.name
-                    ));
-                }
-            }
-            also_notify.push(NotifyTarget {
-                addr: socket(t),
-                key,
-            });
-        }
+        let also_notify = z
+            .also_notify
+            .iter()
+            .map(|t| {
+                let (addr, key) = keyed(t, "also_notify", &z.name, &keys, &mut errors);
+                NotifyTarget { addr, key }
+            })
+            .collect();
         let zx = ZoneXfr {
             allow_transfer: z.allow_transfer.as_deref().map(TransferAcl::new),
             also_notify,
@@ -175,25 +185,14 @@ pub fn xfr_options(cfg: &FileConfig, base: &Path) -> (XfrOptions, Vec<String>) {
                 errors.push(format!("zone {}: secondary without primaries", z.name));
                 continue;
             }
-            let mut primaries = Vec::new();
-            for p in &z.primaries {
-                let key = match p.key.as_deref().map(key_name).transpose() {
-                    Ok(k) => k,
-                    Err(e) => {
-                        errors.push(format!("zone {}: {e}", z.name));
-                        None
-                    }
-                };
-                if let Some(k) = &key {
-                    if !keys.iter().any(|t| t.name.wire() == k.wire()) {
-                        errors.push(format!("zone {}: primary {p} names unknown key", z.name));
-                    }
-                }
-                primaries.push(Primary {
-                    addr: socket(p),
-                    key,
-                });
-            }
+            let primaries = z
+                .primaries
+                .iter()
+                .map(|p| {
+                    let (addr, key) = keyed(p, "primary", &z.name, &keys, &mut errors);
+                    Primary { addr, key }
+                })
+                .collect();
             let file = z.file.as_ref().map_or_else(
                 || default_secondary_file(cfg, base, &origin),
                 |f| base.join(f),

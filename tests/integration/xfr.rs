@@ -160,6 +160,14 @@ fn edit_zone(dir: &Path, serial: u32, host: &str) {
     std::fs::write(&p, new).expect("write zone");
 }
 
+/// Does the server on `port` answer the record `edit_zone` adds, within 10 s?
+fn newhost_served(port: u16) -> bool {
+    wait_until(Duration::from_secs(10), || {
+        dig(port, &["newhost.lihui.hadoop", "A", "+time=1", "+tries=1"]).answer_rdata()
+            == ["10.9.9.9"]
+    })
+}
+
 #[test]
 fn bind_secondary_gets_axfr_then_notify_and_ixfr() {
     let zones = TempDir::with_example_zones("xfr-bind");
@@ -233,14 +241,7 @@ fn secondary_follows_edits(tag: &str, ixfr: bool, start: impl FnOnce(u16, u16, &
     assert!(got, "{tag} never served the zone:\n{}\n{}", log(), s.log());
     assert!(s.log().contains("AXFR of lihui.hadoop."), "{}", s.log());
     edit_zone(zones.path(), 2024010102, "newhost");
-    let served = wait_until(Duration::from_secs(10), || {
-        dig(
-            peer_port,
-            &["newhost.lihui.hadoop", "A", "+time=1", "+tries=1"],
-        )
-        .answer_rdata()
-            == ["10.9.9.9"]
-    });
+    let served = newhost_served(peer_port);
     assert!(
         served,
         "{tag} never served the edit:\n{}\n{}",
@@ -420,14 +421,7 @@ fn knot_secondary_with_tsig_gets_signed_notify_with_serial_and_signed_ixfr() {
     assert!(axfr(s.port, "lihui.hadoop", &[]).contains("Transfer failed"));
 
     edit_zone(zones.path(), 2024010102, "newhost");
-    let served = wait_until(Duration::from_secs(10), || {
-        dig(
-            peer_port,
-            &["newhost.lihui.hadoop", "A", "+time=1", "+tries=1"],
-        )
-        .answer_rdata()
-            == ["10.9.9.9"]
-    });
+    let served = newhost_served(peer_port);
     assert!(
         served,
         "Knot never served the edit:\n{}\n{}",
