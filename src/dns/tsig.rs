@@ -190,10 +190,16 @@ impl Signer<'_> {
     /// Signs the complete message `msg` (header counts final, no TSIG yet): appends the TSIG
     /// record and counts it in ARCOUNT.
     pub fn sign(&mut self, msg: &mut Vec<u8>, now: u64) {
+        self.sign_at(msg, 0, now);
+    }
+
+    /// Like [`Signer::sign`] for the message that starts at `buf[from..]` (after a TCP length
+    /// prefix, say): the bytes before `from` are neither signed nor changed.
+    pub fn sign_at(&mut self, buf: &mut Vec<u8>, from: usize, now: u64) {
         let mut ctx = hmac::Context::with_key(&self.key.key);
         ctx.update(&(self.prior_mac.len() as u16).to_be_bytes());
         ctx.update(&self.prior_mac);
-        ctx.update(msg);
+        ctx.update(buf.get(from..).unwrap_or_default());
         let time = time48(now);
         if self.first {
             variables(
@@ -219,8 +225,10 @@ impl Signer<'_> {
             self.error,
             if self.first { &self.other } else { &[] },
         );
-        msg.extend_from_slice(&rr);
-        bump_arcount(msg);
+        buf.extend_from_slice(&rr);
+        if let Some(msg) = buf.get_mut(from..) {
+            bump_arcount(msg);
+        }
         self.prior_mac = mac.as_ref().to_vec();
         self.first = false;
     }

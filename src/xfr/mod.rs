@@ -5,6 +5,7 @@
 
 pub mod notify;
 mod out;
+mod pack;
 #[cfg(test)]
 mod tests;
 

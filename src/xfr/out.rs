@@ -1,24 +1,34 @@
 //! Writing a transfer: which records (AXFR: SOA, every RRset, SOA; IXFR: the serial steps of
 //! the zone's history, or the whole zone when the client's serial is not in it, or the single
-//! SOA when the client is current), packed into messages of up to 64 KiB with name
-//! compression, each signed when the request was, and written one at a time so that other
-//! connections are served in between.
+//! SOA when the client is current), packed by `pack` into compressed messages of 16 KiB (a
+//! record alone up to 64 KiB), each signed when the request was, and written a few at a time
+//! so that other connections are served in between.
 
 use std::io;
 use std::time::Duration;
 
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
+use super::pack::Packer;
 use super::Request;
 use crate::dns::rdata;
 use crate::dns::serial::serial_le;
 use crate::dns::tsig::Signer;
-use crate::dns::wire::{hf, Owner, Writer, HEADER};
+use crate::dns::wire::{hf, HEADER};
 use crate::zone::history::Delta;
-use crate::zone::Zone;
+use crate::zone::{Node, RdataIter, Zone};
 
 /// Largest DNS message over TCP.
 const MAX_MSG: usize = 65535;
+/// Size a transfer message is filled to; a record that does not fit goes into the next
+/// message, one alone may take up to [`MAX_MSG`]. 16 KiB (as Knot): compression pointers
+/// reach only the first 16 KiB of a message, so names later in a bigger one cannot be
+/// targets (a zone with several records per name took 18% more bytes in 64 KiB messages),
+/// and batched writes make the messages' count cheap.
+const MSG_TARGET: usize = 16 * 1024;
+/// Messages are written once this many bytes of them are ready (one system call for
+/// several small messages).
+const WRITE_BATCH: usize = 60 * 1024;
 /// How long one message may take to write before the transfer is abandoned.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -80,22 +90,72 @@ fn soa_rec(zone: &Zone) -> Option<Rec<'_>> {
     })
 }
 
-/// Every record of the zone, SOA first and last.
-fn full<'a>(zone: &'a Zone, soa: Rec<'a>) -> impl Iterator<Item = Rec<'a>> + 'a {
-    let body = zone.nodes.iter().flat_map(|n| {
-        n.rrsets
-            .iter()
-            .filter(move |s| !(s.rtype == rdata::SOA && n.has(crate::zone::flag::APEX)))
-            .flat_map(move |s| {
-                s.rdatas().map(move |rd| Rec {
-                    owner: n.name.wire(),
-                    rtype: s.rtype,
-                    ttl: s.ttl,
+/// Every record of the zone, SOA first and last: a walk over the nodes by hand (nested
+/// iterator adaptors cost a tenth of a transfer's time).
+struct Full<'a> {
+    nodes: &'a [Node],
+    opening: Option<Rec<'a>>,
+    closing: Option<Rec<'a>>,
+    /// Next node and next RRset in it.
+    node: usize,
+    set: usize,
+    /// The RRset being sent: its owner, type, TTL and the RDATA left.
+    owner: &'a [u8],
+    rtype: u16,
+    ttl: u32,
+    rdatas: Option<RdataIter<'a>>,
+}
+
+fn full<'a>(zone: &'a Zone, soa: Rec<'a>) -> Full<'a> {
+    Full {
+        nodes: &zone.nodes,
+        opening: Some(soa),
+        closing: Some(soa),
+        node: 0,
+        set: 0,
+        owner: &[],
+        rtype: 0,
+        ttl: 0,
+        rdatas: None,
+    }
+}
+
+impl<'a> Iterator for Full<'a> {
+    type Item = Rec<'a>;
+
+    fn next(&mut self) -> Option<Rec<'a>> {
+        if let Some(s) = self.opening.take() {
+            return Some(s);
+        }
+        loop {
+            if let Some(rd) = self.rdatas.as_mut().and_then(Iterator::next) {
+                return Some(Rec {
+                    owner: self.owner,
+                    rtype: self.rtype,
+                    ttl: self.ttl,
                     rdata: rd,
-                })
-            })
-    });
-    std::iter::once(soa).chain(body).chain(std::iter::once(soa))
+                });
+            }
+            let Some(n) = self.nodes.get(self.node) else {
+                return self.closing.take();
+            };
+            let Some(s) = n.rrsets.get(self.set) else {
+                self.node += 1;
+                self.set = 0;
+                self.rdatas = None;
+                continue;
+            };
+            self.set += 1;
+            if s.rtype == rdata::SOA && n.has(crate::zone::flag::APEX) {
+                self.rdatas = None;
+                continue;
+            }
+            self.owner = n.name.wire();
+            self.rtype = s.rtype;
+            self.ttl = s.ttl;
+            self.rdatas = Some(s.rdatas());
+        }
+    }
 }
 
 /// The IXFR body: current SOA, then per step the old SOA, removals, new SOA, additions; then
@@ -140,7 +200,7 @@ pub(super) async fn stream<W: AsyncWrite + Unpin>(
     req: &Request<'_>,
     zone: &Zone,
     plan: Plan,
-    mut signer: Option<&mut Signer<'_>>,
+    signer: Option<&mut Signer<'_>>,
 ) -> io::Result<()> {
     let Some(soa) = soa_rec(zone) else {
         return error(
@@ -153,77 +213,88 @@ pub(super) async fn stream<W: AsyncWrite + Unpin>(
         )
         .await;
     };
-    let class = zone.class;
-    let mut recs: Box<dyn Iterator<Item = Rec<'_>> + Send + '_> = match plan {
-        Plan::Full { .. } => Box::new(full(zone, soa)),
+    match plan {
+        Plan::Full { .. } => send(out, req, zone, full(zone, soa), signer).await,
         Plan::Incremental { from, .. } => {
             let deltas = zone.history.since(from).unwrap_or(&[]);
-            Box::new(incremental(zone.origin.wire(), deltas, soa))
+            let recs = incremental(zone.origin.wire(), deltas, soa);
+            send(out, req, zone, recs, signer).await
         }
-        Plan::Current => Box::new(std::iter::once(soa)),
-    };
+        Plan::Current => send(out, req, zone, std::iter::once(soa), signer).await,
+    }
+}
+
+/// Packs `recs` into messages and writes them.
+async fn send<'z, W: AsyncWrite + Unpin>(
+    out: &mut W,
+    req: &Request<'_>,
+    zone: &'z Zone,
+    mut recs: impl Iterator<Item = Rec<'z>>,
+    mut signer: Option<&mut Signer<'_>>,
+) -> io::Result<()> {
+    let class = zone.class;
     let reserve = signer.as_ref().map_or(0, |s| s.reserve());
-    let mut buf = vec![0u8; MAX_MSG];
-    let mut msg: Vec<u8> = Vec::with_capacity(MAX_MSG + 2);
+    let mut pk = Packer::new(
+        MSG_TARGET.saturating_sub(reserve),
+        MAX_MSG.saturating_sub(reserve),
+    );
+    let flags = hf::QR | hf::AA | (req.flags & (0x7800 | hf::RD | hf::CD));
     let mut pending = recs.next();
     let mut first = true;
     let mut total = 0usize;
     loop {
-        let mut w = Writer::new(&mut buf, MAX_MSG - reserve);
-        let _ = w.put(&[0; HEADER]);
+        pk.begin();
         if first {
             // The question, in the first message only (RFC 5936 2.2.1 allows it to be empty
             // later; BIND, NSD and Knot accept both).
-            w.put_name(req.qname, true).map_err(|_| too_big())?;
-            w.put(&req.question[req.qname.len()..])
-                .map_err(|_| too_big())?;
+            pk.put_question(req.qname, &req.question[req.qname.len()..]);
         }
         let mut n: u16 = 0;
         while let Some(r) = pending {
-            let mark = w.len;
-            if w.put_rr(Owner::Name(r.owner), r.rtype, class, r.ttl, r.rdata)
-                .is_err()
-                || n == u16::MAX
-            {
-                w.truncate(mark);
+            // A record that might not fit goes into the next message; one alone in a
+            // message is written whatever its size, and checked below.
+            if n == u16::MAX || (n > 0 && !pk.fits(r.owner, r.rdata)) {
                 break;
+            }
+            pk.put_rr(r.owner, r.rtype, class, r.ttl, r.rdata);
+            if pk.over() {
+                return Err(too_big(&r));
             }
             n += 1;
             pending = recs.next();
         }
-        if n == 0 && pending.is_some() {
-            return Err(too_big());
-        }
-        let len = w.len;
-        let flags = hf::QR | hf::AA | (req.flags & (0x7800 | hf::RD | hf::CD));
-        write_header(&mut buf, req.id, flags, [first as u16, n, 0, 0]);
-        msg.clear();
-        msg.extend_from_slice(&[0, 0]);
-        msg.extend_from_slice(&buf[..len]);
-        if let Some(s) = signer.as_deref_mut() {
-            let mut body = msg.split_off(2);
-            s.sign(&mut body, crate::dns::tsig::now());
-            msg.extend_from_slice(&body);
-        }
-        let m = (msg.len() - 2) as u16;
-        msg[..2].copy_from_slice(&m.to_be_bytes());
-        write(out, &msg).await?;
+        pk.finish(
+            req.id,
+            flags,
+            [first as u16, n, 0, 0],
+            signer.as_deref_mut(),
+        );
         total += n as usize;
         first = false;
         if pending.is_none() {
+            write(out, pk.finished()).await?;
             break;
         }
-        // Let queries on other connections of this runtime thread run between messages.
-        tokio::task::yield_now().await;
+        if pk.finished().len() >= WRITE_BATCH {
+            write(out, pk.finished()).await?;
+            pk.clear();
+            // Let queries on other connections of this runtime thread run between writes.
+            tokio::task::yield_now().await;
+        }
     }
     tracing::debug!("transfer of {}: {total} records sent", zone.origin);
     Ok(())
 }
 
-fn too_big() -> io::Error {
+fn too_big(r: &Rec<'_>) -> io::Error {
     io::Error::new(
         io::ErrorKind::InvalidData,
-        "a record does not fit in one message",
+        format!(
+            "the {} record of {} ({} bytes of RDATA) does not fit in one message",
+            rdata::type_name(r.rtype),
+            crate::dns::name::Name::from_wire_unchecked(r.owner),
+            r.rdata.len()
+        ),
     )
 }
 
