@@ -106,6 +106,10 @@ impl Table {
     ) -> (Arc<Conn>, Option<IpAddr>) {
         let ip = peer.ip();
         let now = self.now_ms();
+        // Connections looked at for eviction. Declared before the guard so that they are
+        // dropped after the lock is released: dropping the last reference to a `Conn` removes
+        // it from the table, which takes the lock.
+        let mut seen: Vec<Arc<Conn>> = Vec::new();
         // The lock is never held across an await: every table method is synchronous.
         let mut g = match self.inner.lock() {
             Ok(g) => g,
@@ -114,19 +118,23 @@ impl Table {
         let mut evicted = None;
         let at_ip_cap = g.per_ip.get(&ip).copied().unwrap_or(0) >= self.per_ip_limit;
         if at_ip_cap || g.conns.len() >= self.limit {
-            let victim = g
-                .conns
-                .iter()
-                .filter(|(_, c)| !at_ip_cap || c.ip == ip)
-                .filter_map(|(&id, c)| {
-                    let conn = c.last.upgrade()?;
-                    Some((conn.last.load(Ordering::Relaxed), id, conn))
-                })
-                .min_by_key(|(last, id, _)| (*last, *id));
-            if let Some((_, id, conn)) = victim {
+            let mut victim: Option<(u64, u64, usize)> = None;
+            for (&id, c) in g.conns.iter().filter(|(_, c)| !at_ip_cap || c.ip == ip) {
+                let Some(conn) = c.last.upgrade() else {
+                    continue;
+                };
+                let key = (conn.last.load(Ordering::Relaxed), id, seen.len());
+                if victim.is_none_or(|v| (key.0, key.1) < (v.0, v.1)) {
+                    victim = Some(key);
+                }
+                seen.push(conn);
+            }
+            if let Some((_, id, at)) = victim {
+                let conn = &seen[at];
                 conn.stop.cancel();
                 evicted = Some(conn.ip);
-                remove_locked(&mut g, id, conn.ip);
+                let vip = conn.ip;
+                remove_locked(&mut g, id, vip);
                 self.open.store(g.conns.len(), Ordering::Relaxed);
             }
         }
@@ -148,6 +156,8 @@ impl Table {
         );
         *g.per_ip.entry(ip).or_insert(0) += 1;
         self.open.store(g.conns.len(), Ordering::Relaxed);
+        drop(g);
+        drop(seen);
         (conn, evicted)
     }
 
@@ -227,6 +237,36 @@ mod tests {
         assert_eq!(evicted, Some(addr("10.0.0.1:1").ip()));
         assert!(a1.stop.is_cancelled());
         assert!(!other.stop.is_cancelled());
+    }
+
+    #[test]
+    fn evicting_a_connection_its_owner_is_dropping_does_not_deadlock() {
+        // The owner drops its reference while `admit` looks at it: the last reference may be
+        // the one `admit` holds, and dropping it takes the table lock.
+        let t = Table::new(1, 1, Duration::from_secs(10));
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let sd = CancellationToken::new();
+            let (tx, rx) = std::sync::mpsc::channel::<Arc<Conn>>();
+            let dropper = std::thread::spawn(move || {
+                for c in rx {
+                    // Drop it while the next `admit` may be looking at it.
+                    std::hint::spin_loop();
+                    drop(c);
+                }
+            });
+            for i in 0..20000u32 {
+                let (c, _) = t.admit(SocketAddr::from(([127, 0, 0, 1], i as u16)), &sd);
+                let _ = tx.send(c);
+            }
+            drop(tx);
+            let _ = dropper.join();
+            let _ = done_tx.send(t.len());
+        });
+        let left = done_rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("admit deadlocked");
+        assert_eq!(left, 0, "every slot freed");
     }
 
     #[test]
