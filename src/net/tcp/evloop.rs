@@ -8,6 +8,8 @@
 //! (`handoff`). Idle timeouts, evictions and shutdown are checked every `SWEEP_MS`, on the
 //! epoll timeout; an eviction or shutdown also wakes the loop at once.
 
+mod accept;
+
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::{AsRawFd, RawFd};
 use std::sync::Arc;
@@ -15,7 +17,7 @@ use std::time::Instant;
 
 use super::epoll::{self, Epoll, Events, Wake, EXCLUSIVE, HUP_ERR, IN, OUT};
 use super::handoff::{self, Handoff};
-use super::{answer, frame_len, frame_need, out_of_fds, Shared, MAX_MSG};
+use super::{answer, frame_len, frame_need, Shared, MAX_MSG};
 use crate::metrics::Tap;
 use crate::net::conns;
 use crate::net::keepalive;
@@ -464,85 +466,6 @@ impl Loop {
         let s = &self.shared;
         let fut = handoff::serve(h, s.store.clone(), s.taps.tap(false), s.forward.clone());
         s.handed.spawn_on(fut, &s.rt);
-    }
-
-    /// Accepts up to `ACCEPT_BATCH` connections from listener `li`.
-    fn accept(&mut self, li: usize) {
-        let Some((_, l)) = self.listeners.get(li) else {
-            return;
-        };
-        let lfd = l.as_raw_fd();
-        for _ in 0..ACCEPT_BATCH {
-            let (sock, peer) = match epoll::accept(lfd) {
-                Ok(a) => a,
-                Err(e) if epoll::again(&e) => break,
-                Err(e) if out_of_fds(&e) => {
-                    self.pause_accepts(&e);
-                    break;
-                }
-                Err(_) => continue, // the client gave up (ECONNABORTED) and the like
-            };
-            if self.fd_warned {
-                tracing::info!("accepting tcp connections again");
-                self.fd_warned = false;
-            }
-            if self.shared.nodelay {
-                let _ = sock.set_nodelay(true);
-            }
-            let s = &self.shared;
-            let (slot, evicted) = s.table.admit(peer, &s.shutdown, Some(&self.wake));
-            if let Some(ip) = evicted {
-                tracing::debug!("tcp connection from {peer}: closed the idlest connection (of {ip}) to make room");
-                self.close_evicted();
-            }
-            slot.touch_at(self.now_ms);
-            let fd = sock.as_raw_fd();
-            let conn = Conn {
-                sock,
-                fd,
-                peer,
-                slot,
-                partial: Vec::new(),
-                pending: Vec::new(),
-                closing: false,
-                last: self.now_ms,
-            };
-            let idx = self.free.pop().unwrap_or_else(|| {
-                self.slots.push(Slot { gen: 0, conn: None });
-                self.slots.len() - 1
-            });
-            let gen = self.slots[idx].gen;
-            self.slots[idx].conn = Some(conn);
-            self.open += 1;
-            if self.epoll.add(fd, IN, conn_token(idx, gen)).is_err() {
-                self.close(idx);
-            }
-        }
-    }
-
-    /// Out of descriptors: the listeners leave the epoll set for `FD_BACKOFF_MS` (they stay
-    /// readable while connections wait: retrying at once would spin).
-    fn pause_accepts(&mut self, e: &std::io::Error) {
-        if !self.fd_warned {
-            tracing::warn!("failed to accept a tcp connection: {e}; pausing accepts for {FD_BACKOFF_MS} ms at a time until descriptors are free");
-            self.fd_warned = true;
-        }
-        for (_, l) in self.listeners.iter() {
-            let _ = self.epoll.delete(l.as_raw_fd());
-        }
-        self.paused_until = Some(self.now_ms + FD_BACKOFF_MS);
-    }
-
-    fn resume_accepts(&mut self) {
-        self.paused_until = None;
-        for (i, (addr, l)) in self.listeners.iter().enumerate() {
-            if let Err(e) = self
-                .epoll
-                .add(l.as_raw_fd(), IN | EXCLUSIVE, listen_token(i))
-            {
-                tracing::warn!("failed to watch tcp {addr} again: {e}");
-            }
-        }
     }
 
     /// Closes the connections the table evicted.
