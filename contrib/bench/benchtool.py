@@ -157,6 +157,7 @@ def parse_dnsperf(path):
     g("lost", r"Queries lost:\s+(\d+)")
     g("qps", r"Queries per second:\s+([\d.]+)")
     g("avg_s", r"Average Latency \(s\):\s+([\d.]+)")
+    g("max_s", r"Average Latency \(s\):\s+[\d.]+ \(min [\d.]+, max ([\d.]+)\)")
     g("runtime_s", r"Run time \(s\):\s+([\d.]+)")
     g("resp_bytes", r"Average packet size:\s+request \d+, response (\d+)")
     rc = dict((k, int(v)) for k, v in re.findall(r"([A-Z]+) (\d+) \([\d.]+%\)",

@@ -16,13 +16,19 @@
 #   --out FILE         markdown table (default contrib/bench/results-streams.md)
 #   --work DIR / --keep   work directory (default a new mktemp dir, removed at the end)
 #   --port-base P      first port (default 5600; server k uses P+10k .. P+10k+2)
+#   --peers-nodelay    start the peers with contrib/bench/nodelay_shim.c preloaded: TCP_NODELAY on
+#                      every accepted socket, as clusterdns sets it (NSD and Knot leave Nagle on, so
+#                      an answer written while an earlier one is unacknowledged waits for the
+#                      client's next segment and is sent from the client's context: less server
+#                      CPU, more latency)
 #
 # What it measures, servers pinned to CPU 0 (--threads 1 / one worker each), dnsperf on CPU 1,
 # 10k-node cluster zone, 70% A / 20% PTR / 10% NXDOMAIN (contrib/bench/gen_zones.py):
 #   1. per transport and server, one unthrottled `dnsperf -m MODE` run: answered qps (max qps)
 #      and the server's CPU share during it;
 #   2. per transport, ROUNDS interleaved rounds (server A B C, A B C, ...) at --rate: server CPU
-#      microseconds per answered query (utime+stime of the process tree / answered queries).
+#      microseconds per answered query (utime+stime of the process tree / answered queries), and
+#      dnsperf's mean and largest latency of the answered queries.
 # The certificate is a throwaway self-signed one made here with openssl. Every run is bounded
 # in time (timeout); every process started is stopped on exit.
 set -u -o pipefail
@@ -33,7 +39,7 @@ TOOL="python3 $HERE/benchtool.py"
 CMDLINE="contrib/bench/streams.sh $*"
 BIN=${CLUSTERDNS_BIN:-} TRANSPORTS="tcp dot doh" SERVERS="clusterdns nsd knot bind"
 RATE=20000 ROUNDS=3 SECS=10 CLIENTS=20 DOH_METHOD=GET OUT=$HERE/results-streams.md
-WORK="" KEEP=0 PORT_BASE=5600
+WORK="" KEEP=0 PORT_BASE=5600 PEERS_NODELAY=0
 while (( $# )); do
   case $1 in
     --bin) BIN=$2; shift 2 ;; --transports) TRANSPORTS=$2; shift 2 ;;
@@ -41,7 +47,7 @@ while (( $# )); do
     --rounds) ROUNDS=$2; shift 2 ;; --secs) SECS=$2; shift 2 ;;
     --clients) CLIENTS=$2; shift 2 ;; --doh-method) DOH_METHOD=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;; --work) WORK=$2; shift 2 ;; --keep) KEEP=1; shift ;;
-    --port-base) PORT_BASE=$2; shift 2 ;;
+    --port-base) PORT_BASE=$2; shift 2 ;; --peers-nodelay) PEERS_NODELAY=1; shift ;;
     -h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -124,6 +130,13 @@ bind_cmd() {
 }
 bind_has() { true; }
 
+SHIM=""
+if (( PEERS_NODELAY )); then
+  SHIM=$WORK/nodelay_shim.so
+  cc -O2 -shared -fPIC -o "$SHIM" "$HERE/nodelay_shim.c" -ldl >>"$WORK/run.log" 2>&1 || { log "cc failed (--peers-nodelay)"; exit 2; }
+  CMDLINE="$CMDLINE (peers with TCP_NODELAY)"
+fi
+
 declare -A PID PORT
 idx=0
 for s in $SERVERS; do
@@ -132,7 +145,8 @@ for s in $SERVERS; do
     *) echo "unknown server $s" >&2; exit 2 ;; esac >/dev/null || { log "$s not installed, skipped"; continue; }
   p=$((PORT_BASE + 10 * idx)); w=$WORK/$s; mkdir -p "$w/db"
   "${s}_cmd" "$w" "$p"
-  ( cd "$w" && exec taskset -c 0 bash -c "exec $CMD" ) >"$w/server.out" 2>&1 &
+  pre=(); [[ -n $SHIM && $s != clusterdns ]] && pre=(env "LD_PRELOAD=$SHIM")
+  ( cd "$w" && exec "${pre[@]}" taskset -c 0 bash -c "exec $CMD" ) >"$w/server.out" 2>&1 &
   PID[$s]=$!; PORT[$s]=$p; STARTED+=("$!")
   if t=$($TOOL wait-answer "$p" node10000.cluster.test "$(date +%s%N)" 120); then
     log "$s up on port $p (DoT $((p + 1)), DoH $((p + 2))) in $t s"
@@ -175,7 +189,9 @@ for tr in $TRANSPORTS; do
       comp=${DP[completed]:-0}; [[ $comp =~ ^[0-9]+$ ]] || comp=0
       us=$(python3 -c "print(f'{$CPU_S * 1e6 / max(1, $comp):.2f}')")
       rec "$tr" "$s" cpu_us "$us"
-      log "  round $r $tr $s: ${DP[qps]%.*} qps answered at -Q $RATE, loss ${DP[loss_pct]:-NA}%, CPU $us us/query"
+      rec "$tr" "$s" lat_ms "$(python3 -c "print(float('${DP[avg_s]:-nan}') * 1000)")"
+      rec "$tr" "$s" lat_max_ms "$(python3 -c "print(float('${DP[max_s]:-nan}') * 1000)")"
+      log "  round $r $tr $s: ${DP[qps]%.*} qps answered at -Q $RATE, loss ${DP[loss_pct]:-NA}%, CPU $us us/query, latency mean ${DP[avg_s]:-NA} s max ${DP[max_s]:-NA} s"
     done
   done
 done
@@ -194,8 +210,8 @@ for line in open(res):
         pass
 lines = [f"# Stream transports: CPU per answered query at {rate} qps ({rounds} interleaved rounds of {secs} s, dnsperf -c {clients}; DoH {dohm})", "",
          f"`{cmd}`, {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC, servers on CPU 0, dnsperf on CPU 1.", "",
-         "| transport | server | CPU µs / answered query | vs best peer | max qps (unthrottled) | server CPU at max |",
-         "|---|---|---|---|---|---|"]
+         "| transport | server | CPU µs / answered query | vs best peer | latency mean / max ms @rate | max qps (unthrottled) | server CPU at max |",
+         "|---|---|---|---|---|---|---|"]
 for tr in ["tcp", "dot", "doh"]:
     rows = {s: v for (t, s), v in d.items() if t == tr}
     if not rows:
@@ -209,7 +225,10 @@ for tr in ["tcp", "dot", "doh"]:
         cpu = f"{m:.2f}" if m is not None else "NA"
         q = int(v["qps_max"][0]) if v.get("qps_max") else "NA"
         c = int(v["max_cpu_pct"][0]) if v.get("max_cpu_pct") else "NA"
-        lines.append(f"| {tr} | {s} | {cpu} | {ratio} | {q} | {c}% |")
+        lat = [x for x in v.get("lat_ms", []) if x == x]
+        lmax = [x for x in v.get("lat_max_ms", []) if x == x]
+        la = f"{statistics.mean(lat):.2f} / {max(lmax):.1f}" if lat and lmax else "NA"
+        lines.append(f"| {tr} | {s} | {cpu} | {ratio} | {la} | {q} | {c}% |")
 open(out, "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 EOF

@@ -37,7 +37,7 @@ complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l config -
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l named-conf -d 'Serve as BIND would from this named.conf (zones, listen-on, allow-query, forwarders)' -r -F
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l zones -d 'Directory of zone files; each NAME.zone serves the zone NAME [default: zones]' -r -F
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l listen -d 'Address to listen on, UDP and TCP (repeatable). Default: 0.0.0.0:53 and [::]:53' -r
-complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l threads -d 'UDP worker threads (default: one per core)' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l threads -d 'UDP worker threads per listen address, and TCP event-loop threads (default: one per core)' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l poll-interval -d 'Poll the zone directory every SECS seconds instead of using inotify' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l debounce-ms -d 'Debounce for file-change events, in milliseconds [default: 20]' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l tcp-clients -d 'Most TCP connections served at once; when full, the idlest is closed for a newcomer (kept under the open-files limit) [default: 1024]' -r

@@ -2,7 +2,7 @@
 # One interleaved CPU-per-query run: the pre-session binary, today's binary (plain and with each
 # optional feature on), NSD and Knot, 10k-node zone, 70% A / 20% PTR / 10% NXDOMAIN.
 B=/tmp/bench
-OLD=/work/wt-before/target/release/clusterdns
+OLD=${OLD:-/work/wt-before/target/release/clusterdns}
 NEW=${NEW:-/work/rel-target/release/clusterdns}
 Z=$B/zones/10k
 COMMON="--zones $Z --listen 127.0.0.1:{port} --threads 1 --no-watch"

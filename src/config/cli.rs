@@ -64,7 +64,7 @@ pub struct ServeArgs {
     /// Address to listen on, UDP and TCP (repeatable). Default: 0.0.0.0:53 and [::]:53.
     #[arg(long = "listen", value_name = "ADDR:PORT")]
     pub listen: Vec<SocketAddr>,
-    /// UDP worker threads (default: one per core).
+    /// UDP worker threads per listen address, and TCP event-loop threads (default: one per core).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Do not watch the zone directory for changes.

@@ -20,7 +20,7 @@ pub struct FileConfig {
     /// Addresses to listen on, UDP and TCP; empty means `0.0.0.0:53` and `[::]:53`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub listen: Vec<SocketAddr>,
-    /// UDP worker threads; `None` means one per core.
+    /// UDP worker threads per listen address and TCP event-loop threads; `None` means one per core.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threads: Option<usize>,
     /// Watch the zone files for changes.

@@ -2,15 +2,18 @@
 //! eviction of the connection idle longest when a newcomer needs a slot (what NSD and Knot do
 //! under pressure, RFC 7766 section 6.2.3), plus the shorter idle timeout once the table is
 //! more than half full. The table is locked on accept and close only; a connection marks its
-//! activity with an atomic store.
+//! activity with an atomic store. An evicted connection is flagged, its token cancelled (the
+//! tokio path awaits it) and the event loop that owns it woken (`Wake`).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
+
+use super::tcp::Wake;
 
 /// Idle timeout once the table is more than half full (NSD uses 200 ms; Knot 0.2-2 s).
 pub(super) const BUSY_IDLE: Duration = Duration::from_millis(500);
@@ -23,22 +26,40 @@ pub(super) struct Conn {
     last: AtomicU64,
     /// Cancelled when the connection is evicted (or on shutdown: a child of the shutdown token).
     pub(super) stop: CancellationToken,
+    /// Set when the connection is evicted (read without a lock by the event loop).
+    evicted: AtomicBool,
+    /// The event loop that owns the connection, woken when it is evicted.
+    waker: Option<Arc<Wake>>,
     table: Arc<Table>,
 }
 
 impl Conn {
     /// Marks the connection active now.
     pub(super) fn touch(&self) {
-        self.last.store(self.table.now_ms(), Ordering::Relaxed);
+        self.touch_at(self.table.now_ms());
+    }
+
+    /// Marks the connection active at `ms` (a `Table::ms_at` reading).
+    pub(super) fn touch_at(&self, ms: u64) {
+        self.last.store(ms, Ordering::Relaxed);
     }
 
     /// How long this connection may stay idle now: shorter when the table is busy.
     pub(super) fn idle_timeout(&self) -> Duration {
-        let (len, limit) = self.table.fill();
-        if len * 2 > limit {
-            self.table.idle.min(BUSY_IDLE)
-        } else {
-            self.table.idle
+        self.table.idle_timeout()
+    }
+
+    /// Has the table closed this connection to make room for another?
+    pub(super) fn evicted(&self) -> bool {
+        self.evicted.load(Ordering::Relaxed)
+    }
+
+    /// Tells the connection's owner to close it: the flag, the token, the loop's wake-up.
+    fn evict(&self) {
+        self.evicted.store(true, Ordering::Relaxed);
+        self.stop.cancel();
+        if let Some(w) = &self.waker {
+            w.wake();
         }
     }
 }
@@ -89,7 +110,22 @@ impl Table {
     }
 
     fn now_ms(&self) -> u64 {
-        self.epoch.elapsed().as_millis() as u64
+        self.ms_at(Instant::now())
+    }
+
+    /// Milliseconds since the table was created, at `t` (the clock `Conn::touch_at` takes).
+    pub(super) fn ms_at(&self, t: Instant) -> u64 {
+        t.saturating_duration_since(self.epoch).as_millis() as u64
+    }
+
+    /// How long connections may stay idle now: shorter when the table is busy.
+    pub(super) fn idle_timeout(&self) -> Duration {
+        let (len, limit) = self.fill();
+        if len * 2 > limit {
+            self.idle.min(BUSY_IDLE)
+        } else {
+            self.idle
+        }
     }
 
     /// (open connections, limit).
@@ -97,15 +133,21 @@ impl Table {
         (self.open.load(Ordering::Relaxed), self.limit)
     }
 
-    /// Takes a slot for a connection from `peer`. When the client is at its own cap, its
-    /// connection idle longest is evicted; when the table is full, the one idle longest of all.
+    /// Takes a slot for a connection from `peer`, owned by the event loop `waker` wakes (if
+    /// any). When the client is at its own cap, its connection idle longest is evicted; when
+    /// the table is full, the one idle longest of all.
     pub(super) fn admit(
         self: &Arc<Self>,
         peer: SocketAddr,
         shutdown: &CancellationToken,
+        waker: Option<&Arc<Wake>>,
     ) -> (Arc<Conn>, Option<IpAddr>) {
         let ip = peer.ip();
         let now = self.now_ms();
+        // Connections looked at for eviction. Declared before the guard so that they are
+        // dropped after the lock is released: dropping the last reference to a `Conn` removes
+        // it from the table, which takes the lock.
+        let mut seen: Vec<Arc<Conn>> = Vec::new();
         // The lock is never held across an await: every table method is synchronous.
         let mut g = match self.inner.lock() {
             Ok(g) => g,
@@ -114,19 +156,23 @@ impl Table {
         let mut evicted = None;
         let at_ip_cap = g.per_ip.get(&ip).copied().unwrap_or(0) >= self.per_ip_limit;
         if at_ip_cap || g.conns.len() >= self.limit {
-            let victim = g
-                .conns
-                .iter()
-                .filter(|(_, c)| !at_ip_cap || c.ip == ip)
-                .filter_map(|(&id, c)| {
-                    let conn = c.last.upgrade()?;
-                    Some((conn.last.load(Ordering::Relaxed), id, conn))
-                })
-                .min_by_key(|(last, id, _)| (*last, *id));
-            if let Some((_, id, conn)) = victim {
-                conn.stop.cancel();
+            let mut victim: Option<(u64, u64, usize)> = None;
+            for (&id, c) in g.conns.iter().filter(|(_, c)| !at_ip_cap || c.ip == ip) {
+                let Some(conn) = c.last.upgrade() else {
+                    continue;
+                };
+                let key = (conn.last.load(Ordering::Relaxed), id, seen.len());
+                if victim.is_none_or(|v| (key.0, key.1) < (v.0, v.1)) {
+                    victim = Some(key);
+                }
+                seen.push(conn);
+            }
+            if let Some((_, id, at)) = victim {
+                let conn = &seen[at];
+                conn.evict();
                 evicted = Some(conn.ip);
-                remove_locked(&mut g, id, conn.ip);
+                let vip = conn.ip;
+                remove_locked(&mut g, id, vip);
                 self.open.store(g.conns.len(), Ordering::Relaxed);
             }
         }
@@ -137,6 +183,8 @@ impl Table {
             ip,
             last: AtomicU64::new(now),
             stop: shutdown.child_token(),
+            evicted: AtomicBool::new(false),
+            waker: waker.cloned(),
             table: self.clone(),
         });
         g.conns.insert(
@@ -148,6 +196,8 @@ impl Table {
         );
         *g.per_ip.entry(ip).or_insert(0) += 1;
         self.open.store(g.conns.len(), Ordering::Relaxed);
+        drop(g);
+        drop(seen);
         (conn, evicted)
     }
 
@@ -191,14 +241,14 @@ mod tests {
     fn full_table_evicts_the_idlest() {
         let t = Table::new(3, 10, Duration::from_secs(10));
         let sd = CancellationToken::new();
-        let (a, _) = t.admit(addr("127.0.0.1:1"), &sd);
-        let (b, _) = t.admit(addr("127.0.0.2:1"), &sd);
-        let (c, _) = t.admit(addr("127.0.0.3:1"), &sd);
+        let (a, _) = t.admit(addr("127.0.0.1:1"), &sd, None);
+        let (b, _) = t.admit(addr("127.0.0.2:1"), &sd, None);
+        let (c, _) = t.admit(addr("127.0.0.3:1"), &sd, None);
         // a is older than b and c by insertion; make a the freshest.
         a.last.store(1_000, Ordering::Relaxed);
         b.last.store(500, Ordering::Relaxed);
         c.last.store(700, Ordering::Relaxed);
-        let (d, evicted) = t.admit(addr("127.0.0.4:1"), &sd);
+        let (d, evicted) = t.admit(addr("127.0.0.4:1"), &sd, None);
         assert_eq!(evicted, Some(addr("127.0.0.2:1").ip()));
         assert!(b.stop.is_cancelled());
         assert!(!a.stop.is_cancelled() && !c.stop.is_cancelled() && !d.stop.is_cancelled());
@@ -217,26 +267,74 @@ mod tests {
     fn per_address_cap_evicts_that_clients_own() {
         let t = Table::new(100, 2, Duration::from_secs(10));
         let sd = CancellationToken::new();
-        let (a1, _) = t.admit(addr("10.0.0.1:1"), &sd);
-        let (other, _) = t.admit(addr("10.0.0.2:1"), &sd);
-        let (a2, _) = t.admit(addr("10.0.0.1:2"), &sd);
+        let (a1, _) = t.admit(addr("10.0.0.1:1"), &sd, None);
+        let (other, _) = t.admit(addr("10.0.0.2:1"), &sd, None);
+        let (a2, _) = t.admit(addr("10.0.0.1:2"), &sd, None);
         other.last.store(0, Ordering::Relaxed);
         a1.last.store(5, Ordering::Relaxed);
         a2.last.store(9, Ordering::Relaxed);
-        let (_a3, evicted) = t.admit(addr("10.0.0.1:3"), &sd);
+        let (_a3, evicted) = t.admit(addr("10.0.0.1:3"), &sd, None);
         assert_eq!(evicted, Some(addr("10.0.0.1:1").ip()));
         assert!(a1.stop.is_cancelled());
         assert!(!other.stop.is_cancelled());
     }
 
     #[test]
+    fn eviction_flags_the_connection_and_wakes_its_loop() {
+        use crate::net::tcp::epoll::{Epoll, Events, IN};
+        let t = Table::new(1, 1, Duration::from_secs(10));
+        let sd = CancellationToken::new();
+        let wake = Arc::new(Wake::new().expect("eventfd"));
+        let ep = Epoll::new().expect("epoll");
+        ep.add(wake.fd(), IN, 1).expect("add");
+        let mut ev = Events::with_capacity(2);
+        let (a, _) = t.admit(addr("127.0.0.1:1"), &sd, Some(&wake));
+        assert!(!a.evicted());
+        assert_eq!(ep.wait(&mut ev, 0), 0, "no wake-up on admission");
+        let (b, evicted) = t.admit(addr("127.0.0.2:1"), &sd, None);
+        assert_eq!(evicted, Some(addr("127.0.0.1:1").ip()));
+        assert!(a.evicted() && a.stop.is_cancelled() && !b.evicted());
+        assert_eq!(ep.wait(&mut ev, 1000), 1, "the owner's loop is woken");
+    }
+
+    #[test]
+    fn evicting_a_connection_its_owner_is_dropping_does_not_deadlock() {
+        // The owner drops its reference while `admit` looks at it: the last reference may be
+        // the one `admit` holds, and dropping it takes the table lock.
+        let t = Table::new(1, 1, Duration::from_secs(10));
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let sd = CancellationToken::new();
+            let (tx, rx) = std::sync::mpsc::channel::<Arc<Conn>>();
+            let dropper = std::thread::spawn(move || {
+                for c in rx {
+                    // Drop it while the next `admit` may be looking at it.
+                    std::hint::spin_loop();
+                    drop(c);
+                }
+            });
+            for i in 0..20000u32 {
+                let (c, _) = t.admit(SocketAddr::from(([127, 0, 0, 1], i as u16)), &sd, None);
+                let _ = tx.send(c);
+            }
+            drop(tx);
+            let _ = dropper.join();
+            let _ = done_tx.send(t.len());
+        });
+        let left = done_rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("admit deadlocked");
+        assert_eq!(left, 0, "every slot freed");
+    }
+
+    #[test]
     fn busy_table_shortens_idle_timeout() {
         let t = Table::new(4, 4, Duration::from_secs(10));
         let sd = CancellationToken::new();
-        let (a, _) = t.admit(addr("127.0.0.1:1"), &sd);
+        let (a, _) = t.admit(addr("127.0.0.1:1"), &sd, None);
         assert_eq!(a.idle_timeout(), Duration::from_secs(10));
-        let _b = t.admit(addr("127.0.0.1:2"), &sd);
-        let _c = t.admit(addr("127.0.0.1:3"), &sd);
+        let _b = t.admit(addr("127.0.0.1:2"), &sd, None);
+        let _c = t.admit(addr("127.0.0.1:3"), &sd, None);
         assert_eq!(a.idle_timeout(), BUSY_IDLE);
     }
 }

@@ -1,6 +1,6 @@
-//! Sockets: binding (`bind`), the UDP workers (`udp`, one thread per socket) and TCP (`tcp`, on
-//! tokio). `serve` runs them all on the bound sockets until the one shutdown token is
-//! cancelled, then drains them.
+//! Sockets: binding (`bind`), the UDP workers (`udp`, one thread per socket) and TCP (`tcp`:
+//! epoll loop threads, handing connections that need async work to tokio). `serve` runs them
+//! all on the bound sockets until the one shutdown token is cancelled, then drains them.
 
 mod bind;
 mod conns;
@@ -15,8 +15,8 @@ mod udp;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 pub use bind::{bind_all, BindError, Bound};
 pub use limits::raise_nofile;
@@ -26,13 +26,14 @@ use crate::config::NetConfig;
 use crate::metrics::Taps;
 use crate::store::Store;
 
-/// How long open TCP connections may take to finish after shutdown.
+/// How long handed-over TCP connections (transfers, updates, forwards) may take to finish
+/// after shutdown.
 const TCP_DRAIN: Duration = Duration::from_secs(5);
 
 /// Why the sockets could not be served.
 #[derive(Debug, thiserror::Error)]
 pub enum NetError {
-    #[error("failed to start a UDP worker")]
+    #[error("failed to start a UDP worker or TCP loop")]
     Worker(#[source] std::io::Error),
     #[error("failed to listen on tcp {addr}")]
     Listen {
@@ -42,9 +43,9 @@ pub enum NetError {
     },
 }
 
-/// Serves queries from `store` on `sockets` until `shutdown` is cancelled; then lets TCP
-/// connections finish (at most `TCP_DRAIN`) and waits for the UDP workers. Must run inside the
-/// tokio runtime.
+/// Serves queries from `store` on `sockets` until `shutdown` is cancelled; then stops the TCP
+/// loops (closing their connections), lets handed-over TCP connections finish (at most
+/// `TCP_DRAIN`) and waits for the UDP workers. Must run inside the tokio runtime.
 pub async fn serve(
     sockets: Vec<Bound>,
     store: Arc<Store>,
@@ -54,15 +55,15 @@ pub async fn serve(
     forward: Option<forward::Forwarder>,
 ) -> Result<(), NetError> {
     let mut threads = Vec::new();
-    let mut tasks = tokio::task::JoinSet::new();
+    let mut loops = Vec::new();
+    let handed = TaskTracker::new();
     let started = start(
         sockets,
         &store,
         cfg,
         taps,
         &shutdown,
-        &mut threads,
-        &mut tasks,
+        (&mut threads, &mut loops, &handed),
         forward,
     );
     if started.is_err() {
@@ -70,8 +71,17 @@ pub async fn serve(
     } else {
         shutdown.cancelled().await;
     }
-    let drain = async { while tasks.join_next().await.is_some() {} };
-    if tokio::time::timeout(TCP_DRAIN, drain).await.is_err() {
+    for l in &loops {
+        l.wake.wake();
+    }
+    for l in loops {
+        let _ = l.thread.join();
+    }
+    handed.close();
+    if tokio::time::timeout(TCP_DRAIN, handed.wait())
+        .await
+        .is_err()
+    {
         tracing::warn!(
             "TCP connections still open after {} s; closing them",
             TCP_DRAIN.as_secs()
@@ -83,16 +93,22 @@ pub async fn serve(
     started
 }
 
-/// Starts a UDP worker per UDP socket and an accept loop per TCP listener.
-#[allow(clippy::too_many_arguments)] // one call site, each argument a different resource
+/// Where `start` records what it started: UDP worker threads, TCP loops, and the tracker of
+/// connections the loops hand over to tokio.
+type Started<'a> = (
+    &'a mut Vec<std::thread::JoinHandle<()>>,
+    &'a mut Vec<tcp::LoopHandle>,
+    &'a TaskTracker,
+);
+
+/// Starts a UDP worker per UDP socket and `cfg.threads` TCP loops watching every listener.
 fn start(
     sockets: Vec<Bound>,
     store: &Arc<Store>,
     cfg: &NetConfig,
     taps: &Taps,
     shutdown: &CancellationToken,
-    threads: &mut Vec<std::thread::JoinHandle<()>>,
-    tasks: &mut tokio::task::JoinSet<()>,
+    (threads, loops, handed): Started,
     forward: Option<forward::Forwarder>,
 ) -> Result<(), NetError> {
     let nsockets: usize = sockets.iter().map(|b| b.udp.len() + 1).sum();
@@ -128,6 +144,7 @@ fn start(
             r.exempt.len()
         );
     }
+    let mut listeners = Vec::new();
     for b in sockets {
         for (i, sock) in b.udp.into_iter().enumerate() {
             let store = store.clone();
@@ -142,18 +159,22 @@ fn start(
                 .map_err(NetError::Worker)?;
             threads.push(h);
         }
-        let listener = TcpListener::from_std(b.tcp).map_err(|source| NetError::Listen {
-            addr: b.addr,
-            source,
-        })?;
-        tasks.spawn(tcp::tcp_accept(
-            listener,
-            store.clone(),
-            table.clone(),
-            taps.clone(),
-            shutdown.clone(),
-            forward.clone(),
-        ));
+        listeners.push((b.addr, b.tcp));
     }
+    let shared = Arc::new(tcp::Shared {
+        store: store.clone(),
+        table,
+        taps: taps.clone(),
+        shutdown: shutdown.clone(),
+        forward,
+        rt: tokio::runtime::Handle::current(),
+        handed: handed.clone(),
+        nodelay: true,
+    });
+    let started = tcp::start(listeners, cfg.threads, shared).map_err(|(addr, e)| match addr {
+        Some(addr) => NetError::Listen { addr, source: e },
+        None => NetError::Worker(e),
+    })?;
+    loops.extend(started);
     Ok(())
 }

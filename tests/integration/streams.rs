@@ -201,3 +201,81 @@ fn idle_connections_close_after_the_timeout_and_active_ones_stay() {
         "closed {waited:?} after the last answer"
     );
 }
+
+#[test]
+fn a_transfer_between_pipelined_queries_is_answered_in_order_on_the_same_connection() {
+    // The event loop answers the first query, hands the connection to the async path at the
+    // AXFR (with the query after it still buffered), which streams the zone, answers the
+    // buffered query and goes on serving the connection.
+    let zones = TempDir::with_example_zones("pipeline-axfr");
+    let s = Server::start(zones.path(), &["--allow-transfer", "127.0.0.1"]);
+    let q = |id: u16, name: &str, qtype: u16| {
+        frame(&query_packet(id, RD, &wire_name(name), qtype, None))
+    };
+    let mut t = connect(s.port);
+    let mut batch = q(1, "lhmaster.lihui.hadoop", 1);
+    batch.extend(q(2, "lihui.hadoop", 252)); // AXFR
+    batch.extend(q(3, "lhslave01.lihui.hadoop", 1));
+    t.write_all(&batch).expect("write");
+    let r = read_frame(&mut t);
+    assert_eq!(&r[..2], &[0, 1], "the query before the transfer first");
+    assert_eq!(a_rdata(&r), [192, 168, 1, 4]);
+    let mut transfer_msgs = 0;
+    let r = loop {
+        let r = read_frame(&mut t);
+        if r[..2] != [0, 2] {
+            break r;
+        }
+        assert_eq!(r[3] & 0xf, 0, "the transfer is allowed");
+        assert!(
+            u16::from_be_bytes([r[6], r[7]]) > 0,
+            "records in the transfer"
+        );
+        transfer_msgs += 1;
+    };
+    assert!(
+        transfer_msgs > 0,
+        "the transfer came before the next answer"
+    );
+    assert_eq!(&r[..2], &[0, 3], "the query after the transfer");
+    assert_eq!(a_rdata(&r), [192, 168, 1, 5]);
+    // The connection goes on serving queries.
+    t.write_all(&q(4, "lhslave02.lihui.hadoop", 1))
+        .expect("write");
+    let r = read_frame(&mut t);
+    assert_eq!(&r[..2], &[0, 4]);
+    assert_eq!(a_rdata(&r), [192, 168, 1, 6]);
+}
+
+#[test]
+fn a_client_that_reads_slowly_gets_every_answer_in_order() {
+    // A small receive buffer and a client that writes 60,000 queries (~4 MB of answers, more
+    // than the kernel lets a socket queue) before reading for a second: the server's sends
+    // come up short and it waits for the socket to drain (not reading that connection
+    // meanwhile), then carries on where it stopped.
+    use socket2::{Domain, Socket, Type};
+    const N: u16 = 60_000;
+    let zones = TempDir::with_example_zones("slow-reader");
+    let s = Server::start(zones.path(), &[]);
+    let sock = Socket::new(Domain::IPV4, Type::STREAM, None).expect("socket");
+    sock.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], s.port));
+    sock.connect(&addr.into()).expect("connect");
+    let mut t: TcpStream = sock.into();
+    t.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut w = t.try_clone().expect("clone");
+    let writer = std::thread::spawn(move || {
+        for i in 0..N {
+            let q = query_packet(i, RD, &wire_name("lhmaster.lihui.hadoop"), 1, None);
+            w.write_all(&frame(&q)).expect("write");
+        }
+    });
+    std::thread::sleep(Duration::from_millis(1000));
+    for i in 0..N {
+        let r = read_frame(&mut t);
+        assert_eq!(u16::from_be_bytes([r[0], r[1]]), i, "ID, in order");
+        assert_eq!(a_rdata(&r), [192, 168, 1, 4]);
+    }
+    writer.join().expect("writer");
+}
