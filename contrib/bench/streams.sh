@@ -27,8 +27,10 @@
 #   1. per transport and server, one unthrottled `dnsperf -m MODE` run: answered qps (max qps)
 #      and the server's CPU share during it;
 #   2. per transport, ROUNDS interleaved rounds (server A B C, A B C, ...) at --rate: server CPU
-#      microseconds per answered query (utime+stime of the process tree / answered queries), and
-#      dnsperf's mean and largest latency of the answered queries.
+#      microseconds per answered query (utime+stime of the process tree / answered queries),
+#      dnsperf's own CPU per answered query (bash `time`: where a server's socket settings can
+#      move work -- e.g. Nagle leaves the transmit of an answer to the ACK the client's next
+#      query carries), and dnsperf's mean and largest latency of the answered queries.
 # The certificate is a throwaway self-signed one made here with openssl. Every run is bounded
 # in time (timeout); every process started is stopped on exit.
 set -u -o pipefail
@@ -167,9 +169,13 @@ perf_run() {
     doh) mode=(-m doh -p $((p + 2)) -O "doh-uri=https://127.0.0.1:$((p + 2))/dns-query" -O "doh-method=$DOH_METHOD") ;;
   esac
   c0=$($TOOL cpu "${PID[$s]}")
-  timeout $((secs + 30)) taskset -c 1 dnsperf -s 127.0.0.1 "${mode[@]}" -d "$Q" -l "$secs" -c "$CLIENTS" -q 500 -t 2 "$@" >"$f" 2>&1
+  # bash's `time` reports the user+system CPU of dnsperf (a waited-for descendant): the
+  # client's share of the work, which a server's socket settings can move onto it.
+  local t
+  t=$( { TIMEFORMAT='%U %S'; time timeout $((secs + 30)) taskset -c 1 dnsperf -s 127.0.0.1 "${mode[@]}" -d "$Q" -l "$secs" -c "$CLIENTS" -q 500 -t 2 "$@" >"$f" 2>&1; } 2>&1 )
   c1=$($TOOL cpu "${PID[$s]}")
   CPU_S=$(python3 -c "print($c1 - $c0)")
+  CLIENT_S=$(python3 -c "u, s = '$t'.split()[-2:]; print(float(u) + float(s))" 2>/dev/null || echo nan)
   DP=(); for kv in $($TOOL dnsperf "$f"); do DP[${kv%%=*}]=${kv#*=}; done
 }
 
@@ -189,9 +195,10 @@ for tr in $TRANSPORTS; do
       comp=${DP[completed]:-0}; [[ $comp =~ ^[0-9]+$ ]] || comp=0
       us=$(python3 -c "print(f'{$CPU_S * 1e6 / max(1, $comp):.2f}')")
       rec "$tr" "$s" cpu_us "$us"
+      rec "$tr" "$s" client_us "$(python3 -c "print(f'{$CLIENT_S * 1e6 / max(1, $comp):.2f}')")"
       rec "$tr" "$s" lat_ms "$(python3 -c "print(float('${DP[avg_s]:-nan}') * 1000)")"
       rec "$tr" "$s" lat_max_ms "$(python3 -c "print(float('${DP[max_s]:-nan}') * 1000)")"
-      log "  round $r $tr $s: ${DP[qps]%.*} qps answered at -Q $RATE, loss ${DP[loss_pct]:-NA}%, CPU $us us/query, latency mean ${DP[avg_s]:-NA} s max ${DP[max_s]:-NA} s"
+      log "  round $r $tr $s: ${DP[qps]%.*} qps answered at -Q $RATE, loss ${DP[loss_pct]:-NA}%, CPU $us us/query (dnsperf $(python3 -c "print(f'{$CLIENT_S * 1e6 / max(1, $comp):.2f}')")), latency mean ${DP[avg_s]:-NA} s max ${DP[max_s]:-NA} s"
     done
   done
 done
@@ -210,8 +217,8 @@ for line in open(res):
         pass
 lines = [f"# Stream transports: CPU per answered query at {rate} qps ({rounds} interleaved rounds of {secs} s, dnsperf -c {clients}; DoH {dohm})", "",
          f"`{cmd}`, {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC, servers on CPU 0, dnsperf on CPU 1.", "",
-         "| transport | server | CPU µs / answered query | vs best peer | latency mean / max ms @rate | max qps (unthrottled) | server CPU at max |",
-         "|---|---|---|---|---|---|---|"]
+         "| transport | server | CPU µs / answered query | vs best peer | dnsperf CPU µs / query | server + dnsperf µs / query | latency mean / max ms @rate | max qps (unthrottled) | server CPU at max |",
+         "|---|---|---|---|---|---|---|---|---|"]
 for tr in ["tcp", "dot", "doh"]:
     rows = {s: v for (t, s), v in d.items() if t == tr}
     if not rows:
@@ -228,7 +235,10 @@ for tr in ["tcp", "dot", "doh"]:
         lat = [x for x in v.get("lat_ms", []) if x == x]
         lmax = [x for x in v.get("lat_max_ms", []) if x == x]
         la = f"{statistics.mean(lat):.2f} / {max(lmax):.1f}" if lat and lmax else "NA"
-        lines.append(f"| {tr} | {s} | {cpu} | {ratio} | {la} | {q} | {c}% |")
+        cl = [x for x in v.get("client_us", []) if x == x]
+        clu = f"{statistics.mean(cl):.2f}" if cl else "NA"
+        tot = f"{m + statistics.mean(cl):.2f}" if cl and m is not None else "NA"
+        lines.append(f"| {tr} | {s} | {cpu} | {ratio} | {clu} | {tot} | {la} | {q} | {c}% |")
 open(out, "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 EOF
