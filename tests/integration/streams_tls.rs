@@ -8,6 +8,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::harness::{parse_dig, unsafe_kill, Dig, Server, TempDir};
+use crate::peers::wait_until;
 
 /// Writes a self-signed EC certificate for 127.0.0.1 and its key into `dir`; returns their
 /// paths.
@@ -345,4 +346,54 @@ fn doh_with_many_requests_in_flight_loses_none() {
             "-c {clients} -q {inflight}: only {done} answered:\n{text}"
         );
     }
+}
+
+/// DoH connections are bounded like TCP ones (`--tcp-clients`): with two idle connections
+/// open (no TLS handshake), a third is closed as soon as it is accepted and a DoH query fails;
+/// once they are gone, DoH answers again.
+#[test]
+fn doh_connections_past_tcp_clients_are_closed() {
+    use std::io::Read;
+    let zones = TempDir::with_example_zones("tls-cap");
+    let (cert, key) = make_cert(zones.path(), "cluster");
+    let (c, k) = (cert.to_string_lossy(), key.to_string_lossy());
+    let s = Server::start(
+        zones.path(),
+        &[
+            "--listen-https",
+            "127.0.0.1:0",
+            "--tls-cert",
+            &c,
+            "--tls-key",
+            &k,
+            "--tcp-clients",
+            "2",
+        ],
+    );
+    let doh = logged_port(&s, "HTTPS");
+    let q: &[&str] = &["+https", "lhslave01.lihui.hadoop", "A"];
+    assert_eq!(ask("kdig", doh, q).status, "NOERROR");
+    let held: Vec<std::net::TcpStream> = (0..2)
+        .map(|_| std::net::TcpStream::connect(("127.0.0.1", doh)).expect("connect"))
+        .collect();
+    // The third connection is accepted and closed at once: a read sees the end.
+    let closed = wait_until(Duration::from_secs(5), || {
+        let Ok(mut t) = std::net::TcpStream::connect(("127.0.0.1", doh)) else {
+            return false;
+        };
+        let _ = t.set_read_timeout(Some(Duration::from_millis(500)));
+        matches!(t.read(&mut [0u8; 16]), Ok(0))
+    });
+    assert!(closed, "a third connection stayed open:\n{}", s.log());
+    assert_ne!(
+        ask_once("kdig", doh, q).status,
+        "NOERROR",
+        "DoH past the cap"
+    );
+    s.wait_log("connections open (--tcp-clients)", Duration::from_secs(5));
+    drop(held);
+    let again = wait_until(Duration::from_secs(5), || {
+        ask_once("kdig", doh, q).status == "NOERROR"
+    });
+    assert!(again, "DoH never answered again:\n{}", s.log());
 }

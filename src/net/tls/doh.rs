@@ -26,16 +26,28 @@ const MAX_MSG: usize = 65535;
 /// Requests one connection may have in flight (what we advertise in SETTINGS; BIND: 100).
 const MAX_STREAMS: u32 = 100;
 
+/// The bounds of one DoH listener.
+pub(super) struct Limits {
+    /// A connection idle this long (or slower to finish its handshake) is closed.
+    pub idle: Duration,
+    /// Connections open at once; a connection past this is closed as soon as it is accepted
+    /// (as the TCP table refuses past `--tcp-clients`), so a flood of idle TLS connections
+    /// cannot exhaust descriptors.
+    pub max_conns: usize,
+}
+
 /// Accepts DoH connections on `listener` until `shutdown`.
 pub(super) async fn serve_doh(
     listener: TcpListener,
     acceptor: TlsAcceptor,
     engine: Arc<Engine>,
     path: &'static str,
-    timeout: Duration,
+    limits: Limits,
     shutdown: CancellationToken,
 ) {
+    let timeout = limits.idle;
     let mut conns = tokio::task::JoinSet::new();
+    let mut refused: u64 = 0;
     loop {
         let (tcp, peer) = tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -49,6 +61,19 @@ pub(super) async fn serve_doh(
                 }
             },
         };
+        // Connections that ended are not counted.
+        while conns.try_join_next().is_some() {}
+        if conns.len() >= limits.max_conns {
+            drop(tcp);
+            refused += 1;
+            if refused.is_power_of_two() {
+                tracing::warn!(
+                    "DoH connection from {peer} closed: {} connections open (--tcp-clients); {refused} closed so far",
+                    limits.max_conns
+                );
+            }
+            continue;
+        }
         let (acceptor, engine, shutdown) = (acceptor.clone(), engine.clone(), shutdown.clone());
         conns.spawn(async move {
             tokio::select! {

@@ -46,6 +46,8 @@ pub struct TlsListeners {
     doh: Vec<StdTcpListener>,
     certs: Arc<certs::Certs>,
     timeout: Duration,
+    /// Most DoH connections open at once per listener (`--tcp-clients`); more are closed.
+    max_conns: usize,
 }
 
 /// Loads the certificate and binds the listeners of `cfg.tls` (none when it is off). Logs each
@@ -74,6 +76,7 @@ pub fn bind_tls(cfg: &NetConfig) -> Result<Option<TlsListeners>, TlsError> {
         doh: bind(&t.listen_https, "https")?,
         certs,
         timeout: cfg.tcp_idle_timeout,
+        max_conns: cfg.tcp_clients,
     }))
 }
 
@@ -118,7 +121,10 @@ pub async fn serve_tls(
                 acceptor.clone(),
                 engine.clone(),
                 DOH_PATH,
-                l.timeout,
+                doh::Limits {
+                    idle: l.timeout,
+                    max_conns: l.max_conns,
+                },
                 shutdown.clone(),
             ));
         }
