@@ -216,14 +216,18 @@ fn bind_secondary_gets_axfr_then_notify_and_ixfr() {
             && log.contains("1 change(s) from serial 2024010101"),
         "BIND took the edit by IXFR:\n{log}"
     );
+    // The issue's bar: served by BIND within 1 s of the edit (the edit is written, our
+    // reload publishes it, NOTIFY, BIND's IXFR; measured until a dig sees it).
+    eprintln!("edit served by BIND in {took:?}");
     assert!(
-        took < Duration::from_secs(5),
-        "edit reached BIND in {took:?}"
+        took < Duration::from_secs(1),
+        "edit reached BIND in {took:?}:\n{log}"
     );
 }
 
 /// The secondary (`prog` started by `start`) gets the zone, then the edit after NOTIFY.
-/// With `ixfr`, the edit must have gone by IXFR (one change from the old serial).
+/// With `ixfr`, the edit must have gone by IXFR (one change from the old serial) and been
+/// served within 1 s of the edit.
 fn secondary_follows_edits(tag: &str, ixfr: bool, start: impl FnOnce(u16, u16, &Path) -> Peer) {
     let zones = TempDir::with_example_zones(tag);
     let peer_port = free_port();
@@ -240,14 +244,17 @@ fn secondary_follows_edits(tag: &str, ixfr: bool, start: impl FnOnce(u16, u16, &
     });
     assert!(got, "{tag} never served the zone:\n{}\n{}", log(), s.log());
     assert!(s.log().contains("AXFR of lihui.hadoop."), "{}", s.log());
+    let t0 = Instant::now();
     edit_zone(zones.path(), 2024010102, "newhost");
     let served = newhost_served(peer_port);
+    let took = t0.elapsed();
     assert!(
         served,
         "{tag} never served the edit:\n{}\n{}",
         log(),
         s.log()
     );
+    eprintln!("edit served by {tag} in {took:?}");
     assert!(
         s.log()
             .contains("NOTIFY of lihui.hadoop. serial 2024010102"),
@@ -256,6 +263,11 @@ fn secondary_follows_edits(tag: &str, ixfr: bool, start: impl FnOnce(u16, u16, &
     );
     if ixfr {
         assert!(
+            took < Duration::from_secs(1),
+            "{tag} served the edit in {took:?}:\n{}",
+            log()
+        );
+        assert!(
             s.log().contains("1 change(s) from serial 2024010101"),
             "{tag} took the edit by IXFR:\n{}",
             s.log()
@@ -263,6 +275,9 @@ fn secondary_follows_edits(tag: &str, ixfr: bool, start: impl FnOnce(u16, u16, &
     }
 }
 
+/// Knot is configured as a cluster's secondary is (docs/transfers.md): it notifies nobody, and
+/// says so with `block-notify-after-transfer: on` -- without it an edit landing in the second
+/// after its last transfer waits for Knot's own NOTIFY timer (up to 1 s).
 #[test]
 fn knot_secondary_gets_axfr_then_notify_and_ixfr() {
     secondary_follows_edits("xfr-knot", true, |port, primary, dir| {
@@ -272,7 +287,7 @@ fn knot_secondary_gets_axfr_then_notify_and_ixfr() {
              control:\n    listen: \"{d}/knot.sock\"\n\
              log:\n  - target: stderr\n    any: info\n\
              database:\n    storage: \"{d}\"\n\
-             remote:\n  - id: primary\n    address: 127.0.0.1@{primary}\n\
+             remote:\n  - id: primary\n    address: 127.0.0.1@{primary}\n    block-notify-after-transfer: on\n\
              acl:\n  - id: notify\n    address: 127.0.0.1\n    action: notify\n\
              template:\n  - id: default\n    storage: \"{d}\"\n\
              zone:\n  - domain: lihui.hadoop\n    master: primary\n    acl: notify\n    file: \"{d}/sec.zone\"\n"
