@@ -4,7 +4,8 @@
 //! version it holds, AXFR otherwise; `source::xfrin`), checks it as a zone file would be, and
 //! writes it atomically (temp file in the same directory, fsync, rename, fsync of the
 //! directory) to the zone's file. From there the reloader serves it like any zone file -- so a
-//! restart serves it at once, before any primary contact. The SOA's refresh timer drives the
+//! restart serves it at once, before any primary contact, and takes that copy as the base of
+//! its next IXFR. The SOA's refresh timer drives the
 //! next check, its retry timer the next try after a failure, and a NOTIFY from a primary (or
 //! signed with its key) wakes the task at once. A zone never transferred, or not refreshed for
 //! longer than its `expire`, answers SERVFAIL (RFC 1035) until a transfer succeeds.
@@ -153,6 +154,41 @@ fn answer_notify(job: NotifyJob, cfg: &XfrConfig, wakes: &HashMap<Name, Arc<Noti
     job.reply.send(notify_in::answer(p, rc, signer.as_mut()));
 }
 
+/// The records of zone `origin` as served now (read from disk at start), SOA first, as
+/// hickory-proto records (what transfers in are applied to); `None` when it is not served or a
+/// record does not convert.
+fn served_records(store: &Store, origin: &Name) -> Option<Vec<Record>> {
+    use hickory_proto::rr::{Name as HName, RData, RecordType};
+    use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, Restrict};
+    let snap = store.snapshot();
+    let zone = snap.get(origin)?;
+    let convert = |owner: &[u8], rtype: u16, ttl: u32, rd: &[u8]| -> Option<Record> {
+        let name = HName::read(&mut BinDecoder::new(owner)).ok()?;
+        let len = Restrict::new(u16::try_from(rd.len()).ok()?);
+        let data = RData::read(&mut BinDecoder::new(rd), RecordType::from(rtype), len).ok()?;
+        Some(Record::from_rdata(name, ttl, data))
+    };
+    let soa = zone.soa()?;
+    let mut out = vec![convert(
+        zone.origin.wire(),
+        crate::dns::rdata::SOA,
+        soa.ttl,
+        soa.rdatas().next()?,
+    )?];
+    for n in &zone.nodes {
+        let apex = n.has(crate::zone::flag::APEX);
+        for set in &n.rrsets {
+            if apex && set.rtype == crate::dns::rdata::SOA {
+                continue;
+            }
+            for rd in set.rdatas() {
+                out.push(convert(n.name.wire(), set.rtype, set.ttl, rd)?);
+            }
+        }
+    }
+    Some(out)
+}
+
 /// The timers of the zone `origin` as served now (read from disk at start), if any.
 fn served_timers(store: &Store, origin: &Name) -> Option<Timers> {
     let snap = store.snapshot();
@@ -176,8 +212,15 @@ async fn refresh_loop(
     if timers.is_none() {
         store.set_servfail(origin, true);
     }
-    // The records of the version we hold, once a transfer brought them (IXFR base).
-    let mut held: Option<Vec<Record>> = None;
+    // The records of the version we hold (the IXFR base): at start the copy served from
+    // disk, which is the last version transferred; then each transfer's.
+    let mut held: Option<Vec<Record>> = served_records(store, origin);
+    if let Some(h) = &held {
+        tracing::debug!(
+            "zone {origin}: {} records from disk as the IXFR base",
+            h.len()
+        );
+    }
     let mut expired = false;
     loop {
         let mut ok = false;

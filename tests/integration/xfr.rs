@@ -331,7 +331,8 @@ fn secondary_of_bind_follows_it_and_serves_from_disk_after_restart() {
     let conf = format!(
         "options {{ directory \"{d}\"; pid-file \"{d}/named.pid\"; session-keyfile \"{d}/s.key\";\n\
          listen-on port {bind_port} {{ 127.0.0.1; }}; listen-on-v6 {{ none; }};\n\
-         recursion no; notify no; allow-transfer {{ 127.0.0.1; }}; }};\ncontrols {{ }};\n\
+         recursion no; notify no; allow-transfer {{ 127.0.0.1; }};\n\
+         ixfr-from-differences yes; max-ixfr-ratio unlimited; }};\ncontrols {{ }};\n\
          zone \"sec.test\" {{ type primary; file \"sec.test.db\"; }};\n"
     );
     let conf_path = bind_dir.path().join("named.conf");
@@ -381,12 +382,38 @@ fn secondary_of_bind_follows_it_and_serves_from_disk_after_restart() {
         s.log()
     );
     s.stop();
+
+    // Restart with the primary up: the copy on disk is served at once and is the IXFR base,
+    // so the next change comes by IXFR, not by a whole new AXFR.
+    let s = Server::start(zones.path(), &["--secondary", &secondary]);
+    assert!(has(s.port, "newhost.sec.test", "10.9.9.9"), "{}", s.log());
+    std::fs::write(
+        &zone_file,
+        zone(3, "newhost A 10.9.9.9\nthird A 10.9.9.3\n"),
+    )
+    .expect("write zone");
+    crate::harness::unsafe_kill(named.0.id(), 1);
+    assert!(
+        wait_until(Duration::from_secs(15), || has(
+            s.port,
+            "third.sec.test",
+            "10.9.9.3"
+        )),
+        "the change after the restart was never transferred:\n{}",
+        s.log()
+    );
+    assert!(
+        s.log().contains("transferred serial 3 from") && s.log().contains("by IXFR"),
+        "after a restart the change came by IXFR:\n{}",
+        s.log()
+    );
+    s.stop();
     drop(named);
 
     // Restart with the primary gone: served from disk at once.
     let s = Server::start(zones.path(), &["--secondary", &secondary]);
-    assert!(has(s.port, "newhost.sec.test", "10.9.9.9"), "{}", s.log());
-    assert_eq!(serial_at(s.port, "sec.test"), Some(2));
+    assert!(has(s.port, "third.sec.test", "10.9.9.3"), "{}", s.log());
+    assert_eq!(serial_at(s.port, "sec.test"), Some(3));
 }
 
 /// Knot as secondary with TSIG everywhere: its SOA and IXFR/AXFR queries are signed with the
