@@ -229,8 +229,9 @@ async fn run(
     );
     let encrypted = tls.map(|l| {
         let (store, taps, shutdown) = (store.clone(), taps.clone(), shutdown.clone());
+        let forward = forward.clone();
         tokio::spawn(async move {
-            let r = crate::net::serve_tls(l, store, &taps, shutdown.clone()).await;
+            let r = crate::net::serve_tls(l, store, &taps, shutdown.clone(), forward).await;
             if r.is_err() {
                 shutdown.cancel(); // a listener that cannot serve stops the server, as for UDP/TCP
             }

@@ -397,3 +397,60 @@ fn doh_connections_past_tcp_clients_are_closed() {
     });
     assert!(again, "DoH never answered again:\n{}", s.log());
 }
+
+/// Names outside our zones are forwarded over DoT and DoH as over UDP/TCP (RD set, a client
+/// in `allow_recursion` -- localhost by default): the upstream here is a second clusterdns on
+/// loopback serving `example.test`; a name of our own zones is still ours.
+#[test]
+fn dot_and_doh_forward_outside_names_like_udp() {
+    let up_zones = TempDir::new("tls-fwd-up");
+    std::fs::write(
+        up_zones.path().join("example.test.zone"),
+        "$TTL 300\n@ SOA ns1 h 1 3600 600 86400 300\n@ NS ns1\nns1 A 127.0.0.1\nwww A 192.0.2.80\n",
+    )
+    .expect("write zone");
+    let up = Server::start(up_zones.path(), &[]);
+    let zones = TempDir::with_example_zones("tls-fwd");
+    let conf = zones.path().join("c.toml");
+    std::fs::write(&conf, format!("forward_to = [\"127.0.0.1:{}\"]\n", up.port)).expect("conf");
+    let (cert, key) = make_cert(zones.path(), "cluster");
+    let (c, k, cf) = (
+        cert.to_string_lossy(),
+        key.to_string_lossy(),
+        conf.to_string_lossy(),
+    );
+    let s = Server::start(
+        zones.path(),
+        &[
+            "--config",
+            &cf,
+            "--listen-tls",
+            "127.0.0.1:0",
+            "--listen-https",
+            "127.0.0.1:0",
+            "--tls-cert",
+            &c,
+            "--tls-key",
+            &k,
+        ],
+    );
+    let dot = logged_port(&s, "TLS");
+    let doh = logged_port(&s, "HTTPS");
+    let udp = ask("kdig", s.port, &["www.example.test", "A"]);
+    assert_eq!(
+        udp.answer_rdata(),
+        ["192.0.2.80"],
+        "UDP forwards:\n{}",
+        udp.raw
+    );
+    for (port, how) in [(dot, "+tls"), (doh, "+https"), (doh, "+https-get")] {
+        let got = ask("kdig", port, &[how, "www.example.test", "A"]);
+        assert_eq!(got.status, "NOERROR", "{how}:\n{}\n{}", got.raw, s.log());
+        assert_eq!(got.answer_rdata(), ["192.0.2.80"], "{how}:\n{}", got.raw);
+        let ours = ask("kdig", port, &[how, "lhslave01.lihui.hadoop", "A"]);
+        assert_eq!(ours.answer_rdata(), ["192.168.1.5"], "{how}:\n{}", ours.raw);
+    }
+    // Without RD nothing is forwarded: REFUSED, as on UDP.
+    let norec = ask("kdig", dot, &["+tls", "+norec", "www.example.test", "A"]);
+    assert_eq!(norec.status, "REFUSED", "{}", norec.raw);
+}

@@ -140,7 +140,11 @@ async fn request(
             return;
         }
     };
-    let Some(answer) = engine.answer(&query, peer, Transport::Doh, Bytes::copy_from_slice) else {
+    let Some(answer) = engine
+        .respond(&query, peer, Transport::Doh)
+        .await
+        .map(Bytes::from)
+    else {
         let r = Response::builder().status(StatusCode::BAD_REQUEST).body(());
         if let Ok(r) = r {
             let _ = respond.send_response(r, true);

@@ -15,6 +15,7 @@ use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseI
 use hickory_server::zone_handler::MessageResponseBuilder;
 
 use crate::metrics::{Proto, Tap, Taps};
+use crate::net::forward::Forwarder;
 use crate::query::{self, RequestCtx, Transport};
 use crate::store::Store;
 
@@ -29,28 +30,57 @@ thread_local! {
 /// Answers DoT and DoH requests from the published zones.
 pub(super) struct Engine {
     store: Arc<Store>,
+    /// Where names outside our zones go for clients allowed to recurse (as on UDP and TCP).
+    forward: Option<Forwarder>,
     /// The taps of DoT and DoH. Locked only while one answer is counted, never across an await.
     dot: Mutex<Tap>,
     doh: Mutex<Tap>,
 }
 
 impl Engine {
-    pub(super) fn new(store: Arc<Store>, taps: &Taps) -> Engine {
+    pub(super) fn new(store: Arc<Store>, taps: &Taps, forward: Option<Forwarder>) -> Engine {
         Engine {
             store,
+            forward,
             dot: Mutex::new(taps.tap_for(Proto::Dot)),
             doh: Mutex::new(taps.tap_for(Proto::Doh)),
         }
     }
 
-    /// Answers `raw` from `peer` with our engine and hands the wire answer to `take`; `None`
-    /// when the packet deserves no answer.
-    pub(super) fn answer<R>(
+    /// Our answer to `raw` from `peer`, or the forwarder's when the name is outside our zones
+    /// and the client may recurse (RD set, `allow_recursion`), as on UDP and TCP; SERVFAIL when
+    /// the forwarder cannot take it. `None` when the packet deserves no answer.
+    pub(super) async fn respond(
         &self,
         raw: &[u8],
         peer: SocketAddr,
         transport: Transport,
-        take: impl FnOnce(&[u8]) -> R,
+    ) -> Option<Vec<u8>> {
+        let (mut ours, forward) = self.answer(raw, peer, transport, |a, f| (a.to_vec(), f))?;
+        let Some(f) = self.forward.as_ref().filter(|_| forward) else {
+            return Some(ours);
+        };
+        match f.ask(raw).await {
+            Some(r) if r.len() <= MAX_MSG => Some(r),
+            _ => {
+                // Our REFUSED answer turned into SERVFAIL: the upstreams did not answer.
+                if let Some(b) = ours.get_mut(3) {
+                    *b = (*b & 0xf0) | crate::dns::wire::rcode::SERVFAIL;
+                }
+                Some(ours)
+            }
+        }
+    }
+
+    /// Answers `raw` from `peer` with our engine and hands the wire answer to `take`, with
+    /// whether it is to be forwarded instead (REFUSED, forwarding on, `query::forwardable`);
+    /// `None` when the packet deserves no answer.
+    fn answer<R>(
+        &self,
+        raw: &[u8],
+        peer: SocketAddr,
+        transport: Transport,
+        take: impl FnOnce(&[u8], bool) -> R,
     ) -> Option<R> {
         let access = self.store.access();
         let ctx = RequestCtx {
@@ -73,7 +103,13 @@ impl Engine {
             }
             tap.batch_end(a.is_some() as usize);
             drop(tap);
-            Some(take(&s[..a?.len]))
+            let len = a?.len;
+            let forward = self.forward.is_some()
+                && self.store.forwarding()
+                && len > 3
+                && s[3] & 0x0f == crate::dns::wire::rcode::REFUSED
+                && query::forwardable(&snap, raw, &ctx);
+            Some(take(&s[..len], forward))
         })
     }
 }
@@ -93,10 +129,10 @@ impl RequestHandler for Shared {
         let builder = MessageResponseBuilder::new(&request.queries, None);
         let msg = self
             .0
-            .answer(request.as_slice(), request.src(), transport, |a| {
-                Message::from_vec(a).ok() // always readable: we wrote it
-            });
-        let Some(msg) = msg.flatten() else {
+            .respond(request.as_slice(), request.src(), transport)
+            .await
+            .and_then(|a| Message::from_vec(&a).ok()); // readable: we or an upstream wrote it
+        let Some(msg) = msg else {
             // Nothing we would answer (hickory already drops responses): say so rather than
             // leave an HTTP stream or a DoT client waiting.
             let mut meta = Metadata::new(request.metadata.id, MessageType::Response, OpCode::Query);

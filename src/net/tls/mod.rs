@@ -87,8 +87,9 @@ pub async fn serve_tls(
     store: Arc<Store>,
     taps: &Taps,
     shutdown: CancellationToken,
+    forward: Option<super::forward::Forwarder>,
 ) -> Result<(), TlsError> {
-    let engine = Arc::new(handler::Engine::new(store, taps));
+    let engine = Arc::new(handler::Engine::new(store, taps, forward));
     let mut server = hickory_server::Server::new(handler::Shared(engine.clone()));
     let resolver: Arc<dyn rustls::server::ResolvesServerCert> = l.certs.clone();
     let tokio_listener = |std: StdTcpListener| {
