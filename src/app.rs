@@ -215,13 +215,13 @@ async fn run(
         Some(f)
     };
     // Secondary zones: the sockets hand NOTIFY to their tasks (else NOTIMP).
-    let notify_in = (!cfg.xfr.secondaries.is_empty()).then(|| {
+    // With a config file, secondary zones may come with a reload: NOTIFY is taken then too.
+    let notify_in = (!cfg.xfr.secondaries.is_empty() || cfg.source.config.is_some()).then(|| {
         let (n, rx) = crate::source::notify_in::NotifyIn::channel();
         store.set_notify_in(n);
         rx
     });
     let secondaries = crate::source::secondary::spawn(
-        Arc::new(cfg.xfr.clone()),
         cfg.source.zones.clone(),
         store.clone(),
         notify_in,

@@ -212,13 +212,12 @@ pub struct Store {
     control: Mutex<Control>,
     /// Who may transfer zones, with which keys, and where NOTIFYs go: the command line's
     /// flags over the config file's settings, replaced when a reload reads a changed file
-    /// (`set_xfr`). The secondary zones stay those of the start.
+    /// (`set_xfr`); the secondary zones' tasks follow their list (`source::secondary`).
     xfr: ArcSwap<crate::config::XfrConfig>,
     /// The command line's transfer flags, which stay over every re-read of the file.
     xfr_flags: crate::config::XfrOptions,
-    /// The secondary zones the last re-read of the config file listed (to warn once when
-    /// they differ from those served).
-    xfr_file_secondaries: Mutex<Option<Vec<crate::config::SecondaryZone>>>,
+    /// Woken when a reload changes the secondary zones (their tasks follow).
+    xfr_changed: tokio::sync::Notify,
     /// Where the sockets hand dynamic updates (set once at start when a zone allows them).
     updater: std::sync::OnceLock<crate::source::updater::Updater>,
     /// Where the sockets hand NOTIFY messages (set once at start when we are a secondary).
@@ -277,7 +276,7 @@ impl Store {
             }),
             xfr: Default::default(),
             xfr_flags: Default::default(),
-            xfr_file_secondaries: Mutex::new(None),
+            xfr_changed: tokio::sync::Notify::new(),
             updater: std::sync::OnceLock::new(),
             notify_in: std::sync::OnceLock::new(),
             xfr_stats: Default::default(),
@@ -347,25 +346,12 @@ impl Store {
 
     /// Applies the transfer settings of a re-read config file (`file`, under the command
     /// line's flags): per-zone `allow_transfer`, `also_notify`, `notify` and the keys take
-    /// effect for the next transfer or NOTIFY. Secondary zones stay those of the start (their
-    /// tasks run from it): a changed list is logged as needing a restart. Returns true when
-    /// the per-zone settings or the key names changed.
+    /// effect for the next transfer or NOTIFY, and a changed list of secondary zones wakes
+    /// their supervisor (`xfr_changed`). Returns true when anything but the secondary list
+    /// changed.
     pub fn set_xfr(&self, file: crate::config::XfrOptions) -> bool {
         let cur = self.xfr.load_full();
-        let mut next = self.xfr_flags.clone().over(file).resolve();
-        {
-            let mut seen = self
-                .xfr_file_secondaries
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            if next.secondaries != cur.secondaries && seen.as_ref() != Some(&next.secondaries) {
-                tracing::warn!(
-                    "the secondary zones of the config file changed: restart to transfer them"
-                );
-            }
-            *seen = Some(next.secondaries.clone());
-        }
-        next.secondaries = cur.secondaries.clone();
+        let next = self.xfr_flags.clone().over(file).resolve();
         let names = |c: &crate::config::XfrConfig| {
             let mut k: Vec<String> = c.keys.iter().map(|k| format!("{k:?}")).collect();
             k.sort();
@@ -374,8 +360,19 @@ impl Store {
         let changed = next.zones != cur.zones
             || names(&next) != names(&cur)
             || next.also_notify != cur.also_notify;
+        let secondaries = next.secondaries != cur.secondaries;
         self.xfr.store(Arc::new(next));
+        if secondaries {
+            tracing::info!("secondary zones changed: applied");
+            self.xfr_changed.notify_waiters();
+        }
         changed
+    }
+
+    /// Resolves when a reload changes the secondary zones (register before reading
+    /// `xfr()`, as `Notify::notified` says, so that no change is missed).
+    pub fn xfr_changed(&self) -> tokio::sync::futures::Notified<'_> {
+        self.xfr_changed.notified()
     }
 
     /// The access tables the policy hook judges each query by: lock-free, for one batch.

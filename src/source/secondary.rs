@@ -35,56 +35,121 @@ const MAX_TIMER: u32 = 86_400;
 /// How long a transferred version may take to be loaded by the reloader.
 const LOAD_WAIT: Duration = Duration::from_secs(10);
 
-/// Starts one refresh task per secondary zone of `cfg`, and (with `notify_rx`) the task that
-/// answers incoming NOTIFYs; each ends at `shutdown`. Zones without a file of their own are
-/// kept as `ORIGIN.zone` in `dir`.
+/// Starts the task that runs one refresh task per secondary zone and (with `notify_rx`)
+/// answers incoming NOTIFYs, until `shutdown`. The zones are those of the store's transfer
+/// settings (`Store::xfr`): when a reload of the config file adds, removes or re-points a
+/// secondary zone, its task is started, stopped or restarted (as BIND's `rndc reconfig`).
+/// Zones without a file of their own are kept as `ORIGIN.zone` in `dir`.
 pub fn spawn(
-    cfg: Arc<XfrConfig>,
     dir: PathBuf,
     store: Arc<Store>,
     notify_rx: Option<mpsc::Receiver<NotifyJob>>,
     shutdown: CancellationToken,
 ) -> Vec<tokio::task::JoinHandle<()>> {
-    let mut wakes = HashMap::new();
-    let mut tasks = Vec::new();
-    for z in &cfg.secondaries {
+    vec![tokio::spawn(supervise(dir, store, notify_rx, shutdown))]
+}
+
+/// One secondary zone's running task.
+struct Running {
+    zone: SecondaryZone,
+    wake: Arc<Notify>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+async fn supervise(
+    dir: PathBuf,
+    store: Arc<Store>,
+    mut notify_rx: Option<mpsc::Receiver<NotifyJob>>,
+    shutdown: CancellationToken,
+) {
+    let mut running: HashMap<Name, Running> = HashMap::new();
+    loop {
+        // Register for a change before reading the settings, so none is missed.
+        let changed = store.xfr_changed();
+        tokio::pin!(changed);
+        changed.as_mut().enable();
+        reconcile(&mut running, &dir, &store, &shutdown);
+        loop {
+            let job = tokio::select! {
+                _ = shutdown.cancelled() => {
+                    for r in running.values() {
+                        r.task.abort();
+                    }
+                    return;
+                }
+                _ = changed.as_mut() => break,
+                j = async { notify_rx.as_mut()?.recv().await }, if notify_rx.is_some() => j,
+            };
+            let Some(job) = job else {
+                notify_rx = None;
+                continue;
+            };
+            store.xfr_stats().notify_received();
+            let wakes: HashMap<&Name, &Arc<Notify>> =
+                running.iter().map(|(k, r)| (k, &r.wake)).collect();
+            answer_notify(job, &store.xfr(), &wakes);
+        }
+    }
+}
+
+/// Starts the tasks of secondary zones new in the store's settings, restarts those whose
+/// settings changed, stops those no longer listed (their SERVFAIL mark is lifted; the
+/// reloader withdraws a zone the config file no longer lists).
+fn reconcile(
+    running: &mut HashMap<Name, Running>,
+    dir: &Path,
+    store: &Arc<Store>,
+    shutdown: &CancellationToken,
+) {
+    let cfg = store.xfr();
+    let want: HashMap<Name, &SecondaryZone> = cfg
+        .secondaries
+        .iter()
+        .map(|z| (z.origin.to_lowercase(), z))
+        .collect();
+    running.retain(|origin, r| {
+        let keep = want.get(origin).is_some_and(|z| **z == r.zone);
+        if !keep {
+            r.task.abort();
+            store.set_servfail(&r.zone.origin, false);
+            if !want.contains_key(origin) {
+                tracing::info!("zone {origin}: no longer secondary; its refresh task stopped");
+            }
+        }
+        keep
+    });
+    for (origin, z) in want {
+        if running.contains_key(&origin) {
+            continue;
+        }
         let wake = Arc::new(Notify::new());
-        wakes.insert(z.origin.to_lowercase(), wake.clone());
         let file = z.file.clone().unwrap_or_else(|| {
             let name = z.origin.to_string();
             dir.join(format!("{}.zone", name.trim_end_matches('.')))
         });
-        let (z, cfg, store, sd) = (z.clone(), cfg.clone(), store.clone(), shutdown.clone());
-        tasks.push(tokio::spawn(async move {
+        let (zc, st, sd, w) = (z.clone(), store.clone(), shutdown.clone(), wake.clone());
+        let task = tokio::spawn(async move {
             tokio::select! {
                 _ = sd.cancelled() => {}
-                _ = refresh_loop(&z, &file, &cfg, &store, &wake) => {}
+                _ = refresh_loop(&zc, &file, &st, &w) => {}
             }
-        }));
+        });
+        running.insert(
+            origin,
+            Running {
+                zone: z.clone(),
+                wake,
+                task,
+            },
+        );
     }
-    if let Some(mut rx) = notify_rx {
-        let sd = shutdown.clone();
-        let store = store.clone();
-        tasks.push(tokio::spawn(async move {
-            loop {
-                let job = tokio::select! {
-                    _ = sd.cancelled() => return,
-                    j = rx.recv() => j,
-                };
-                let Some(job) = job else { return };
-                store.xfr_stats().notify_received();
-                answer_notify(job, &cfg, &wakes);
-            }
-        }));
-    }
-    tasks
 }
 
 /// Answers one incoming NOTIFY: accepted (NOERROR, AA) for a zone we are secondary for when it
 /// comes from the address of one of its primaries (it only makes us ask the primary, with
 /// the primary's key when it has one) or is signed with a key its primaries name; the zone's
 /// task is then woken at once. Otherwise REFUSED (NOTAUTH for a zone we do not transfer).
-fn answer_notify(job: NotifyJob, cfg: &XfrConfig, wakes: &HashMap<Name, Arc<Notify>>) {
+fn answer_notify(job: NotifyJob, cfg: &XfrConfig, wakes: &HashMap<&Name, &Arc<Notify>>) {
     let p = &job.packet;
     let verified = tsig::verify(p, &cfg.keys, tsig::now());
     let origin = notify_in::question(p)
@@ -198,13 +263,7 @@ fn served_timers(store: &Store, origin: &Name) -> Option<Timers> {
     Timers::of_rdata(rd)
 }
 
-async fn refresh_loop(
-    z: &SecondaryZone,
-    file: &Path,
-    cfg: &XfrConfig,
-    store: &Store,
-    wake: &Notify,
-) {
+async fn refresh_loop(z: &SecondaryZone, file: &Path, store: &Store, wake: &Notify) {
     let origin = &z.origin;
     // The served copy (from disk) counts as fresh at start; without one, SERVFAIL.
     let mut last_ok = Instant::now();
@@ -224,6 +283,8 @@ async fn refresh_loop(
     let mut expired = false;
     loop {
         let mut ok = false;
+        // The keys as the settings have them now (a reload may have changed a secret).
+        let cfg = store.xfr();
         for p in &z.primaries {
             let key = p.key.as_ref().and_then(|k| cfg.key(k));
             if p.key.is_some() && key.is_none() {

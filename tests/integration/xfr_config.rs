@@ -460,3 +460,59 @@ fn allow_transfer_edited_in_the_config_file_applies_at_the_next_reload() {
         || refused(&s),
     );
 }
+
+/// A secondary zone added to the config file of a running server is transferred and served
+/// without a restart (as BIND's `rndc reconfig`); removed again, it is withdrawn.
+#[test]
+fn a_secondary_zone_added_to_the_config_file_is_transferred_without_a_restart() {
+    let zones = TempDir::with_example_zones("xfrc-dyn-pri");
+    let primary = Server::start(zones.path(), &["--allow-transfer", "127.0.0.1"]);
+
+    let ours = TempDir::new("xfrc-dyn-sec");
+    std::fs::write(
+        ours.path().join("own.test.zone"),
+        "$TTL 60\n@ SOA ns h 1 3600 60 600 60\n@ NS ns\nns A 192.0.2.1\n",
+    )
+    .expect("write zone");
+    let conf = ours.path().join("c.toml");
+    let own = "[[zone]]\nname = \"own.test\"\nfile = \"own.test.zone\"\n";
+    crate::harness::write_atomic(&conf, own);
+    let s = start(&conf, free_port());
+    assert_eq!(
+        dig(s.port, &["lhmaster.lihui.hadoop", "A"]).status,
+        "REFUSED",
+        "not ours yet"
+    );
+
+    crate::harness::write_atomic(
+        &conf,
+        &format!(
+            "{own}[[zone]]\nname = \"lihui.hadoop\"\ntype = \"secondary\"\nprimaries = [\"127.0.0.1:{}\"]\n",
+            primary.port
+        ),
+    );
+    crate::harness::wait_within(
+        "the added secondary zone is transferred and served",
+        &s,
+        Duration::from_secs(10),
+        || has(s.port, "lhmaster.lihui.hadoop", "192.168.1.4"),
+    );
+    assert!(
+        s.log().contains("secondary zones changed: applied"),
+        "{}",
+        s.log()
+    );
+    assert!(
+        ours.path().join("lihui.hadoop.zone").exists(),
+        "kept on disk"
+    );
+
+    crate::harness::write_atomic(&conf, own);
+    crate::harness::wait_within(
+        "the removed secondary zone is withdrawn",
+        &s,
+        Duration::from_secs(10),
+        || dig(s.port, &["lhmaster.lihui.hadoop", "A"]).status == "REFUSED",
+    );
+    assert!(has(s.port, "ns.own.test", "192.0.2.1"), "{}", s.log());
+}

@@ -17,7 +17,8 @@ fn notify(zone: &[u8]) -> Vec<u8> {
 /// Answers `packet` from `peer`; (rcode, woken).
 fn run(cfg: &XfrConfig, packet: Vec<u8>, peer: &str) -> (u8, bool) {
     let wake = Arc::new(Notify::new());
-    let wakes = HashMap::from([(Name::from_ascii("s.test").expect("n"), wake.clone())]);
+    let origin = Name::from_ascii("s.test").expect("n");
+    let wakes = HashMap::from([(&origin, &wake)]);
     let (tx, mut rx) = tokio::sync::oneshot::channel();
     let job = NotifyJob {
         packet,
