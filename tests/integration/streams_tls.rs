@@ -81,20 +81,24 @@ fn ask_once(tool: &str, port: u16, args: &[&str]) -> Dig {
 }
 
 fn start_with_tls(zones: &Path, cert: &Path, key: &Path) -> Server {
+    start_with_tls_and(zones, cert, key, &[])
+}
+
+/// `start_with_tls` with more flags.
+fn start_with_tls_and(zones: &Path, cert: &Path, key: &Path, extra: &[&str]) -> Server {
     let (cert, key) = (cert.to_string_lossy(), key.to_string_lossy());
-    Server::start(
-        zones,
-        &[
-            "--listen-tls",
-            "127.0.0.1:0",
-            "--listen-https",
-            "127.0.0.1:0",
-            "--tls-cert",
-            &cert,
-            "--tls-key",
-            &key,
-        ],
-    )
+    let mut args = vec![
+        "--listen-tls",
+        "127.0.0.1:0",
+        "--listen-https",
+        "127.0.0.1:0",
+        "--tls-cert",
+        &cert,
+        "--tls-key",
+        &key,
+    ];
+    args.extend_from_slice(extra);
+    Server::start(zones, &args)
 }
 
 /// The questions of the example cluster: a name, a reverse name, a name that does not exist.
@@ -356,20 +360,7 @@ fn doh_connections_past_tcp_clients_are_closed() {
     use std::io::Read;
     let zones = TempDir::with_example_zones("tls-cap");
     let (cert, key) = make_cert(zones.path(), "cluster");
-    let (c, k) = (cert.to_string_lossy(), key.to_string_lossy());
-    let s = Server::start(
-        zones.path(),
-        &[
-            "--listen-https",
-            "127.0.0.1:0",
-            "--tls-cert",
-            &c,
-            "--tls-key",
-            &k,
-            "--tcp-clients",
-            "2",
-        ],
-    );
+    let s = start_with_tls_and(zones.path(), &cert, &key, &["--tcp-clients", "2"]);
     let doh = logged_port(&s, "HTTPS");
     let q: &[&str] = &["+https", "lhslave01.lihui.hadoop", "A"];
     assert_eq!(ask("kdig", doh, q).status, "NOERROR");
@@ -414,26 +405,8 @@ fn dot_and_doh_forward_outside_names_like_udp() {
     let conf = zones.path().join("c.toml");
     std::fs::write(&conf, format!("forward_to = [\"127.0.0.1:{}\"]\n", up.port)).expect("conf");
     let (cert, key) = make_cert(zones.path(), "cluster");
-    let (c, k, cf) = (
-        cert.to_string_lossy(),
-        key.to_string_lossy(),
-        conf.to_string_lossy(),
-    );
-    let s = Server::start(
-        zones.path(),
-        &[
-            "--config",
-            &cf,
-            "--listen-tls",
-            "127.0.0.1:0",
-            "--listen-https",
-            "127.0.0.1:0",
-            "--tls-cert",
-            &c,
-            "--tls-key",
-            &k,
-        ],
-    );
+    let cf = conf.to_string_lossy();
+    let s = start_with_tls_and(zones.path(), &cert, &key, &["--config", &cf]);
     let dot = logged_port(&s, "TLS");
     let doh = logged_port(&s, "HTTPS");
     let udp = ask("kdig", s.port, &["www.example.test", "A"]);
