@@ -40,6 +40,20 @@ impl Server {
         Self::launch_with(&args, adjust)
     }
 
+    /// Starts `clusterdns serve --config CONFIG --listen 127.0.0.1:0 EXTRA...` (the zones are
+    /// those the config file lists) and waits until it says which port it bound.
+    pub fn with_config(config: &Path, extra: &[&str]) -> Server {
+        let c = config.to_string_lossy();
+        let mut args = vec!["serve", "--config", &c, "--listen", "127.0.0.1:0"];
+        args.extend(extra);
+        Self::launch(&args).unwrap_or_else(|log| {
+            panic!(
+                "clusterdns did not start:
+{log}"
+            )
+        })
+    }
+
     /// Starts `clusterdns --log info ARGS` (ARGS from the subcommand on) and waits until it
     /// says which port it bound on 127.0.0.1; returns the log when it exits or never binds.
     pub fn launch(args: &[&str]) -> Result<Server, String> {

@@ -138,9 +138,7 @@ fn explicit_ptr_wins_and_fileless_reverse_zone_from_the_template() {
         ),
     )
     .expect("write config");
-    let cfg = cfg.to_string_lossy();
-    let s = Server::launch(&["serve", "--config", &cfg, "--listen", "127.0.0.1:0"])
-        .unwrap_or_else(|log| panic!("clusterdns did not start:\n{log}"));
+    let s = Server::with_config(&cfg, &[]);
     assert_eq!(
         s.dig(&["-x", "192.168.1.5"]).answer_rdata(),
         ["explicit.lihui.hadoop."]
@@ -189,9 +187,7 @@ fn hosts_files_feed_zones_and_are_reloaded() {
         ),
     )
     .expect("write config");
-    let cfg = cfg.to_string_lossy();
-    let s = Server::launch(&["serve", "--config", &cfg, "--listen", "127.0.0.1:0"])
-        .unwrap_or_else(|log| panic!("clusterdns did not start:\n{log}"));
+    let s = Server::with_config(&cfg, &[]);
     // The zone file's records and the hosts file's, side by side.
     assert_eq!(
         s.dig(&["lhslave01.lihui.hadoop", "A"]).answer_rdata(),
@@ -348,11 +344,7 @@ fn nsupdate_adds_a_node_durably_with_its_ptr() {
         ),
     )
     .expect("write config");
-    let cfg = cfg.to_string_lossy().to_string();
-    let start = || {
-        Server::launch(&["serve", "--config", &cfg, "--listen", "127.0.0.1:0"])
-            .unwrap_or_else(|log| panic!("clusterdns did not start:\n{log}"))
-    };
+    let start = || Server::with_config(&cfg, &[]);
     let s = start();
     // From an address outside allow_update: refused, nothing changes.
     let (ok, out) = nsupdate(
@@ -464,9 +456,7 @@ fn an_unloaded_human_edit_refuses_updates_and_neither_side_is_lost() {
         "watch = false\n[[zone]]\nname = \"lihui.hadoop\"\nfile = \"lihui.hadoop.zone\"\nallow_update = [\"127.0.0.1\"]\n",
     )
     .expect("write config");
-    let cfg = cfg.to_string_lossy().to_string();
-    let s = Server::launch(&["serve", "--config", &cfg, "--listen", "127.0.0.1:0"])
-        .unwrap_or_else(|log| panic!("clusterdns did not start:\n{log}"));
+    let s = Server::with_config(&cfg, &[]);
     let zf = dir.path().join("lihui.hadoop.zone");
     let edited = std::fs::read_to_string(&zf)
         .expect("read")

@@ -157,46 +157,35 @@ fn a_key_that_is_not_the_certificates_stops_the_start() {
     let zones = TempDir::with_example_zones("tls-mismatch");
     let (cert, _) = make_cert(zones.path(), "one");
     let (_, other_key) = make_cert(zones.path(), "two");
-    let (c, k) = (cert.to_string_lossy(), other_key.to_string_lossy());
-    let args = [
-        "--listen-tls",
-        "127.0.0.1:0",
-        "--tls-cert",
-        &c,
-        "--tls-key",
-        &k,
-    ];
-    let log = match Server::try_start(zones.path(), &args) {
-        Ok(_) => panic!("started with a mismatched key"),
-        Err(log) => log,
+    let missing = zones.path().join("absent.key");
+    let (c, k, m) = (
+        cert.to_string_lossy(),
+        other_key.to_string_lossy(),
+        missing.to_string_lossy(),
+    );
+    // The start must fail; its log says why.
+    let refused = |extra: &[&str], what: &str| -> String {
+        let mut args = vec!["--listen-tls", "127.0.0.1:0"];
+        args.extend_from_slice(extra);
+        match Server::try_start(zones.path(), &args) {
+            Ok(_) => panic!("started {what}"),
+            Err(log) => log,
+        }
     };
+    let log = refused(
+        &["--tls-cert", &c, "--tls-key", &k],
+        "with a mismatched key",
+    );
     assert!(
         log.contains("is not the key of the certificate in") && log.contains("two.key"),
         "{log}"
     );
-    let missing = zones.path().join("absent.key");
-    let m = missing.to_string_lossy();
-    let args = [
-        "--listen-tls",
-        "127.0.0.1:0",
-        "--tls-cert",
-        &c,
-        "--tls-key",
-        &m,
-    ];
-    let log = match Server::try_start(zones.path(), &args) {
-        Ok(_) => panic!("started without a key file"),
-        Err(log) => log,
-    };
+    let log = refused(&["--tls-cert", &c, "--tls-key", &m], "without a key file");
     assert!(
         log.contains("failed to read") && log.contains("absent.key"),
         "{log}"
     );
-    let args = ["--listen-tls", "127.0.0.1:0"];
-    let log = match Server::try_start(zones.path(), &args) {
-        Ok(_) => panic!("started without a certificate"),
-        Err(log) => log,
-    };
+    let log = refused(&[], "without a certificate");
     assert!(log.contains("need --tls-cert and --tls-key"), "{log}");
 }
 
