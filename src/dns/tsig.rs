@@ -234,6 +234,13 @@ impl Signer<'_> {
     }
 }
 
+/// Appends the TSIG record `rr` (a `Verified::Bad` answer's, or one just made) to the
+/// complete message `msg` and counts it in ARCOUNT.
+pub fn append_record(msg: &mut Vec<u8>, rr: &[u8]) {
+    msg.extend_from_slice(rr);
+    bump_arcount(msg);
+}
+
 fn bump_arcount(msg: &mut [u8]) {
     if msg.len() >= 12 {
         let ar = u16::from_be_bytes([msg[10], msg[11]]).wrapping_add(1);

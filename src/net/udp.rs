@@ -16,8 +16,6 @@ use crate::source::notify_in::NotifyJob;
 use crate::source::updater::{Reply, UpdateJob};
 use crate::store::Store;
 
-const REFUSED: u8 = 5;
-const SERVFAIL: u8 = 2;
 /// Packets per `recvmmsg` batch.
 const BATCH: usize = 32;
 /// Largest UDP query read (anything longer is dropped).
@@ -172,19 +170,15 @@ pub(super) fn udp_worker(
                 continue;
             };
             // A TSIG-signed query (rare) is verified and its answer signed.
-            let keys = &store.xfr().keys;
-            let mut rlen = query::answer_signed(&snap, q, &mut outbufs[nout], a.len, &ctx, keys);
+            let mut rlen = query::answer_signed(&snap, q, &mut outbufs[nout], a.len, &ctx, store);
             if let Some((f, s)) = &forward {
-                let out = &mut outbufs[nout];
-                if rlen > 3
-                    && out[3] & 0x0f == REFUSED
-                    && store.forwarding()
-                    && query::forwardable(&snap, &inbufs[i][..len], &ctx)
-                {
-                    if f.hand_off(&inbufs[i][..len], ctx.peer, s) {
+                let out = &mut outbufs[nout][..rlen];
+                let q = &inbufs[i][..len];
+                if query::forward_instead(&snap, q, out, &ctx, store) {
+                    if f.hand_off(q, ctx.peer, s) {
                         continue;
                     }
-                    out[3] = (out[3] & 0xf0) | SERVFAIL;
+                    query::refused_to_servfail(out);
                 }
             }
             if let Some(r) = rrl.as_mut() {

@@ -20,7 +20,7 @@ use std::net::SocketAddr;
 
 #[doc(hidden)]
 pub use fast::fast_answer;
-pub use policy::forwardable;
+pub use policy::{forward_instead, forwardable, refused_to_servfail};
 #[doc(hidden)]
 pub use respond::respond_general;
 pub use respond::{respond, respond_ext, Answered, NO_ZONE};

@@ -28,6 +28,31 @@ pub(super) fn admit(ctx: &RequestCtx, _q: &Query<'_>) -> Verdict {
     }
 }
 
+/// Whether our `answer` to `packet` is to be replaced by the forwarder's: it is REFUSED (one
+/// byte, checked first), forwarders are configured, and `forwardable` agrees. The one test
+/// every transport makes.
+#[inline]
+pub fn forward_instead(
+    set: &ZoneSet,
+    packet: &[u8],
+    answer: &[u8],
+    ctx: &RequestCtx,
+    store: &crate::store::Store,
+) -> bool {
+    answer.len() > 3
+        && answer[3] & 0x0f == wire::rcode::REFUSED
+        && store.forwarding()
+        && forwardable(set, packet, ctx)
+}
+
+/// An answer we could not forward after all (the forwarder's queue was full or it did not
+/// answer): our REFUSED made SERVFAIL, in place.
+pub fn refused_to_servfail(answer: &mut [u8]) {
+    if let Some(b) = answer.get_mut(3) {
+        *b = (*b & 0xf0) | wire::rcode::SERVFAIL;
+    }
+}
+
 /// Whether a query that was answered REFUSED may be forwarded instead: a standard IN query
 /// with RD set, for a name outside every zone of `set`, from a client allowed to query and
 /// in `allow-recursion`. Runs only for REFUSED answers; no allocation.

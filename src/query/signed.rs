@@ -8,23 +8,28 @@
 use crate::dns::tsig::{self, TsigKey, Verified};
 use crate::dns::wire::rcode;
 use crate::query::{respond_ext, RequestCtx};
-use crate::store::ZoneSet;
+use crate::store::{Store, ZoneSet};
 
 /// Rewrites the answer `out[..len]` to the signed query `packet` when it is the parser's
 /// NOTAUTH for a TSIG: returns the new length (`len` unchanged otherwise).
 #[inline]
+/// The keys are read from `store` only then (never for a plain query).
 pub fn answer_signed(
     set: &ZoneSet,
     packet: &[u8],
     out: &mut [u8],
     len: usize,
     ctx: &RequestCtx,
-    keys: &[TsigKey],
+    store: &Store,
 ) -> usize {
-    if len < 12 || out[3] & 0x0f != rcode::NOTAUTH || keys.is_empty() {
+    if len < 12 || out[3] & 0x0f != rcode::NOTAUTH {
         return len;
     }
-    slow(set, packet, out, len, ctx, keys).unwrap_or(len)
+    let cfg = store.xfr();
+    if cfg.keys.is_empty() {
+        return len;
+    }
+    slow(set, packet, out, len, ctx, &cfg.keys).unwrap_or(len)
 }
 
 #[cold]
@@ -41,9 +46,7 @@ fn slow(
         Verified::Unsigned | Verified::Malformed => None,
         Verified::Bad { response_tsig, .. } => {
             let mut resp = out[..len].to_vec();
-            resp.extend_from_slice(&response_tsig);
-            let ar = u16::from_be_bytes([resp[10], resp[11]]).wrapping_add(1);
-            resp[10..12].copy_from_slice(&ar.to_be_bytes());
+            tsig::append_record(&mut resp, &response_tsig);
             put(out, &resp)
         }
         Verified::Valid(mut s) if s.error() != 0 => {

@@ -165,9 +165,7 @@ fn answer_notify(job: NotifyJob, cfg: &XfrConfig, wakes: &HashMap<&Name, &Arc<No
         } => {
             tracing::info!("NOTIFY from {}: TSIG error {error}", job.peer);
             let mut resp = notify_in::answer(p, rcode::NOTAUTH, None);
-            resp.extend_from_slice(&response_tsig);
-            let ar = u16::from_be_bytes([resp[10], resp[11]]) + 1;
-            resp[10..12].copy_from_slice(&ar.to_be_bytes());
+            tsig::append_record(&mut resp, &response_tsig);
             job.reply.send(resp);
             return;
         }

@@ -135,9 +135,7 @@ pub(super) fn run(r: &mut Reloader, packet: &[u8], peer: SocketAddr) -> Vec<u8> 
         } => {
             tracing::info!("update from {peer} refused: TSIG error {error}");
             let mut resp = response(packet, update::urcode::NOTAUTH);
-            resp.extend_from_slice(&response_tsig);
-            let ar = u16::from_be_bytes([resp[10], resp[11]]).wrapping_add(1);
-            resp[10..12].copy_from_slice(&ar.to_be_bytes());
+            crate::dns::tsig::append_record(&mut resp, &response_tsig);
             resp
         }
         Verified::Valid(mut s) => {

@@ -345,8 +345,7 @@ pub(super) async fn error_tsig<W: AsyncWrite + Unpin>(
         Some(req.question),
         crate::dns::wire::rcode::NOTAUTH,
     );
-    m.extend_from_slice(&tsig_rr);
-    m[11] = 1;
+    crate::dns::tsig::append_record(&mut m, &tsig_rr);
     write(out, &framed(m)).await
 }
 

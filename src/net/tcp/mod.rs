@@ -117,23 +117,11 @@ fn answer(
     else {
         return false;
     };
-    if forward
-        && store.forwarding()
-        && a.len > 3
-        && scratch[3] & 0x0f == REFUSED
-        && query::forwardable(snap, msg, ctx)
-    {
+    if forward && query::forward_instead(snap, msg, &scratch[..a.len], ctx, store) {
         return true;
     }
     // A TSIG-signed query with a key we know: answered and signed instead of NOTAUTH.
-    a.len = query::answer_signed(
-        snap,
-        msg,
-        &mut scratch[..room],
-        a.len,
-        ctx,
-        &store.xfr().keys,
-    );
+    a.len = query::answer_signed(snap, msg, &mut scratch[..room], a.len, ctx, store);
     if keepalive::asks(msg) {
         a.len = keepalive::append(&mut scratch[..room], a.len, keepalive);
     }
@@ -143,8 +131,6 @@ fn answer(
     false
 }
 
-/// RCODE REFUSED, in the low bits of the fourth header byte.
-const REFUSED: u8 = 5;
 
 /// A SERVFAIL for `msg` (a forwarded query the forwarder could not answer) into `out`: its
 /// header and question with QR set and no other sections; nothing if it is not a query.
@@ -160,7 +146,7 @@ fn servfail(msg: &[u8], out: &mut Vec<u8>) {
     let at = out.len();
     out.extend_from_slice(q.question);
     out[at + 2] |= 0x80; // QR
-    out[at + 3] = (out[at + 3] & 0x10) | 0x80 | 2; // CD kept, RA, SERVFAIL
+    out[at + 3] = (out[at + 3] & 0x10) | 0x80 | crate::dns::wire::rcode::SERVFAIL; // CD kept, RA
     out[at + 4..at + 12].copy_from_slice(&[0, 1, 0, 0, 0, 0, 0, 0]);
 }
 

@@ -6,7 +6,7 @@
 
 use std::cell::RefCell;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use hickory_server::net::runtime::Time;
 use hickory_server::proto::op::ResponseCode;
@@ -25,6 +25,9 @@ const MAX_MSG: usize = 65535;
 thread_local! {
     /// Where answers are written before they are parsed: one buffer per runtime thread.
     static SCRATCH: RefCell<Vec<u8>> = RefCell::new(vec![0u8; MAX_MSG]);
+    /// This runtime thread's DoT and DoH taps (made on first use from `Engine::taps`), so
+    /// that answering never waits for another thread's answer.
+    static TAPS: RefCell<Option<[Tap; 2]>> = const { RefCell::new(None) };
 }
 
 /// Answers DoT and DoH requests from the published zones.
@@ -32,9 +35,8 @@ pub(super) struct Engine {
     store: Arc<Store>,
     /// Where names outside our zones go for clients allowed to recurse (as on UDP and TCP).
     forward: Option<Forwarder>,
-    /// The taps of DoT and DoH. Locked only while one answer is counted, never across an await.
-    dot: Mutex<Tap>,
-    doh: Mutex<Tap>,
+    /// Where each runtime thread's DoT and DoH taps come from (`TAPS`).
+    taps: Taps,
 }
 
 impl Engine {
@@ -42,8 +44,7 @@ impl Engine {
         Engine {
             store,
             forward,
-            dot: Mutex::new(taps.tap_for(Proto::Dot)),
-            doh: Mutex::new(taps.tap_for(Proto::Doh)),
+            taps: taps.clone(),
         }
     }
 
@@ -63,10 +64,7 @@ impl Engine {
         match f.ask(raw).await {
             Some(r) if r.len() <= MAX_MSG => Some(r),
             _ => {
-                // Our REFUSED answer turned into SERVFAIL: the upstreams did not answer.
-                if let Some(b) = ours.get_mut(3) {
-                    *b = (*b & 0xf0) | crate::dns::wire::rcode::SERVFAIL;
-                }
+                query::refused_to_servfail(&mut ours);
                 Some(ours)
             }
         }
@@ -88,27 +86,30 @@ impl Engine {
             transport,
             access: &access,
         };
-        let tap = match transport {
-            Transport::Doh => &self.doh,
-            _ => &self.dot,
-        };
+        let which = usize::from(transport == Transport::Doh);
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
             let snap = self.store.snapshot();
-            let mut tap = tap.lock().unwrap_or_else(|p| p.into_inner());
-            tap.batch_start(&snap);
-            let a = query::respond_ext(&snap, raw, &mut s[..], &ctx);
-            if let Some(a) = a {
-                tap.packet(&ctx, raw, &s[..a.len], a);
-            }
-            tap.batch_end(a.is_some() as usize);
-            drop(tap);
+            let a = TAPS.with(|t| {
+                let mut t = t.borrow_mut();
+                let taps = t.get_or_insert_with(|| {
+                    [
+                        self.taps.tap_for(Proto::Dot),
+                        self.taps.tap_for(Proto::Doh),
+                    ]
+                });
+                let tap = &mut taps[which];
+                tap.batch_start(&snap);
+                let a = query::respond_ext(&snap, raw, &mut s[..], &ctx);
+                if let Some(a) = a {
+                    tap.packet(&ctx, raw, &s[..a.len], a);
+                }
+                tap.batch_end(a.is_some() as usize);
+                a
+            });
             let len = a?.len;
             let forward = self.forward.is_some()
-                && self.store.forwarding()
-                && len > 3
-                && s[3] & 0x0f == crate::dns::wire::rcode::REFUSED
-                && query::forwardable(&snap, raw, &ctx);
+                && query::forward_instead(&snap, raw, &s[..len], &ctx, &self.store);
             Some(take(&s[..len], forward))
         })
     }
