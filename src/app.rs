@@ -57,19 +57,14 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         .with_context(|| format!("failed to read zone directory {}", zones.display()))?;
     // NOTIFY targets may come with a later edit of the config file: the notifier always runs.
     let (notifier, notify_rx) = crate::xfr::notify::Notifier::channel();
-    let notifier = Some(notifier);
-    if metrics.is_some() || notifier.is_some() {
-        // Reloads after the first load are counted, and NOTIFY the zones' secondaries.
-        let m = metrics.clone();
-        reloader.observe(Box::new(move |r| {
-            if let Some(m) = &m {
-                m.record_reload(r);
-            }
-            if let Some(n) = &notifier {
-                n.report(r);
-            }
-        }));
-    }
+    // Reloads after the first load are counted, and NOTIFY the zones' secondaries.
+    let m = metrics.clone();
+    reloader.observe(Box::new(move |r| {
+        if let Some(m) = &m {
+            m.record_reload(r);
+        }
+        notifier.report(r);
+    }));
     if let Some(m) = &metrics {
         m.add_collector(Box::new(crate::metrics::xfr::XfrCollector(store.clone())));
     }
@@ -263,9 +258,7 @@ async fn run(
     if let Some(c) = checker {
         let _ = tokio::time::timeout(WATCH_DRAIN, c).await;
     }
-    for s in secondaries {
-        let _ = tokio::time::timeout(WATCH_DRAIN, s).await;
-    }
+    let _ = tokio::time::timeout(WATCH_DRAIN, secondaries).await;
     if let Some(s) = scraper {
         let _ = tokio::time::timeout(WATCH_DRAIN, s).await;
     }

@@ -110,6 +110,22 @@ pub struct NotifyTarget {
     pub key: Option<crate::dns::name::Name>,
 }
 
+impl SecondaryZone {
+    /// Where the zone is kept: its own `file`, else `ORIGIN.zone` in `dir`.
+    pub fn file_in(&self, dir: &std::path::Path) -> PathBuf {
+        self.file
+            .clone()
+            .unwrap_or_else(|| zone_file_in(dir, &self.origin))
+    }
+}
+
+/// `ORIGIN.zone` in `dir`: the file a zone is read from by its name, and where a secondary
+/// zone with no file of its own is kept.
+pub fn zone_file_in(dir: &std::path::Path, origin: &crate::dns::name::Name) -> PathBuf {
+    let name = origin.to_string();
+    dir.join(format!("{}.zone", name.trim_end_matches('.')))
+}
+
 /// Resolved transfer settings. Default: nobody may transfer, no keys, no NOTIFY.
 #[derive(Debug, Clone, Default)]
 pub struct XfrConfig {

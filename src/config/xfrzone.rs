@@ -126,8 +126,7 @@ pub(super) fn default_secondary_file(cfg: &FileConfig, base: &Path, origin: &Nam
         .zones_dir
         .as_ref()
         .map_or_else(|| base.to_path_buf(), |d| base.join(d));
-    let name = origin.to_string();
-    dir.join(format!("{}.zone", name.trim_end_matches('.')))
+    super::xfr::zone_file_in(&dir, origin)
 }
 
 /// The transfer layer of config file `cfg` (relative files joined to `base`), and the

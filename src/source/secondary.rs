@@ -11,7 +11,7 @@
 //! longer than its `expire`, answers SERVFAIL (RFC 1035) until a transfer succeeds.
 
 use std::collections::HashMap;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -45,8 +45,8 @@ pub fn spawn(
     store: Arc<Store>,
     notify_rx: Option<mpsc::Receiver<NotifyJob>>,
     shutdown: CancellationToken,
-) -> Vec<tokio::task::JoinHandle<()>> {
-    vec![tokio::spawn(supervise(dir, store, notify_rx, shutdown))]
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(supervise(dir, store, notify_rx, shutdown))
 }
 
 /// One secondary zone's running task.
@@ -123,10 +123,7 @@ fn reconcile(
             continue;
         }
         let wake = Arc::new(Notify::new());
-        let file = z.file.clone().unwrap_or_else(|| {
-            let name = z.origin.to_string();
-            dir.join(format!("{}.zone", name.trim_end_matches('.')))
-        });
+        let file = z.file_in(dir);
         let (zc, st, sd, w) = (z.clone(), store.clone(), shutdown.clone(), wake.clone());
         let task = tokio::spawn(async move {
             tokio::select! {
@@ -221,16 +218,9 @@ fn answer_notify(job: NotifyJob, cfg: &XfrConfig, wakes: &HashMap<&Name, &Arc<No
 /// hickory-proto records (what transfers in are applied to); `None` when it is not served or a
 /// record does not convert.
 fn served_records(store: &Store, origin: &Name) -> Option<Vec<Record>> {
-    use hickory_proto::rr::{Name as HName, RData, RecordType};
-    use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, Restrict};
+    use crate::dns::client::record as convert;
     let snap = store.snapshot();
     let zone = snap.get(origin)?;
-    let convert = |owner: &[u8], rtype: u16, ttl: u32, rd: &[u8]| -> Option<Record> {
-        let name = HName::read(&mut BinDecoder::new(owner)).ok()?;
-        let len = Restrict::new(u16::try_from(rd.len()).ok()?);
-        let data = RData::read(&mut BinDecoder::new(rd), RecordType::from(rtype), len).ok()?;
-        Some(Record::from_rdata(name, ttl, data))
-    };
     let soa = zone.soa()?;
     let mut out = vec![convert(
         zone.origin.wire(),
@@ -384,7 +374,7 @@ async fn refresh_from(
         let got = xfrin::transfer(origin, primary, key, held).await?;
         let text = zone_text(&got.records);
         check(origin, &text)?;
-        persist(file, &text)?;
+        super::write_durably(file, text.as_bytes())?;
         Ok::<_, io::Error>(got)
     }
     .await
@@ -428,33 +418,6 @@ fn check(origin: &Name, text: &str) -> io::Result<()> {
             let first = e.errors.first().map(|d| d.to_string()).unwrap_or_default();
             bad(format!("transferred zone fails the zone checks: {first}"))
         })
-}
-
-/// Writes `text` to `path` atomically: a temp file in the same directory, fsync, rename, fsync
-/// of the directory.
-fn persist(path: &Path, text: &str) -> io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "zone".into());
-    let tmp = dir.join(format!(".{name}.tmp"));
-    let mut f = std::fs::File::create(&tmp).map_err(|e| {
-        io::Error::new(e.kind(), format!("failed to create {}: {e}", tmp.display()))
-    })?;
-    f.write_all(text.as_bytes())?;
-    f.sync_all()?;
-    drop(f);
-    std::fs::rename(&tmp, path).map_err(|e| {
-        io::Error::new(
-            e.kind(),
-            format!("failed to rename to {}: {e}", path.display()),
-        )
-    })?;
-    std::fs::File::open(dir)?.sync_all()
 }
 
 #[cfg(test)]

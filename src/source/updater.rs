@@ -214,15 +214,6 @@ fn step(
 
 /// Writes `zone` over `path` atomically and durably (temp file, fsync, rename, fsync dir).
 fn write_zone_file(path: &Path, zone: &crate::zone::Zone) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(
-        ".{}.clusterdns-update",
-        name.as_deref().unwrap_or("zone")
-    ));
     let mut text = Vec::with_capacity(zone.records * 48 + 128);
     writeln!(
         text,
@@ -230,12 +221,5 @@ fn write_zone_file(path: &Path, zone: &crate::zone::Zone) -> std::io::Result<()>
         zone.origin, zone.serial
     )?;
     crate::check::print_zone(zone, &mut text)?;
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&text)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    std::fs::File::open(dir)?.sync_all()?;
-    Ok(())
+    super::write_durably(path, &text)
 }

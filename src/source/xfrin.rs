@@ -5,13 +5,13 @@
 //! records of the version we hold.
 
 use std::io;
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::time::{Duration, Instant};
+use std::net::SocketAddr;
+use std::time::Duration;
 
 use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_proto::rr::{Name as HName, RData, Record, RecordType};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpStream, UdpSocket};
+use tokio::net::TcpStream;
 
 use crate::dns::name::Name;
 use crate::dns::tsig::{self, ResponseCheck, TsigKey};
@@ -71,11 +71,6 @@ fn hname(origin: &Name) -> io::Result<HName> {
     HName::from_ascii(origin.to_string()).map_err(|e| bad(format!("bad zone name: {e}")))
 }
 
-fn rand_id() -> u16 {
-    use std::hash::{BuildHasher, RandomState};
-    (RandomState::new().hash_one(Instant::now()) & 0xffff) as u16
-}
-
 /// The query `qtype` for `origin`, with `authority` (IXFR: our SOA), signed with `key`.
 fn query<'k>(
     origin: &Name,
@@ -83,7 +78,7 @@ fn query<'k>(
     authority: Option<Record>,
     key: Option<&'k TsigKey>,
 ) -> io::Result<(u16, Vec<u8>, Option<ResponseCheck<'k>>)> {
-    let id = rand_id();
+    let id = crate::dns::client::query_id();
     let mut q = Message::new(id, MessageType::Query, OpCode::Query);
     q.add_query(Query::query(hname(origin)?, qtype));
     if let Some(a) = authority {
@@ -98,12 +93,7 @@ fn query<'k>(
 
 /// The primary's SOA timers (a UDP query).
 pub async fn soa(origin: &Name, primary: SocketAddr, key: Option<&TsigKey>) -> io::Result<Timers> {
-    let local: SocketAddr = if primary.is_ipv4() {
-        (Ipv4Addr::UNSPECIFIED, 0).into()
-    } else {
-        (Ipv6Addr::UNSPECIFIED, 0).into()
-    };
-    let sock = UdpSocket::bind(local).await?;
+    let sock = crate::dns::client::udp_socket_for(primary).await?;
     let (id, wire, mut check) = query(origin, RecordType::SOA, None, key)?;
     sock.send_to(&wire, primary).await?;
     let mut buf = vec![0u8; 4096];

@@ -152,24 +152,21 @@ pub async fn serve<W: AsyncWrite + Unpin>(
             Some(s)
         }
     };
-    let zone: Option<Arc<Zone>> = {
-        let snap = store.snapshot();
-        snap.find_index(req.qname)
-            .map(|i| snap.zones()[i as usize].clone())
-            .filter(|z| z.origin.wire().eq_ignore_ascii_case(req.qname))
-    };
-    // The zone's own allow_transfer wins over the global one; an unknown zone is judged by
-    // the global list (REFUSED outside it, as before).
+    let snap = store.snapshot();
+    let zone: Option<Arc<Zone>> = snap
+        .find_index(req.qname)
+        .map(|i| snap.zones()[i as usize].clone())
+        .filter(|z| z.origin.wire().eq_ignore_ascii_case(req.qname));
+    // The zone's own allow_transfer wins over the global one; a zone with no settings of its
+    // own (or unknown) is judged by the global list (REFUSED outside it).
     let key = signer.as_ref().map(|s| s.key_name().clone());
-    let judged = match &zone {
-        Some(z) => cfg.allows_transfer(&z.origin, peer.ip(), key.as_ref()),
-        None => key.is_some() || cfg.allows(peer.ip()),
-    };
+    let qname = crate::dns::name::Name::from_wire_unchecked(req.qname);
+    let judged = cfg.allows_transfer(&qname, peer.ip(), key.as_ref());
     if !judged {
         tracing::info!(
             "refused {} of {} to {peer}: not in allow-transfer",
             type_name(req.qtype),
-            crate::dns::name::Name::from_wire_unchecked(req.qname)
+            qname
         );
         return out::error(
             out,
@@ -192,7 +189,7 @@ pub async fn serve<W: AsyncWrite + Unpin>(
         )
         .await;
     };
-    if store.snapshot().is_servfail(zone.origin.wire()) {
+    if snap.is_servfail(zone.origin.wire()) {
         // An expired secondary zone is not handed on (RFC 1035: it is not answered).
         return out::error(
             out,

@@ -6,20 +6,18 @@
 //! only for a zone with `notify = "yes"` (opt-in, unlike BIND: see `config::xfrzone`).
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
 use hickory_proto::op::{Message, MessageType, OpCode, Query};
-use hickory_proto::rr::{Name as HName, RData, Record, RecordType};
-use hickory_proto::serialize::binary::{BinDecoder, Restrict};
-use tokio::net::UdpSocket;
+use hickory_proto::rr::{Name as HName, RecordType};
 use tokio::sync::mpsc;
 
 use crate::config::NotifyTarget;
 use crate::dns::name::Name;
 use crate::dns::tsig::{self, TsigKey};
+use crate::dns::{client, rdata};
 use crate::source::report::{Change, Report};
 
 /// NOTIFYs sent to one address for one serial, at most.
@@ -166,12 +164,9 @@ fn message(id: u16, origin: &Name, soa: Option<&(u32, Vec<u8>)>) -> Option<Vec<u
     let name = HName::from_ascii(origin.to_string()).ok()?;
     let mut m = Message::new(id, MessageType::Query, OpCode::Notify);
     m.metadata.authoritative = true;
-    m.add_query(Query::query(name.clone(), RecordType::SOA));
+    m.add_query(Query::query(name, RecordType::SOA));
     if let Some((ttl, rd)) = soa {
-        let mut dec = BinDecoder::new(rd);
-        let len = Restrict::new(u16::try_from(rd.len()).ok()?);
-        let data = RData::read(&mut dec, RecordType::SOA, len).ok()?;
-        m.add_answer(Record::from_rdata(name, *ttl, data));
+        m.add_answer(client::record(origin.wire(), rdata::SOA, *ttl, rd)?);
     }
     m.to_vec().ok()
 }
@@ -180,19 +175,14 @@ fn message(id: u16, origin: &Name, soa: Option<&(u32, Vec<u8>)>) -> Option<Vec<u
 /// when signed, the answer's TSIG checked out).
 async fn notify_one(n: &Notice<'_>, target: SocketAddr) -> bool {
     let (origin, serial) = (n.origin, n.serial);
-    let local: SocketAddr = if target.is_ipv4() {
-        (Ipv4Addr::UNSPECIFIED, 0).into()
-    } else {
-        (Ipv6Addr::UNSPECIFIED, 0).into()
-    };
-    let sock = match UdpSocket::bind(local).await {
+    let sock = match client::udp_socket_for(target).await {
         Ok(s) => s,
         Err(e) => {
             tracing::warn!("failed to open a socket to notify {target} of {origin}: {e}");
             return false;
         }
     };
-    let id = (RandomState::new().hash_one((origin, serial, target)) & 0xffff) as u16;
+    let id = client::query_id();
     let Some(msg) = message(id, origin, n.soa) else {
         tracing::warn!("failed to build a NOTIFY for {origin}");
         return false;
@@ -267,7 +257,7 @@ mod tests {
         let m = message(9, &origin, Some(&(3600, rd))).expect("builds");
         let back = Message::from_vec(&m).expect("parses");
         assert_eq!(back.answers.len(), 1);
-        let RData::SOA(soa) = &back.answers[0].data else {
+        let hickory_proto::rr::RData::SOA(soa) = &back.answers[0].data else {
             panic!("not an SOA: {:?}", back.answers[0]);
         };
         assert_eq!(soa.serial, 2024010107);

@@ -131,7 +131,6 @@ fn answer(
     false
 }
 
-
 /// A SERVFAIL for `msg` (a forwarded query the forwarder could not answer) into `out`: its
 /// header and question with QR set and no other sections; nothing if it is not a query.
 fn servfail(msg: &[u8], out: &mut Vec<u8>) {
