@@ -44,6 +44,11 @@ impl Conn {
         self.last.store(ms, Ordering::Relaxed);
     }
 
+    /// When it was last active (what eviction and the idle sweep both judge by).
+    pub(super) fn last_ms(&self) -> u64 {
+        self.last.load(Ordering::Relaxed)
+    }
+
     /// How long this connection may stay idle now: shorter when the table is busy.
     pub(super) fn idle_timeout(&self) -> Duration {
         self.table.idle_timeout()

@@ -78,8 +78,6 @@ struct Conn {
     pending: Vec<u8>,
     /// Close once `pending` is sent (an empty message came).
     closing: bool,
-    /// Last activity, in the table's milliseconds.
-    last: u64,
 }
 
 struct Slot {
@@ -307,7 +305,6 @@ impl Loop {
             Err(e) if epoll::again(&e) => return Outcome::Keep,
             Err(_) => return Outcome::Close,
         };
-        c.last = *now_ms;
         c.slot.touch_at(*now_ms);
         if from_partial {
             c.partial.extend_from_slice(&rbuf[..n]);
@@ -392,7 +389,7 @@ impl Loop {
                     continue;
                 }
             };
-            c.last = now;
+            c.slot.touch_at(now);
             if sent == buf.len() {
                 if w.close {
                     self.close(w.idx);
@@ -433,7 +430,6 @@ impl Loop {
             Err(_) => return self.close(idx),
         };
         c.pending.drain(..n);
-        c.last = now;
         c.slot.touch_at(now);
         if !c.pending.is_empty() {
             return;
@@ -492,10 +488,9 @@ impl Loop {
         }
         let idle = self.shared.table.idle_timeout().as_millis() as u64;
         for idx in 0..self.slots.len() {
-            let stale = self.slots[idx]
-                .conn
-                .as_ref()
-                .is_some_and(|c| c.slot.evicted() || self.now_ms.saturating_sub(c.last) >= idle);
+            let stale = self.slots[idx].conn.as_ref().is_some_and(|c| {
+                c.slot.evicted() || self.now_ms.saturating_sub(c.slot.last_ms()) >= idle
+            });
             if stale {
                 self.close(idx);
             }

@@ -51,7 +51,6 @@ impl Loop {
                 partial: Vec::new(),
                 pending: Vec::new(),
                 closing: false,
-                last: self.now_ms,
             };
             let idx = self.free.pop().unwrap_or_else(|| {
                 self.slots.push(Slot { gen: 0, conn: None });
