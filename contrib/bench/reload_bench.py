@@ -27,6 +27,10 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dnswire import answer_records, skip_name  # noqa: E402
+from dnswire import query as _query  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 DEFAULT_BINARY = os.path.join(REPO, "..", "target", "release", "clusterdns")
@@ -39,35 +43,13 @@ A, SOA = 1, 6
 
 
 def build_query(qid, name, qtype):
-    q = struct.pack(">HHHHHH", qid, 0, 1, 0, 0, 0)
-    for label in name.rstrip(".").split("."):
-        q += bytes([len(label)]) + label.encode()
-    return q + b"\x00" + struct.pack(">HH", qtype, 1)
-
-
-def skip_name(msg, p):
-    while True:
-        n = msg[p]
-        if n == 0:
-            return p + 1
-        if n & 0xC0 == 0xC0:
-            return p + 2
-        p += 1 + n
+    return _query(qid, name, qtype)
 
 
 def parse_answer(msg):
     """(id, rcode, [(type, rdata bytes)]) of the answer section."""
-    qid, flags, qd, an = struct.unpack(">HHHH", msg[:8])
-    p = 12
-    for _ in range(qd):
-        p = skip_name(msg, p) + 4
-    out = []
-    for _ in range(an):
-        p = skip_name(msg, p)
-        rtype, _cls, _ttl, rdlen = struct.unpack(">HHIH", msg[p : p + 10])
-        p += 10
-        out.append((rtype, msg[p : p + rdlen]))
-        p += rdlen
+    qid, flags = struct.unpack(">HH", msg[:4])
+    out = [(t, msg[o : o + n]) for t, o, n in answer_records(msg)]
     return qid, flags & 0x0F, out
 
 

@@ -42,6 +42,10 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dnswire import answer_records, encode_name, skip_name  # noqa: E402
+from dnswire import query as _query  # noqa: E402
+
 A, SOA, IXFR, AXFR = 1, 6, 251, 252
 PROCS = []
 TMPDIRS = []
@@ -124,41 +128,12 @@ def free_port():
 
 
 def build_query(qid, name, qtype, authority=b"", nscount=0):
-    q = struct.pack(">HHHHHH", qid, 0, 1, 0, nscount, 0)
-    q += encode_name(name)
-    return q + struct.pack(">HH", qtype, 1) + authority
-
-
-def encode_name(name):
-    out = b""
-    for label in name.rstrip(".").split("."):
-        out += bytes([len(label)]) + label.encode()
-    return out + b"\x00"
-
-
-def skip_name(msg, p):
-    while True:
-        n = msg[p]
-        if n == 0:
-            return p + 1
-        if n & 0xC0 == 0xC0:
-            return p + 2
-        p += 1 + n
+    return _query(qid, name, qtype, authority=authority, nscount=nscount)
 
 
 def records(msg):
     """[(type, rdata offset, rdlength)] of the answer section."""
-    _, _, qd, an = struct.unpack(">HHHH", msg[:8])
-    p = 12
-    for _ in range(qd):
-        p = skip_name(msg, p) + 4
-    out = []
-    for _ in range(an):
-        p = skip_name(msg, p)
-        t, _, _, rdlen = struct.unpack(">HHIH", msg[p : p + 10])
-        out.append((t, p + 10, rdlen))
-        p += 10 + rdlen
-    return out
+    return answer_records(msg)
 
 
 def soa_serial(msg, off):
