@@ -44,6 +44,8 @@ pub struct Edns {
     pub dnssec_ok: bool,
     /// The client asks for the server's identity (an NSID option, RFC 5001).
     pub nsid: bool,
+    /// The client sent an edns-tcp-keepalive option (RFC 7828; stream transports answer it).
+    pub keepalive: bool,
 }
 
 /// A parsed query. Names are slices of the packet (client's letter case).
@@ -66,6 +68,8 @@ pub struct Query<'a> {
 pub const OPT_COOKIE: u16 = 10;
 /// EDNS option code of the name server identifier (RFC 5001).
 pub const OPT_NSID: u16 = 3;
+/// EDNS option code of edns-tcp-keepalive (RFC 7828).
+pub const OPT_KEEPALIVE: u16 = 11;
 
 impl Query<'_> {
     pub fn opcode(&self) -> u8 {
@@ -171,6 +175,7 @@ pub fn parse_query(p: &[u8]) -> Result<Query<'_>, Reject<'_>> {
                 version,
                 dnssec_ok: do_bit,
                 nsid: has_option(&p[nl + 10..end], OPT_NSID),
+                keepalive: has_option(&p[nl + 10..end], OPT_KEEPALIVE),
             });
             cookie = find_cookie(&p[nl + 10..end]).map_err(|()| formerr(Some(question), edns))?;
         } else if t == rdata::TSIG {

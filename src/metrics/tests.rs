@@ -33,6 +33,7 @@ fn answer(tap: &mut Tap, set: &Arc<ZoneSet>, origin: &str) {
         qtype: 1,
         zone: i as u32,
         cookie_ok: false,
+        keepalive: false,
     };
     tap.packet(&ctx, &[0; 17], &[0x80; 12][..], a);
     tap.batch_end(1);

@@ -1,39 +1,14 @@
-//! The EDNS TCP keepalive option (RFC 7828) on stream transports: whether a query carries it,
-//! and adding it, with our idle timeout, to the OPT record of the response. Both walk the
-//! message in place (no allocation); queries without an OPT record cost one header read.
+//! The EDNS TCP keepalive option (RFC 7828) on stream transports: adding it, with our idle
+//! timeout, to the OPT record of the response (in place, no allocation). Whether a query
+//! carries it is the parser's (`wire::Edns::keepalive`, passed on in `Answered`).
 
 use std::time::Duration;
 
-use crate::dns::wire::HEADER;
+use crate::dns::rdata::OPT;
+use crate::dns::wire::{skip_name, HEADER, OPT_KEEPALIVE};
 
-/// EDNS option code of edns-tcp-keepalive.
-pub(crate) const OPT_KEEPALIVE: u16 = 11;
 /// Bytes the option adds to a response: code, length, a 16-bit timeout.
 pub(crate) const REPLY_LEN: usize = 6;
-/// OPT's record type.
-const OPT: u16 = 41;
-
-/// Does the query carry an edns-tcp-keepalive option (RFC 7828 section 3.2.1: the client
-/// sends it empty)?
-pub(crate) fn asks(query: &[u8]) -> bool {
-    if query.len() < HEADER || u16::from_be_bytes([query[10], query[11]]) == 0 {
-        return false; // no additional records: no OPT
-    }
-    let Some(opt) = find_opt(query) else {
-        return false;
-    };
-    let rdata = &query[opt.rdata..opt.end];
-    let mut i = 0;
-    while i + 4 <= rdata.len() {
-        let code = u16::from_be_bytes([rdata[i], rdata[i + 1]]);
-        let len = u16::from_be_bytes([rdata[i + 2], rdata[i + 3]]) as usize;
-        if code == OPT_KEEPALIVE {
-            return true;
-        }
-        i += 4 + len;
-    }
-    false
-}
 
 /// The timeout field of the option: units of 100 ms, saturated at 16 bits.
 pub(crate) fn units(idle: Duration) -> u16 {
@@ -95,22 +70,17 @@ fn find_opt(msg: &[u8]) -> Option<OptAt> {
     None
 }
 
-/// The position after the (possibly compressed) name at `pos`.
-fn skip_name(msg: &[u8], mut pos: usize) -> Option<usize> {
-    loop {
-        let b = *msg.get(pos)?;
-        match b & 0xc0 {
-            0x00 if b == 0 => return Some(pos + 1),
-            0x00 => pos += 1 + b as usize,
-            0xc0 => return (pos + 2 <= msg.len()).then_some(pos + 2),
-            _ => return None,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether the parser sees a keepalive option in `q` (what the TCP path acts on).
+    fn asks(q: &[u8]) -> bool {
+        crate::dns::wire::parse_query(q)
+            .ok()
+            .and_then(|q| q.edns)
+            .is_some_and(|e| e.keepalive)
+    }
 
     /// A query for `a.` type A with an OPT record carrying `options`.
     fn query(options: &[u8]) -> Vec<u8> {
@@ -138,7 +108,8 @@ mod tests {
 
     #[test]
     fn appends_to_the_last_opt() {
-        let mut out = query(&[0, 10, 0, 2, 9, 9]);
+        // A local-use option (65001) before ours.
+        let mut out = query(&[0xfd, 0xe9, 0, 2, 9, 9]);
         let len = out.len();
         out.resize(len + 16, 0);
         let n = append(&mut out, len, units(Duration::from_secs(10)));

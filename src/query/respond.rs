@@ -33,6 +33,8 @@ pub struct Answered {
     pub zone: u32,
     /// The client presented a valid server cookie (it cannot be a spoofed address).
     pub cookie_ok: bool,
+    /// The query carried an edns-tcp-keepalive option (RFC 7828), as the parser saw it.
+    pub keepalive: bool,
 }
 
 /// [`Answered::zone`] when no zone answered (refused, malformed).
@@ -86,10 +88,12 @@ fn respond_via<const FAST: bool>(
                 qtype: 0,
                 zone: NO_ZONE,
                 cookie_ok: false,
+                keepalive: false,
             });
         }
     };
     let qtype = q.qtype;
+    let keepalive = q.edns.is_some_and(|e| e.keepalive);
     // The server's identity when asked for and configured (RFC 5001).
     let id = match (q.edns, ctx.access.nsid.as_deref()) {
         (Some(e), Some(id)) if e.nsid && e.version == 0 => Some(id),
@@ -103,6 +107,7 @@ fn respond_via<const FAST: bool>(
             qtype,
             zone,
             cookie_ok: false,
+            keepalive,
         });
     };
     // Leave room for the cookie so that it never truncates an answer.
@@ -114,6 +119,7 @@ fn respond_via<const FAST: bool>(
         qtype,
         zone,
         cookie_ok: cookie::valid(c, ip, now),
+        keepalive,
     })
 }
 

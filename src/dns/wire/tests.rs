@@ -29,6 +29,7 @@ fn parses_query_with_edns() {
             version: 0,
             dnssec_ok: true,
             nsid: false,
+            keepalive: false,
         })
     );
 }

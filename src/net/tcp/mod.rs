@@ -122,7 +122,7 @@ fn answer(
     }
     // A TSIG-signed query with a key we know: answered and signed instead of NOTAUTH.
     a.len = query::answer_signed(snap, msg, &mut scratch[..room], a.len, ctx, store);
-    if keepalive::asks(msg) {
+    if a.keepalive {
         a.len = keepalive::append(&mut scratch[..room], a.len, keepalive);
     }
     tap.packet(ctx, msg, &scratch[..a.len], a);
