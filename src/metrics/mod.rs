@@ -141,16 +141,37 @@ impl Taps {
         }
     }
 
-    /// A tap for one UDP worker (its own shard) or one TCP connection (the shared shard).
+    /// A tap for one UDP worker (its own shard) or one handed-over TCP connection (the shared
+    /// TCP shard).
     pub fn tap(&self, udp: bool) -> Tap {
-        self.tap_for(if udp { Proto::Udp } else { Proto::Tcp })
+        if udp {
+            self.own_tap(Proto::Udp)
+        } else {
+            self.shared_tap(Proto::Tcp)
+        }
     }
 
-    /// A tap counting under `proto`: a UDP worker's own shard, or the transport's shared one.
-    pub fn tap_for(&self, proto: Proto) -> Tap {
+    /// A tap with a shard of its own, for a writer that stays on one thread (a UDP worker, a
+    /// TCP event loop, a runtime thread's DoT/DoH tap): plain stores, no atomic adds shared
+    /// with other threads. The shard is kept (and summed at scrape) for the process's life.
+    pub fn own_tap(&self, proto: Proto) -> Tap {
+        let shard = self.metrics.as_ref().map(|m| {
+            let s = Arc::new(Shard::new(proto, false));
+            m.shards
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(s.clone());
+            s
+        });
+        self.tap_with(shard)
+    }
+
+    /// A tap on the transport's shared shard (atomic adds): for tasks that move between
+    /// threads. UDP has no shared shard; its taps are always their own.
+    pub fn shared_tap(&self, proto: Proto) -> Tap {
         let shard = self.metrics.as_ref().map(|m| match proto {
             Proto::Udp => {
-                let s = Arc::new(Shard::new(Proto::Udp, false));
+                let s = Arc::new(Shard::new(Proto::Udp, true));
                 m.shards
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
@@ -161,6 +182,10 @@ impl Taps {
             Proto::Dot => m.dot.clone(),
             Proto::Doh => m.doh.clone(),
         });
+        self.tap_with(shard)
+    }
+
+    fn tap_with(&self, shard: Option<Arc<Shard>>) -> Tap {
         Tap {
             metrics: self.metrics.clone(),
             shard,

@@ -46,10 +46,11 @@ pub fn forward_instead(
 }
 
 /// An answer we could not forward after all (the forwarder's queue was full or it did not
-/// answer): our REFUSED made SERVFAIL, in place.
+/// answer): our REFUSED made SERVFAIL with RA set, in place -- the shape of the forwarder's own
+/// SERVFAIL (question and OPT as the query had them), on every transport.
 pub fn refused_to_servfail(answer: &mut [u8]) {
     if let Some(b) = answer.get_mut(3) {
-        *b = (*b & 0xf0) | wire::rcode::SERVFAIL;
+        *b = (*b & 0x70) | 0x80 | wire::rcode::SERVFAIL;
     }
 }
 

@@ -185,6 +185,9 @@ fn rescan_failing_for_lack_of_fds_is_retried() {
     let path = dir.path().join("t.test.zone");
     std::fs::write(&path, zone(1, 0..2)).expect("write");
     let s = start(dir.path(), &[]);
+    // The TCP loops are up once one answers (they start after the UDP workers; a limit
+    // lowered before then would stop the start, not the rescan this test is about).
+    assert_eq!(s.dig(&["+tcp", "h1.t.test", "A"]).answer_rdata(), [addr(1)]);
     let pid = s.pid().to_string();
     let prlimit = |soft: &str| {
         let st = std::process::Command::new("prlimit")

@@ -151,7 +151,7 @@ impl Loop {
                 .add(l.as_raw_fd(), IN | EXCLUSIVE, listen_token(i))
                 .map_err(|e| (Some(*addr), e))?;
         }
-        let tap = shared.taps.tap(false);
+        let tap = shared.taps.own_tap(crate::metrics::Proto::Tcp);
         Ok(Loop {
             shared,
             listeners,
@@ -333,7 +333,14 @@ impl Loop {
                 Route::Transfer => true,
             };
             let before = arena.len();
-            if slow || answer(snap, store, &ctx, tap, msg, scratch, arena, ka, forward) {
+            let forwarded = if slow {
+                Some(before)
+            } else {
+                answer(snap, store, &ctx, tap, msg, scratch, arena, ka, forward)
+            };
+            if let Some(at) = forwarded {
+                // The tokio path answers this one again (and forwards it).
+                arena.truncate(at);
                 let inb = data[pos..].to_vec();
                 return Outcome::Handoff { start, inb };
             }

@@ -15,7 +15,7 @@ use tokio::net::TcpStream;
 use tokio::time::Sleep;
 use tokio_util::sync::WaitForCancellationFuture;
 
-use super::{answer, frame_len, frame_need, keepalive, servfail, MAX_MSG};
+use super::{answer, frame_len, frame_need, keepalive, MAX_MSG};
 use crate::metrics::Tap;
 use crate::net::conns::Conn;
 use crate::net::forward::Forwarder;
@@ -124,7 +124,7 @@ pub(super) async fn serve(h: Handoff, store: Arc<Store>, mut tap: Tap, forward: 
                 let Ok(resp) = rx.await else { return };
                 out.extend_from_slice(&(resp.len() as u16).to_be_bytes());
                 out.extend_from_slice(&resp);
-            } else if answer_here(
+            } else if let Some(at) = answer_here(
                 store,
                 &ctx,
                 &mut tap,
@@ -134,18 +134,17 @@ pub(super) async fn serve(h: Handoff, store: Arc<Store>, mut tap: Tap, forward: 
                 forward.is_some(),
             ) {
                 // An outside name to forward: awaited here, in order with the other answers;
-                // other connections go on meanwhile.
+                // other connections go on meanwhile. `out[at..]` is the SERVFAIL kept in case
+                // the forwarder fails.
                 let Some(f) = forward else { return };
                 let resp = tokio::select! {
                     _ = conn.stop.cancelled() => return,
                     r = f.ask(msg) => r,
                 };
-                match resp {
-                    Some(r) if r.len() <= MAX_MSG => {
-                        out.extend_from_slice(&(r.len() as u16).to_be_bytes());
-                        out.extend_from_slice(&r);
-                    }
-                    _ => servfail(msg, &mut out),
+                if let Some(r) = resp.filter(|r| r.len() <= MAX_MSG) {
+                    out.truncate(at);
+                    out.extend_from_slice(&(r.len() as u16).to_be_bytes());
+                    out.extend_from_slice(&r);
                 }
             }
             pos += 2 + len;
@@ -176,8 +175,8 @@ pub(super) async fn serve(h: Handoff, store: Arc<Store>, mut tap: Tap, forward: 
     }
 }
 
-/// `answer` from the current snapshot, with this runtime thread's scratch buffer; true when
-/// the query is to be forwarded.
+/// `answer` from the current snapshot, with this runtime thread's scratch buffer; where the
+/// fallback SERVFAIL starts in `out` when the query is to be forwarded.
 fn answer_here(
     store: &Store,
     ctx: &RequestCtx,
@@ -186,7 +185,7 @@ fn answer_here(
     out: &mut Vec<u8>,
     conn: &Conn,
     forward: bool,
-) -> bool {
+) -> Option<usize> {
     SCRATCH.with(|s| {
         let mut s = s.borrow_mut();
         let snap = store.snapshot();
@@ -194,7 +193,7 @@ fn answer_here(
         let units = keepalive::units(conn.idle_timeout());
         let before = out.len();
         let fwd = answer(&snap, store, ctx, tap, msg, &mut s[..], out, units, forward);
-        tap.batch_end(usize::from(out.len() > before));
+        tap.batch_end(usize::from(fwd.is_none() && out.len() > before));
         fwd
     })
 }

@@ -97,8 +97,10 @@ fn out_of_fds(e: &io::Error) -> bool {
 /// Answers one query from `snap` into `out` with its length prefix (nothing when it deserves
 /// no answer), counting it in `tap`; `scratch` (at least `MAX_MSG` bytes) is where the answer
 /// is built. Adds the keepalive option (RFC 7828, `keepalive` in 100 ms units) when the query
-/// asked for it. Returns true, writing nothing, when the query is to be forwarded (`forward`
-/// is on, our answer would be REFUSED and `query::forwardable` agrees).
+/// asked for it. When the query is to be forwarded instead (`forward` is on, our answer would
+/// be REFUSED and `query::forwardable` agrees), returns where in `out` the answer to send if
+/// forwarding fails begins -- our REFUSED made SERVFAIL, as every transport sends it (the
+/// caller drops it when the forwarder answers); it is not counted.
 #[allow(clippy::too_many_arguments)] // two call sites, each argument a different resource
 fn answer(
     snap: &Arc<ZoneSet>,
@@ -110,15 +112,15 @@ fn answer(
     out: &mut Vec<u8>,
     keepalive: u16,
     forward: bool,
-) -> bool {
+) -> Option<usize> {
     let room = scratch.len().min(MAX_MSG);
-    let Some(mut a) =
-        query::respond_ext(snap, msg, &mut scratch[..room - keepalive::REPLY_LEN], ctx)
-    else {
-        return false;
-    };
+    let mut a = query::respond_ext(snap, msg, &mut scratch[..room - keepalive::REPLY_LEN], ctx)?;
     if forward && query::forward_instead(snap, msg, &scratch[..a.len], ctx, store) {
-        return true;
+        query::refused_to_servfail(&mut scratch[..a.len]);
+        let at = out.len();
+        out.extend_from_slice(&(a.len as u16).to_be_bytes());
+        out.extend_from_slice(&scratch[..a.len]);
+        return Some(at);
     }
     // A TSIG-signed query with a key we know: answered and signed instead of NOTAUTH.
     a.len = query::answer_signed(snap, msg, &mut scratch[..room], a.len, ctx, store);
@@ -128,25 +130,7 @@ fn answer(
     tap.packet(ctx, msg, &scratch[..a.len], a);
     out.extend_from_slice(&(a.len as u16).to_be_bytes());
     out.extend_from_slice(&scratch[..a.len]);
-    false
-}
-
-/// A SERVFAIL for `msg` (a forwarded query the forwarder could not answer) into `out`: its
-/// header and question with QR set and no other sections; nothing if it is not a query.
-fn servfail(msg: &[u8], out: &mut Vec<u8>) {
-    let Ok(q) = crate::dns::wire::parse_query(msg) else {
-        return;
-    };
-    let len = q.question.len();
-    if len < 12 {
-        return;
-    }
-    out.extend_from_slice(&(len as u16).to_be_bytes());
-    let at = out.len();
-    out.extend_from_slice(q.question);
-    out[at + 2] |= 0x80; // QR
-    out[at + 3] = (out[at + 3] & 0x10) | 0x80 | crate::dns::wire::rcode::SERVFAIL; // CD kept, RA
-    out[at + 4..at + 12].copy_from_slice(&[0, 1, 0, 0, 0, 0, 0, 0]);
+    None
 }
 
 #[cfg(test)]
@@ -165,20 +149,98 @@ mod tests {
     }
 
     #[test]
-    fn servfail_keeps_the_question_only() {
-        // id 0x1234, RD, one question `a.` A, one additional record (dropped).
-        let mut q = vec![0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1];
-        q.extend_from_slice(&[1, b'a', 0, 0, 1, 0, 1]);
-        q.extend_from_slice(&[0, 0, 41, 4, 208, 0, 0, 0, 0, 0, 0]);
+    fn a_query_to_forward_leaves_our_refused_made_servfail_as_its_fallback() {
+        use crate::dns::name::Name;
+        use crate::query::acl::{Access, Table};
+        use crate::query::Transport;
+        let origin = Name::from_ascii("example.test").expect("origin");
+        let text = "$TTL 1H\n@ IN SOA ns1 host ( 1 1D 1H 1W 3H )\n@ IN NS ns1\nns1 IN A 10.0.0.1\n";
+        let parsed = crate::zonefile::parse_str(
+            text.as_bytes(),
+            std::path::Path::new("t.zone"),
+            &crate::zonefile::Options::new(origin.clone()),
+        );
+        let zone = crate::zone::build(&origin, parsed, &mut Vec::new()).expect("zone builds");
+        let access = Access {
+            recursion: Table::open(),
+            ..Access::default()
+        };
+        let store = Store::with_access(ZoneSet::new(vec![Arc::new(zone)]), access);
+        store.set_forward_to(vec![SocketAddr::from(([127, 0, 0, 1], 9))]);
+        let snap = store.snapshot();
+        let acc = store.access_full();
+        let ctx = RequestCtx {
+            peer: SocketAddr::from(([127, 0, 0, 1], 5353)),
+            transport: Transport::Tcp,
+            access: &acc,
+        };
+        let tap = crate::metrics::Taps::default().tap(false);
+        let query = |name: &[u8]| {
+            // id 0x4242, RD, CD; one question NAME A; an OPT record (EDNS, 1232 bytes).
+            let mut q = vec![0x42, 0x42, 0x01, 0x10, 0, 1, 0, 0, 0, 0, 0, 1];
+            q.extend_from_slice(name);
+            q.extend_from_slice(&[0, 1, 0, 1]);
+            q.extend_from_slice(&[0, 0, 41, 4, 208, 0, 0, 0, 0, 0, 0]);
+            q
+        };
+        let mut scratch = vec![0u8; MAX_MSG];
+        let mut out = vec![0xaa];
+        let outside = query(b"\x05other\x04test\x00");
+        let at = answer(
+            &snap,
+            &store,
+            &ctx,
+            &tap,
+            &outside,
+            &mut scratch,
+            &mut out,
+            0,
+            true,
+        );
+        assert_eq!(
+            at,
+            Some(1),
+            "to be forwarded, the fallback after what was there"
+        );
+        let m = &out[3..];
+        assert_eq!(usize::from(u16::from_be_bytes([out[1], out[2]])), m.len());
+        assert_eq!(&m[..2], &[0x42, 0x42], "ID");
+        assert_eq!(m[2] & 0x81, 0x81, "QR, RD echoed");
+        assert_eq!(m[3], 0x80 | 0x10 | 2, "RA, CD kept, SERVFAIL");
+        assert_eq!(
+            &m[4..12],
+            &[0, 1, 0, 0, 0, 0, 0, 1],
+            "the question and our OPT"
+        );
+        // Forwarding off (or a name of ours): answered here, nothing to forward.
         let mut out = Vec::new();
-        servfail(&q, &mut out);
-        assert_eq!(&out[..2], &[0, 19], "length prefix: header and question");
-        assert_eq!(&out[2..4], &[0x12, 0x34]);
-        assert_eq!(out[4] & 0x80, 0x80, "QR");
-        assert_eq!(out[5] & 0x0f, 2, "SERVFAIL");
-        assert_eq!(&out[6..14], &[0, 1, 0, 0, 0, 0, 0, 0]);
-        let mut none = Vec::new();
-        servfail(&[1, 2, 3], &mut none);
-        assert!(none.is_empty(), "not a query: nothing");
+        let inside = query(b"\x03ns1\x07example\x04test\x00");
+        let r = answer(
+            &snap,
+            &store,
+            &ctx,
+            &tap,
+            &inside,
+            &mut scratch,
+            &mut out,
+            0,
+            true,
+        );
+        assert_eq!(r, None);
+        assert_eq!(out[5] & 0x0f, 0, "NOERROR from the zone");
+        let mut out = Vec::new();
+        let r = answer(
+            &snap,
+            &store,
+            &ctx,
+            &tap,
+            &outside,
+            &mut scratch,
+            &mut out,
+            0,
+            false,
+        );
+        assert_eq!(r, None);
+        assert_eq!(out[5] & 0x0f, 5, "REFUSED when not forwarding");
     }
 }

@@ -93,7 +93,7 @@ impl Engine {
             let a = TAPS.with(|t| {
                 let mut t = t.borrow_mut();
                 let taps = t.get_or_insert_with(|| {
-                    [self.taps.tap_for(Proto::Dot), self.taps.tap_for(Proto::Doh)]
+                    [self.taps.own_tap(Proto::Dot), self.taps.own_tap(Proto::Doh)]
                 });
                 let tap = &mut taps[which];
                 tap.batch_start(&snap);
