@@ -29,11 +29,12 @@ done
 [[ -x $BIN ]] || { echo "no clusterdns binary at $BIN" >&2; exit 2; }
 for t in perf dnsperf dig taskset; do command -v $t >/dev/null || { echo "missing $t" >&2; exit 2; }; done
 WORK=$(mktemp -d /tmp/clusterdns-wakeups.XXXXXX)
+[[ -n ${KEEP_WORK:-} ]] && echo "work: $WORK" >&2
 SP=""
 cleanup() {
   [[ -n $SP ]] && kill "$SP" 2>/dev/null && wait "$SP" 2>/dev/null
   pkill -f "nsd -d -c $WORK" 2>/dev/null; pkill -f "knotd -c $WORK" 2>/dev/null
-  rm -rf "$WORK"
+  [[ -n ${KEEP_WORK:-} ]] || rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
@@ -74,7 +75,7 @@ for s in clusterdns nsd knot; do
   SP=$!
   ok=0
   for _ in $(seq 100); do
-    dig +short +tcp +time=1 +tries=1 @127.0.0.1 -p $PORT node1.cluster.test A 2>/dev/null | grep -q . && { ok=1; break; }
+    dig +short +tcp +time=1 +tries=1 @127.0.0.1 -p $PORT node10000.cluster.test A 2>/dev/null | grep -q . && { ok=1; break; }
     sleep 0.2
   done
   (( ok )) || { say "$s: did not answer"; kill "$SP"; wait "$SP" 2>/dev/null; SP=""; continue; }
