@@ -72,13 +72,13 @@ pub(super) fn start(
 
 /// The length of the first frame in `buf` when it has arrived completely.
 #[inline]
-fn frame_len(buf: &[u8]) -> Option<usize> {
+pub(super) fn frame_len(buf: &[u8]) -> Option<usize> {
     let len = u16::from_be_bytes([*buf.first()?, *buf.get(1)?]) as usize;
     (buf.len() >= 2 + len).then_some(len)
 }
 
 /// Bytes the (incomplete) frame at the start of `buf` needs in all.
-fn frame_need(buf: &[u8]) -> usize {
+pub(super) fn frame_need(buf: &[u8]) -> usize {
     match buf {
         [a, b, ..] => 2 + u16::from_be_bytes([*a, *b]) as usize,
         _ => 2,

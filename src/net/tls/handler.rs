@@ -1,18 +1,10 @@
-//! Our answer engine for the encrypted transports (`Engine::answer`: wire bytes in, wire bytes
-//! out, counted under `dot`/`doh`), and behind hickory-server's `RequestHandler` for DoT: the
-//! request's wire bytes go to `query::respond_ext` as they came, and the wire answer is parsed
-//! into hickory's records for its `ResponseHandler` (its API takes records, not bytes: that
-//! parse and hickory's re-encoding are the conversion cost of this path).
+//! Our answer engine for the encrypted transports (`Engine::respond`: wire bytes in, wire
+//! bytes out, counted under `dot`/`doh`, forwarded as on UDP and TCP): the request's bytes go
+//! to `query::respond_ext` as they came and the answer's bytes go out unchanged.
 
 use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::sync::Arc;
-
-use hickory_server::net::runtime::Time;
-use hickory_server::proto::op::ResponseCode;
-use hickory_server::proto::op::{Header, HeaderCounts, Message, MessageType, Metadata, OpCode};
-use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
-use hickory_server::zone_handler::MessageResponseBuilder;
 
 use crate::metrics::{Proto, Tap, Taps};
 use crate::net::forward::Forwarder;
@@ -109,71 +101,5 @@ impl Engine {
                 && query::forward_instead(&snap, raw, &s[..len], &ctx, &self.store);
             Some(take(&s[..len], forward))
         })
-    }
-}
-
-/// The engine as hickory-server holds it (shared with the DoH listeners).
-pub(super) struct Shared(pub(super) Arc<Engine>);
-
-#[async_trait::async_trait]
-impl RequestHandler for Shared {
-    async fn handle_request<R: ResponseHandler, T: Time>(
-        &self,
-        request: &Request,
-        mut response_handle: R,
-    ) -> ResponseInfo {
-        // Only the DoT listener is hickory's (DoH is `doh.rs`).
-        let transport = Transport::Dot;
-        let builder = MessageResponseBuilder::new(&request.queries, None);
-        let msg = self
-            .0
-            .respond(request.as_slice(), request.src(), transport)
-            .await
-            .and_then(|a| Message::from_vec(&a).ok()); // readable: we or an upstream wrote it
-        let Some(msg) = msg else {
-            // Nothing we would answer (hickory already drops responses): say so rather than
-            // leave an HTTP stream or a DoT client waiting.
-            let mut meta = Metadata::new(request.metadata.id, MessageType::Response, OpCode::Query);
-            meta.response_code = ResponseCode::FormErr;
-            let resp = builder.build_no_records(meta);
-            return send(&mut response_handle, resp, meta).await;
-        };
-        let mut builder = builder;
-        if let Some(e) = &msg.edns {
-            builder.edns(e);
-        }
-        let resp = builder.build(
-            msg.metadata,
-            msg.answers.iter(),
-            msg.authorities.iter(),
-            std::iter::empty(),
-            msg.additionals.iter(),
-        );
-        send(&mut response_handle, resp, msg.metadata).await
-    }
-}
-
-/// Sends `resp`; on a failure (the client went away) reports `meta` with no records.
-async fn send<'a, R: ResponseHandler>(
-    handle: &mut R,
-    resp: hickory_server::zone_handler::MessageResponse<
-        '_,
-        'a,
-        impl Iterator<Item = &'a hickory_server::proto::rr::Record> + Send + 'a,
-        impl Iterator<Item = &'a hickory_server::proto::rr::Record> + Send + 'a,
-        impl Iterator<Item = &'a hickory_server::proto::rr::Record> + Send + 'a,
-        impl Iterator<Item = &'a hickory_server::proto::rr::Record> + Send + 'a,
-    >,
-    meta: Metadata,
-) -> ResponseInfo {
-    match handle.send_response(resp).await {
-        Ok(info) => info,
-        Err(e) => {
-            tracing::debug!("failed to send an encrypted DNS response: {e}");
-            ResponseInfo::from(Header {
-                metadata: meta,
-                counts: HeaderCounts::default(),
-            })
-        }
     }
 }

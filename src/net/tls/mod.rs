@@ -1,11 +1,14 @@
-//! DNS over TLS (RFC 7858) through hickory-server's TLS listener with our answer engine behind
-//! its `RequestHandler` (`handler`), and DNS over HTTPS (RFC 8484, HTTP/2, `/dns-query`, GET
-//! and POST) on our own small h2 listener (`doh`: hickory-server 0.26 has no GET); one
-//! certificate for both, reloaded on SIGHUP and when its files change (`certs`). Listeners are
-//! bound before the other sockets and before privileges are dropped.
+//! DNS over TLS (RFC 7858, `dot`) and DNS over HTTPS (RFC 8484, HTTP/2, `/dns-query`, GET and
+//! POST, `doh`) on our own listeners over tokio-rustls with hickory-server's TLS configuration,
+//! both answered by our engine (`handler`) with its wire bytes as they are; one certificate
+//! for both, reloaded on SIGHUP and when its files change (`certs`). hickory-server 0.26's
+//! listeners are not used: its HTTPS one has no GET, its TLS one no connection limit and a
+//! spinning accept when out of descriptors. Listeners are bound before the other sockets and
+//! before privileges are dropped.
 
 mod certs;
 mod doh;
+mod dot;
 mod handler;
 
 use std::net::{SocketAddr, TcpListener as StdTcpListener};
@@ -90,7 +93,6 @@ pub async fn serve_tls(
     forward: Option<super::forward::Forwarder>,
 ) -> Result<(), TlsError> {
     let engine = Arc::new(handler::Engine::new(store, taps, forward));
-    let mut server = hickory_server::Server::new(handler::Shared(engine.clone()));
     let resolver: Arc<dyn rustls::server::ResolvesServerCert> = l.certs.clone();
     let tokio_listener = |std: StdTcpListener| {
         let addr = std
@@ -98,43 +100,50 @@ pub async fn serve_tls(
             .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
         tokio::net::TcpListener::from_std(std).map_err(|source| TlsError::Listen { addr, source })
     };
-    for std in l.dot {
-        let addr = std
-            .local_addr()
-            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
-        let listener = tokio_listener(std)?;
-        server
-            .register_tls_listener(listener, l.timeout, resolver.clone())
-            .map_err(|source| TlsError::Listen { addr, source })?;
-    }
-    let mut doh = tokio::task::JoinSet::new();
-    if !l.doh.is_empty() {
-        let config = hickory_server::server::default_tls_server_config(b"h2", resolver.clone())
+    // hickory-server's TLS configuration (TLS 1.2 and 1.3, the ALPN of each protocol, the
+    // certificate asked of `certs` at each handshake, so a reload applies to new connections).
+    let acceptor = |alpn: &[u8]| {
+        hickory_server::server::default_tls_server_config(alpn, resolver.clone())
+            .map(|c| tokio_rustls::TlsAcceptor::from(Arc::new(c)))
             .map_err(|source| TlsError::Listen {
                 addr: SocketAddr::from(([0, 0, 0, 0], 0)),
                 source,
-            })?;
-        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+            })
+    };
+    let limits = || doh::Limits {
+        idle: l.timeout,
+        max_conns: l.max_conns,
+    };
+    let mut tasks = tokio::task::JoinSet::new();
+    if !l.dot.is_empty() {
+        let dot_acceptor = acceptor(b"dot")?;
+        for std in l.dot {
+            let listener = tokio_listener(std)?;
+            tasks.spawn(dot::serve_dot(
+                listener,
+                dot_acceptor.clone(),
+                engine.clone(),
+                limits(),
+                shutdown.clone(),
+            ));
+        }
+    }
+    if !l.doh.is_empty() {
+        let doh_acceptor = acceptor(b"h2")?;
         for std in l.doh {
             let listener = tokio_listener(std)?;
-            doh.spawn(doh::serve_doh(
+            tasks.spawn(doh::serve_doh(
                 listener,
-                acceptor.clone(),
+                doh_acceptor.clone(),
                 engine.clone(),
                 DOH_PATH,
-                doh::Limits {
-                    idle: l.timeout,
-                    max_conns: l.max_conns,
-                },
+                limits(),
                 shutdown.clone(),
             ));
         }
     }
     reload_certs(&l.certs, &shutdown).await;
-    if let Err(e) = server.shutdown_gracefully().await {
-        tracing::debug!("DoT listeners stopped: {e}");
-    }
-    while doh.join_next().await.is_some() {}
+    while tasks.join_next().await.is_some() {}
     Ok(())
 }
 
