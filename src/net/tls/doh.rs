@@ -6,7 +6,6 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
 use h2::server::SendResponse;
@@ -16,7 +15,9 @@ use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
+use super::accept::accept_loop;
 use super::handler::Engine;
+use crate::net::conns::{Conn, Table};
 use crate::query::Transport;
 
 /// The media type of DNS messages (RFC 8484 section 6).
@@ -26,75 +27,32 @@ const MAX_MSG: usize = 65535;
 /// Requests one connection may have in flight (what we advertise in SETTINGS; BIND: 100).
 const MAX_STREAMS: u32 = 100;
 
-/// The bounds of one DoH listener.
-pub(super) struct Limits {
-    /// A connection idle this long (or slower to finish its handshake) is closed.
-    pub idle: Duration,
-    /// Connections open at once; a connection past this is closed as soon as it is accepted
-    /// (as the TCP table refuses past `--tcp-clients`), so a flood of idle TLS connections
-    /// cannot exhaust descriptors.
-    pub max_conns: usize,
-}
-
 /// Accepts DoH connections on `listener` until `shutdown`.
 pub(super) async fn serve_doh(
     listener: TcpListener,
     acceptor: TlsAcceptor,
     engine: Arc<Engine>,
     path: &'static str,
-    limits: Limits,
+    table: Arc<Table>,
     shutdown: CancellationToken,
 ) {
-    let timeout = limits.idle;
-    let mut conns = tokio::task::JoinSet::new();
-    let mut refused: u64 = 0;
-    loop {
-        let (tcp, peer) = tokio::select! {
-            _ = shutdown.cancelled() => break,
-            Some(_) = conns.join_next(), if !conns.is_empty() => continue,
-            a = listener.accept() => match a {
-                Ok(a) => a,
-                Err(e) => {
-                    tracing::debug!("failed to accept a DoH connection: {e}");
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                }
-            },
-        };
-        // Connections that ended are not counted.
-        while conns.try_join_next().is_some() {}
-        if conns.len() >= limits.max_conns {
-            drop(tcp);
-            refused += 1;
-            if refused.is_power_of_two() {
-                tracing::warn!(
-                    "DoH connection from {peer} closed: {} connections open (--tcp-clients); {refused} closed so far",
-                    limits.max_conns
-                );
-            }
-            continue;
-        }
-        let (acceptor, engine, shutdown) = (acceptor.clone(), engine.clone(), shutdown.clone());
-        conns.spawn(async move {
-            tokio::select! {
-                _ = shutdown.cancelled() => {}
-                _ = connection(tcp, peer, acceptor, engine, path, timeout) => {}
-            }
-        });
-    }
-    conns.shutdown().await;
+    accept_loop(listener, table, "DoH", shutdown, |tcp, peer, slot| {
+        connection(tcp, peer, acceptor.clone(), engine.clone(), path, slot)
+    })
+    .await;
 }
 
 /// One connection: the TLS and HTTP/2 handshakes, then a task per request stream until the
-/// client closes or stays idle `timeout`.
+/// client closes or stays idle longer than the table allows (shorter when it is busy).
 async fn connection(
     tcp: tokio::net::TcpStream,
     peer: SocketAddr,
     acceptor: TlsAcceptor,
     engine: Arc<Engine>,
     path: &'static str,
-    timeout: Duration,
+    slot: Arc<Conn>,
 ) {
+    let timeout = slot.idle_timeout();
     let _ = tcp.set_nodelay(true);
     let Ok(Ok(tls)) = tokio::time::timeout(timeout, acceptor.accept(tcp)).await else {
         return;
@@ -106,7 +64,7 @@ async fn connection(
         return;
     };
     loop {
-        let (req, respond) = match tokio::time::timeout(timeout, h2.accept()).await {
+        let (req, respond) = match tokio::time::timeout(slot.idle_timeout(), h2.accept()).await {
             Ok(Some(Ok(r))) => r,
             // An error of one stream (a reset, a malformed request) is that stream's: the
             // connection and the other requests on it go on.
@@ -118,6 +76,7 @@ async fn connection(
         };
         // Answered in the order asked, in this task: the answer itself never waits (only a
         // POST body may), and some clients (dnsperf) lose answers that overtake earlier ones.
+        slot.touch();
         let _ = tokio::time::timeout(timeout, request(req, respond, &engine, peer, path)).await;
     }
 }

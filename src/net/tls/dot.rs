@@ -2,21 +2,21 @@
 //! configuration hickory-server builds (`default_tls_server_config`, ALPN `dot`), and the
 //! engine's wire answers written as they are. Replaces hickory-server 0.26's TLS listener,
 //! which has no connection limit and, once the process is out of descriptors, retries its
-//! failing `accept` at once forever (a core at 100%, measured); here a listener holds at most
-//! `--tcp-clients` connections, backs off on accept errors, and closes a connection that
-//! stays idle (or slow in its handshake) longer than the TCP idle timeout.
+//! failing `accept` at once forever (a core at 100%, measured); here connections go through
+//! `accept::accept_loop` (the encrypted transports' connection table, back-off on accept
+//! errors), and one idle (or slow in its handshake) longer than the table allows is closed.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
-use super::doh::Limits;
+use super::accept::accept_loop;
 use super::handler::Engine;
+use crate::net::conns::{Conn, Table};
 use crate::net::tcp::{frame_len, frame_need};
 use crate::query::Transport;
 
@@ -24,73 +24,34 @@ use crate::query::Transport;
 const MAX_MSG: usize = 65535;
 /// Bytes read from a connection at a time (a larger message reads what it still needs).
 const IN_BUF: usize = 4096;
-/// How long accepts pause after an error (out of descriptors: retrying at once would spin).
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// Accepts DoT connections on `listener` until `shutdown`.
 pub(super) async fn serve_dot(
     listener: TcpListener,
     acceptor: TlsAcceptor,
     engine: Arc<Engine>,
-    limits: Limits,
+    table: Arc<Table>,
     shutdown: CancellationToken,
 ) {
-    let mut conns = tokio::task::JoinSet::new();
-    let (mut refused, mut failed) = (0u64, 0u64);
-    loop {
-        let (tcp, peer) = tokio::select! {
-            _ = shutdown.cancelled() => break,
-            Some(_) = conns.join_next(), if !conns.is_empty() => continue,
-            a = listener.accept() => match a {
-                Ok(a) => a,
-                Err(e) => {
-                    failed += 1;
-                    if failed.is_power_of_two() {
-                        tracing::warn!("failed to accept a DoT connection: {e}; pausing accepts for {} ms ({failed} so far)", ACCEPT_BACKOFF.as_millis());
-                    }
-                    tokio::select! {
-                        _ = shutdown.cancelled() => break,
-                        _ = tokio::time::sleep(ACCEPT_BACKOFF) => continue,
-                    }
-                }
-            },
-        };
-        while conns.try_join_next().is_some() {}
-        if conns.len() >= limits.max_conns {
-            drop(tcp);
-            refused += 1;
-            if refused.is_power_of_two() {
-                tracing::warn!(
-                    "DoT connection from {peer} closed: {} connections open (--tcp-clients); {refused} closed so far",
-                    limits.max_conns
-                );
-            }
-            continue;
-        }
-        let (acceptor, engine, shutdown) = (acceptor.clone(), engine.clone(), shutdown.clone());
-        let idle = limits.idle;
-        conns.spawn(async move {
-            tokio::select! {
-                _ = shutdown.cancelled() => {}
-                _ = connection(tcp, peer, acceptor, engine, idle) => {}
-            }
-        });
-    }
-    conns.shutdown().await;
+    accept_loop(listener, table, "DoT", shutdown, |tcp, peer, slot| {
+        connection(tcp, peer, acceptor.clone(), engine.clone(), slot)
+    })
+    .await;
 }
 
 /// One connection: the TLS handshake, then every complete message answered in order (RFC 7766
 /// pipelining), the answers of one read written together, until the client closes, sends an
-/// empty message, or stays idle `idle`.
+/// empty message, or stays idle longer than the table allows (shorter when it is busy).
 async fn connection(
     tcp: TcpStream,
     peer: SocketAddr,
     acceptor: TlsAcceptor,
     engine: Arc<Engine>,
-    idle: Duration,
+    slot: Arc<Conn>,
 ) {
     let _ = tcp.set_nodelay(true);
-    let Ok(Ok(mut tls)) = tokio::time::timeout(idle, acceptor.accept(tcp)).await else {
+    let handshake = tokio::time::timeout(slot.idle_timeout(), acceptor.accept(tcp)).await;
+    let Ok(Ok(mut tls)) = handshake else {
         return;
     };
     let mut inb = vec![0u8; IN_BUF];
@@ -114,7 +75,8 @@ async fn connection(
         inb.copy_within(pos..filled, 0);
         filled -= pos;
         if !out.is_empty() {
-            let sent = tokio::time::timeout(idle, async {
+            slot.touch();
+            let sent = tokio::time::timeout(slot.idle_timeout(), async {
                 tls.write_all(&out).await?;
                 tls.flush().await
             })
@@ -133,7 +95,7 @@ async fn connection(
             inb.resize(need, 0);
             inb.shrink_to(need);
         }
-        match tokio::time::timeout(idle, tls.read(&mut inb[filled..])).await {
+        match tokio::time::timeout(slot.idle_timeout(), tls.read(&mut inb[filled..])).await {
             Ok(Ok(0)) | Ok(Err(_)) | Err(_) => return,
             Ok(Ok(n)) => filled += n,
         }

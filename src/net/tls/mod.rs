@@ -6,6 +6,7 @@
 //! spinning accept when out of descriptors. Listeners are bound before the other sockets and
 //! before privileges are dropped.
 
+mod accept;
 mod certs;
 mod doh;
 mod dot;
@@ -49,8 +50,10 @@ pub struct TlsListeners {
     doh: Vec<StdTcpListener>,
     certs: Arc<certs::Certs>,
     timeout: Duration,
-    /// Most DoH connections open at once per listener (`--tcp-clients`); more are closed.
+    /// DoT and DoH connections open at once, all listeners together (`--tcp-clients`), and
+    /// from one address (`--tcp-clients-per-ip`); past either the idlest is closed.
     max_conns: usize,
+    per_ip: usize,
 }
 
 /// Loads the certificate and binds the listeners of `cfg.tls` (none when it is off). Logs each
@@ -80,6 +83,7 @@ pub fn bind_tls(cfg: &NetConfig) -> Result<Option<TlsListeners>, TlsError> {
         certs,
         timeout: cfg.tcp_idle_timeout,
         max_conns: cfg.tcp_clients,
+        per_ip: cfg.tcp_clients_per_ip.min(cfg.tcp_clients),
     }))
 }
 
@@ -110,10 +114,8 @@ pub async fn serve_tls(
                 source,
             })
     };
-    let limits = || doh::Limits {
-        idle: l.timeout,
-        max_conns: l.max_conns,
-    };
+    // One table for DoT and DoH, apart from TCP's (a TLS flood does not close TCP clients).
+    let table = crate::net::conns::Table::new(l.max_conns, l.per_ip, l.timeout);
     let mut tasks = tokio::task::JoinSet::new();
     if !l.dot.is_empty() {
         let dot_acceptor = acceptor(b"dot")?;
@@ -123,7 +125,7 @@ pub async fn serve_tls(
                 listener,
                 dot_acceptor.clone(),
                 engine.clone(),
-                limits(),
+                table.clone(),
                 shutdown.clone(),
             ));
         }
@@ -137,7 +139,7 @@ pub async fn serve_tls(
                 doh_acceptor.clone(),
                 engine.clone(),
                 DOH_PATH,
-                limits(),
+                table.clone(),
                 shutdown.clone(),
             ));
         }
