@@ -41,10 +41,16 @@ pub(super) fn nofile() -> Option<u64> {
     (unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } == 0).then_some(lim.rlim_cur)
 }
 
-/// How many TCP connections fit in `nofile` descriptors next to `sockets` listening sockets
-/// and `FD_RESERVE`: `requested`, or less (at least 1).
-pub(super) fn fit_tcp_clients(requested: usize, nofile: u64, sockets: usize) -> usize {
-    let room = nofile.saturating_sub(FD_RESERVE + sockets as u64);
+/// How many connections one table may hold so that `tables` full tables (TCP's, and DoT and
+/// DoH's when they are on) fit in `nofile` descriptors next to `sockets` sockets and
+/// `FD_RESERVE`: `requested`, or less (at least 1).
+pub(super) fn fit_tcp_clients(
+    requested: usize,
+    nofile: u64,
+    sockets: usize,
+    tables: usize,
+) -> usize {
+    let room = nofile.saturating_sub(FD_RESERVE + sockets as u64) / tables.max(1) as u64;
     requested.min(room.max(1) as usize)
 }
 
@@ -54,8 +60,14 @@ mod tests {
 
     #[test]
     fn tcp_clients_fit_under_the_limit() {
-        assert_eq!(fit_tcp_clients(1024, 1 << 20, 10), 1024);
-        assert_eq!(fit_tcp_clients(1024, 1024, 6), 1024 - 64 - 6);
-        assert_eq!(fit_tcp_clients(1024, 50, 6), 1);
+        assert_eq!(fit_tcp_clients(1024, 1 << 20, 10, 1), 1024);
+        assert_eq!(fit_tcp_clients(1024, 1024, 6, 1), 1024 - 64 - 6);
+        assert_eq!(fit_tcp_clients(1024, 50, 6, 1), 1);
+        assert_eq!(
+            fit_tcp_clients(1024, 1024, 6, 2),
+            (1024 - 64 - 6) / 2,
+            "TCP and TLS tables"
+        );
+        assert_eq!(fit_tcp_clients(1024, 1 << 20, 10, 2), 1024);
     }
 }

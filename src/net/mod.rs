@@ -112,9 +112,11 @@ fn start(
     forward: Option<forward::Forwarder>,
 ) -> Result<(), NetError> {
     let nsockets: usize = sockets.iter().map(|b| b.udp.len() + 1).sum();
+    // With DoT/DoH on, their connection table gets the same share (`tls::bind_tls`).
+    let tables = if cfg.tls.is_some() { 2 } else { 1 };
     let tcp_clients = match limits::nofile() {
         Some(nofile) => {
-            let fit = limits::fit_tcp_clients(cfg.tcp_clients, nofile, nsockets);
+            let fit = limits::fit_tcp_clients(cfg.tcp_clients, nofile, nsockets, tables);
             if fit < cfg.tcp_clients {
                 tracing::warn!(
                     "--tcp-clients {} lowered to {fit}: the open-files limit is {nofile} and {} descriptors stay reserved for sockets, zone files and watches (raise it with `ulimit -n` or LimitNOFILE=)",

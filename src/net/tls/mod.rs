@@ -77,13 +77,29 @@ pub fn bind_tls(cfg: &NetConfig) -> Result<Option<TlsListeners>, TlsError> {
         }
         Ok::<_, TlsError>(out)
     };
+    let (dot, doh) = (bind(&t.listen_tls, "tls")?, bind(&t.listen_https, "https")?);
+    // The same share of descriptors as TCP's table (`net::start`): both full still fit.
+    let max_conns = match super::limits::nofile() {
+        Some(nofile) => {
+            let fit =
+                super::limits::fit_tcp_clients(cfg.tcp_clients, nofile, dot.len() + doh.len(), 2);
+            if fit < cfg.tcp_clients {
+                tracing::warn!(
+                    "DoT/DoH connections limited to {fit} (--tcp-clients {}): the open-files limit is {nofile}, shared with TCP's connections (raise it with `ulimit -n` or LimitNOFILE=)",
+                    cfg.tcp_clients
+                );
+            }
+            fit
+        }
+        None => cfg.tcp_clients,
+    };
     Ok(Some(TlsListeners {
-        dot: bind(&t.listen_tls, "tls")?,
-        doh: bind(&t.listen_https, "https")?,
+        dot,
+        doh,
         certs,
         timeout: cfg.tcp_idle_timeout,
-        max_conns: cfg.tcp_clients,
-        per_ip: cfg.tcp_clients_per_ip.min(cfg.tcp_clients),
+        max_conns,
+        per_ip: cfg.tcp_clients_per_ip.min(max_conns),
     }))
 }
 
