@@ -414,3 +414,12 @@ pub fn nsupdate(port: u16, extra: &[&str], script: &str) -> (bool, String) {
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     (out.status.success(), text)
 }
+
+/// Sets the soft open-files limit of process `pid` to `soft` (with util-linux `prlimit`).
+pub fn set_nofile(pid: u32, soft: &str) {
+    let st = Command::new("prlimit")
+        .args(["--pid", &pid.to_string(), &format!("--nofile={soft}:")])
+        .status()
+        .expect("prlimit (util-linux) must be installed");
+    assert!(st.success(), "prlimit --pid {pid} --nofile={soft}: failed");
+}

@@ -189,13 +189,7 @@ fn rescan_failing_for_lack_of_fds_is_retried() {
     // lowered before then would stop the start, not the rescan this test is about).
     assert_eq!(s.dig(&["+tcp", "h1.t.test", "A"]).answer_rdata(), [addr(1)]);
     let pid = s.pid().to_string();
-    let prlimit = |soft: &str| {
-        let st = std::process::Command::new("prlimit")
-            .args(["--pid", &pid, &format!("--nofile={soft}:")])
-            .status()
-            .expect("prlimit");
-        assert!(st.success(), "prlimit failed");
-    };
+    let prlimit = |soft: &str| crate::harness::set_nofile(s.pid(), soft);
     let before = std::process::Command::new("prlimit")
         .args([
             "--pid",

@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::harness::{parse_dig, unsafe_kill, Dig, Server, TempDir};
@@ -20,6 +21,8 @@ fn make_cert(dir: &Path, cn: &str) -> (PathBuf, PathBuf) {
         .args(["-nodes", "-days", "1", "-subj"])
         .arg(format!("/CN={cn}"))
         .args(["-addext", "subjectAltName=IP:127.0.0.1"])
+        // A leaf, not a CA: a verifying client (rustls) accepts it as its own trust anchor.
+        .args(["-addext", "basicConstraints=critical,CA:FALSE"])
         .arg("-keyout")
         .arg(&key)
         .arg("-out")
@@ -366,10 +369,12 @@ fn dot_and_doh_past_tcp_clients_close_the_idlest_connection() {
             .collect();
         // Both are accepted (and idle) before the client comes.
         std::thread::sleep(Duration::from_millis(300));
+        let d = ask_once("kdig", port, q);
         assert_eq!(
-            ask_once("kdig", port, q).status,
+            d.status,
             "NOERROR",
-            "{what} with the table full of idle connections:\n{}",
+            "{what} with the table full of idle connections:\n{}\n{}",
+            d.raw,
             s.log()
         );
         let closed = wait_until(Duration::from_secs(5), || held.iter_mut().any(is_closed));
@@ -411,13 +416,7 @@ fn dot_out_of_descriptors_backs_off_instead_of_spinning() {
     let open = std::fs::read_dir(format!("/proc/{pid}/fd"))
         .expect("fd dir")
         .count();
-    let prlimit = |soft: &str| {
-        let st = std::process::Command::new("prlimit")
-            .args(["--pid", &pid, &format!("--nofile={soft}:")])
-            .status()
-            .expect("prlimit");
-        assert!(st.success(), "prlimit failed");
-    };
+    let prlimit = |soft: &str| crate::harness::set_nofile(s.pid(), soft);
     prlimit(&open.to_string());
     let waiting: Vec<std::net::TcpStream> = (0..10)
         .map(|_| std::net::TcpStream::connect(("127.0.0.1", dot)).expect("connect"))
@@ -485,4 +484,89 @@ fn dot_and_doh_forward_outside_names_like_udp() {
     // Without RD nothing is forwarded: REFUSED, as on UDP.
     let norec = ask("kdig", dot, &["+tls", "+norec", "www.example.test", "A"]);
     assert_eq!(norec.status, "REFUSED", "{}", norec.raw);
+}
+
+/// A DoH POST whose body arrives after its headers (a client writing them separately, as kdig
+/// may) is answered at once: the connection is driven while the request waits for its body.
+/// Before, the body was not read until the request's timeout (the idle timeout) had passed
+/// and the request was reset.
+#[test]
+fn doh_post_with_the_body_after_the_headers_is_answered() {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, ServerName};
+    let zones = TempDir::with_example_zones("tls-post");
+    let (cert, key) = make_cert(zones.path(), "cluster");
+    let s = start_with_tls(zones.path(), &cert, &key);
+    let doh = logged_port(&s, "HTTPS");
+    let query = crate::harness::query_packet(
+        0x5151,
+        0x0100,
+        &crate::harness::wire_name("lhmaster.lihui.hadoop"),
+        1,
+        None,
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let asked = Instant::now();
+    let got: Result<(u16, Vec<u8>), String> = rt.block_on(async {
+        let mut roots = rustls::RootCertStore::empty();
+        let der = CertificateDer::from_pem_file(&cert).map_err(|e| e.to_string())?;
+        roots.add(der).map_err(|e| e.to_string())?;
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut cfg = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        cfg.alpn_protocols = vec![b"h2".to_vec()];
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", doh))
+            .await
+            .map_err(|e| e.to_string())?;
+        let _ = tcp.set_nodelay(true);
+        let name = ServerName::try_from("127.0.0.1").map_err(|e| e.to_string())?;
+        let tls = tokio_rustls::TlsConnector::from(Arc::new(cfg))
+            .connect(name, tcp)
+            .await
+            .map_err(|e| e.to_string())?;
+        let (mut client, conn) = h2::client::handshake(tls)
+            .await
+            .map_err(|e| e.to_string())?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        let req = http::Request::post("https://127.0.0.1/dns-query")
+            .header("content-type", "application/dns-message")
+            .body(())
+            .map_err(|e| e.to_string())?;
+        let (resp, mut body) = client.send_request(req, false).map_err(|e| e.to_string())?;
+        // The headers are out; the body follows in a frame of its own, later.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        body.send_data(bytes::Bytes::from(query), true)
+            .map_err(|e| e.to_string())?;
+        let resp = tokio::time::timeout(Duration::from_secs(3), resp)
+            .await
+            .map_err(|_| "no answer within 3 s".to_string())?
+            .map_err(|e| e.to_string())?;
+        let status = resp.status().as_u16();
+        let mut data = resp.into_body();
+        let mut answer = Vec::new();
+        while let Some(chunk) = data.data().await {
+            answer.extend_from_slice(&chunk.map_err(|e| e.to_string())?);
+        }
+        Ok((status, answer))
+    });
+    let (status, answer) = got.unwrap_or_else(|e| panic!("DoH POST: {e}\n{}", s.log()));
+    assert_eq!(status, 200);
+    assert_eq!(&answer[..2], &[0x51, 0x51], "the answer to our query");
+    assert!(
+        answer.ends_with(&[192, 168, 1, 4]),
+        "lhmaster's address in {answer:02x?}"
+    );
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "answered only after {:?}",
+        asked.elapsed()
+    );
 }

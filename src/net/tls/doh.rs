@@ -4,8 +4,12 @@
 //! hickory-server 0.26's HTTPS listener answers every GET with an error and needs a
 //! Content-Type on GETs, which RFC 8484 clients (kdig +https-get, curl) do not send.
 
+use std::collections::VecDeque;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 
 use bytes::Bytes;
 use h2::server::SendResponse;
@@ -63,22 +67,96 @@ async fn connection(
     let Ok(Ok(mut h2)) = tokio::time::timeout(timeout, handshake).await else {
         return;
     };
+    // Requests are answered one at a time in the order asked (some clients -- dnsperf -- lose
+    // answers that overtake earlier ones), while the connection keeps being driven: a POST
+    // body that arrives after its headers is read only while the connection is polled, so
+    // waiting for it without polling would stall the request until its timeout.
+    let mut queue: VecDeque<(Request<RecvStream>, SendResponse<Bytes>)> = VecDeque::new();
+    let mut current: Option<Pin<Box<dyn Future<Output = ()> + Send + '_>>> = None;
+    // The client sent GOAWAY or closed its side: answer what it asked, then stop.
+    let mut closing = false;
+    // An answer was finished: the connection is polled once (writing its frames) before the
+    // next request is answered, so that each answer's HEADERS and DATA go out before the next
+    // one's (h2 would otherwise send the queued HEADERS first, which dnsperf cannot follow).
+    let mut flush = false;
     loop {
-        let (req, respond) = match tokio::time::timeout(slot.idle_timeout(), h2.accept()).await {
-            Ok(Some(Ok(r))) => r,
-            // An error of one stream (a reset, a malformed request) is that stream's: the
-            // connection and the other requests on it go on.
-            Ok(Some(Err(e))) if !(e.is_io() || e.is_go_away()) => {
-                tracing::debug!("doh {peer}: {e}");
-                continue;
+        if std::mem::take(&mut flush) {
+            match std::future::poll_fn(|cx| Poll::Ready(h2.poll_accept(cx))).await {
+                Poll::Ready(Some(Ok(r))) => queue.push_back(r),
+                Poll::Ready(Some(Err(e))) if !(e.is_io() || e.is_go_away()) => {
+                    tracing::debug!("doh {peer}: {e}");
+                }
+                Poll::Ready(Some(Err(_))) => break,
+                Poll::Ready(None) => closing = true,
+                Poll::Pending => {}
             }
-            _ => break, // closed, idle, or the connection failed
+        }
+        if current.is_none() {
+            if let Some((req, respond)) = queue.pop_front() {
+                let answer = request(req, respond, &engine, peer, path);
+                current = Some(Box::pin(async move {
+                    let _ = tokio::time::timeout(timeout, answer).await;
+                }));
+            } else if closing {
+                break;
+            }
+        }
+        // Idle only when nothing is being answered.
+        let busy = current.is_some();
+        let wait = if busy { timeout } else { slot.idle_timeout() };
+        let next = async {
+            if closing {
+                // Only drive the connection (the answer in progress sends through it).
+                let _ = std::future::poll_fn(|cx| h2.poll_closed(cx)).await;
+                return Next::Gone;
+            }
+            match tokio::time::timeout(wait, h2.accept()).await {
+                Ok(Some(Ok(r))) => Next::Request(Box::new(r)),
+                // An error of one stream (a reset, a malformed request) is that stream's: the
+                // connection and the other requests on it go on.
+                Ok(Some(Err(e))) if !(e.is_io() || e.is_go_away()) => Next::StreamError(e),
+                Ok(None) => Next::Closing,
+                Ok(Some(Err(_))) => Next::Gone,
+                Err(_) if busy => Next::StillBusy,
+                Err(_) => Next::Gone, // idle
+            }
         };
-        // Answered in the order asked, in this task: the answer itself never waits (only a
-        // POST body may), and some clients (dnsperf) lose answers that overtake earlier ones.
-        slot.touch();
-        let _ = tokio::time::timeout(timeout, request(req, respond, &engine, peer, path)).await;
+        let done = async {
+            match current.as_mut() {
+                Some(c) => c.await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = done => {
+                current = None;
+                flush = true;
+                slot.touch();
+            }
+            n = next => match n {
+                Next::Request(r) => {
+                    slot.touch();
+                    queue.push_back(*r);
+                }
+                Next::StreamError(e) => tracing::debug!("doh {peer}: {e}"),
+                Next::Closing => closing = true,
+                Next::StillBusy => {}
+                Next::Gone => break,
+            },
+        }
     }
+}
+
+/// What driving a DoH connection came to.
+enum Next {
+    Request(Box<(Request<RecvStream>, SendResponse<Bytes>)>),
+    StreamError(h2::Error),
+    /// No more requests will come; those asked are still to be answered.
+    Closing,
+    /// Nothing new within the wait, but an answer is in progress.
+    StillBusy,
+    /// Closed, failed, or idle.
+    Gone,
 }
 
 /// Answers one HTTP request.
