@@ -570,3 +570,31 @@ fn doh_post_with_the_body_after_the_headers_is_answered() {
         asked.elapsed()
     );
 }
+
+/// The EDNS keepalive option (RFC 7828) over DoT as over TCP (RFC 7858 3.4): a query carrying
+/// it gets our idle timeout back (7 s = 70 x 100 ms = 0x0046); over DoH it is not added.
+#[test]
+fn dot_answers_the_keepalive_option_with_the_idle_timeout() {
+    let zones = TempDir::with_example_zones("tls-keepalive");
+    let (cert, key) = make_cert(zones.path(), "cluster");
+    let s = start_with_tls_and(zones.path(), &cert, &key, &["--tcp-idle-timeout", "7"]);
+    let dot = logged_port(&s, "TLS");
+    let doh = logged_port(&s, "HTTPS");
+    let d = ask(
+        "kdig",
+        dot,
+        &["+tls", "+ednsopt=11", "lhmaster.lihui.hadoop", "A"],
+    );
+    assert_eq!(d.status, "NOERROR", "{}", d.raw);
+    assert!(d.raw.contains("Option (11): 0046"), "DoT:\n{}", d.raw);
+    assert!(d.raw.contains("192.168.1.4"), "{}", d.raw);
+    let d = ask("kdig", dot, &["+tls", "lhmaster.lihui.hadoop", "A"]);
+    assert!(!d.raw.contains("Option (11)"), "not asked:\n{}", d.raw);
+    let d = ask(
+        "kdig",
+        doh,
+        &["+https", "+ednsopt=11", "lhmaster.lihui.hadoop", "A"],
+    );
+    assert_eq!(d.status, "NOERROR", "{}", d.raw);
+    assert!(!d.raw.contains("Option (11): 0046"), "DoH:\n{}", d.raw);
+}

@@ -178,7 +178,7 @@ async fn request(
         }
     };
     let Some(answer) = engine
-        .respond(&query, peer, Transport::Doh)
+        .respond(&query, peer, Transport::Doh, None)
         .await
         .map(Bytes::from)
     else {

@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 use super::accept::accept_loop;
 use super::handler::Engine;
 use crate::net::conns::{Conn, Table};
+use crate::net::keepalive;
 use crate::net::tcp::{frame_len, frame_need};
 use crate::query::Transport;
 
@@ -64,7 +65,8 @@ async fn connection(
                 return; // an empty message is no DNS message: close
             }
             let msg = &inb[pos + 2..pos + 2 + len];
-            if let Some(a) = engine.respond(msg, peer, Transport::Dot).await {
+            let ka = keepalive::units(slot.idle_timeout());
+            if let Some(a) = engine.respond(msg, peer, Transport::Dot, Some(ka)).await {
                 if a.len() <= MAX_MSG {
                     out.extend_from_slice(&(a.len() as u16).to_be_bytes());
                     out.extend_from_slice(&a);

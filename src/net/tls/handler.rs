@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::metrics::{Proto, Tap, Taps};
 use crate::net::forward::Forwarder;
+use crate::net::keepalive;
 use crate::query::{self, RequestCtx, Transport};
 use crate::store::Store;
 
@@ -42,14 +43,19 @@ impl Engine {
 
     /// Our answer to `raw` from `peer`, or the forwarder's when the name is outside our zones
     /// and the client may recurse (RD set, `allow_recursion`), as on UDP and TCP; SERVFAIL when
-    /// the forwarder cannot take it. `None` when the packet deserves no answer.
+    /// the forwarder cannot take it. `None` when the packet deserves no answer. With
+    /// `keepalive` (DoT: the idle timeout in 100 ms units), a query carrying the EDNS
+    /// keepalive option gets it back with that timeout (RFC 7828, RFC 7858 section 3.4), as on
+    /// TCP; DoH passes `None` (the option is about the TCP connection, which HTTP/2 manages).
     pub(super) async fn respond(
         &self,
         raw: &[u8],
         peer: SocketAddr,
         transport: Transport,
+        keepalive: Option<u16>,
     ) -> Option<Vec<u8>> {
-        let (mut ours, forward) = self.answer(raw, peer, transport, |a, f| (a.to_vec(), f))?;
+        let (mut ours, forward) =
+            self.answer(raw, peer, transport, keepalive, |a, f| (a.to_vec(), f))?;
         let Some(f) = self.forward.as_ref().filter(|_| forward) else {
             return Some(ours);
         };
@@ -70,6 +76,7 @@ impl Engine {
         raw: &[u8],
         peer: SocketAddr,
         transport: Transport,
+        keepalive: Option<u16>,
         take: impl FnOnce(&[u8], bool) -> R,
     ) -> Option<R> {
         let access = self.store.access();
@@ -89,7 +96,13 @@ impl Engine {
                 });
                 let tap = &mut taps[which];
                 tap.batch_start(&snap);
-                let a = query::respond_ext(&snap, raw, &mut s[..], &ctx);
+                let room = s.len() - keepalive::REPLY_LEN;
+                let mut a = query::respond_ext(&snap, raw, &mut s[..room], &ctx);
+                if let (Some(a), Some(units)) = (a.as_mut(), keepalive) {
+                    if a.keepalive {
+                        a.len = keepalive::append(&mut s[..], a.len, units);
+                    }
+                }
                 if let Some(a) = a {
                     tap.packet(&ctx, raw, &s[..a.len], a);
                 }
