@@ -412,6 +412,13 @@ fn dot_out_of_descriptors_backs_off_instead_of_spinning() {
     let dot = logged_port(&s, "TLS");
     let q: &[&str] = &["+tls", "lhmaster.lihui.hadoop", "A"];
     assert_eq!(ask("kdig", dot, q).status, "NOERROR");
+    // Every listener is up once TCP answers (the TCP loops start last; a limit lowered before
+    // then would stop the start, not test the DoT listener).
+    assert_eq!(
+        s.dig(&["+tcp", "lhmaster.lihui.hadoop", "A"])
+            .answer_rdata(),
+        ["192.168.1.4"]
+    );
     let pid = s.pid().to_string();
     let open = std::fs::read_dir(format!("/proc/{pid}/fd"))
         .expect("fd dir")
@@ -435,9 +442,13 @@ fn dot_out_of_descriptors_backs_off_instead_of_spinning() {
         used < 60,
         "{used} ticks of CPU in 2 s with DoT connections waiting for descriptors"
     );
+    let d = s.dig(&["lhmaster.lihui.hadoop", "A"]);
     assert_eq!(
-        s.dig(&["lhmaster.lihui.hadoop", "A"]).answer_rdata(),
-        ["192.168.1.4"]
+        d.answer_rdata(),
+        ["192.168.1.4"],
+        "UDP while DoT waits for descriptors:\n{}\n{}",
+        d.raw,
+        s.log()
     );
     prlimit("20000");
     drop(waiting);
