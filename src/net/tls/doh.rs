@@ -46,8 +46,9 @@ pub(super) async fn serve_doh(
     .await;
 }
 
-/// One connection: the TLS and HTTP/2 handshakes, then a task per request stream until the
-/// client closes or stays idle longer than the table allows (shorter when it is busy).
+/// One connection: the TLS and HTTP/2 handshakes, then its requests answered in the order
+/// asked until the client closes or stays idle longer than the table allows (shorter when it
+/// is busy).
 async fn connection(
     tcp: tokio::net::TcpStream,
     peer: SocketAddr,
