@@ -49,6 +49,10 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dnswire import query as _query  # noqa: E402
+from dnswire import skip_name  # noqa: E402
+
 A, NS, SOA, PTR = 1, 2, 6, 12
 PROCS = []
 
@@ -56,32 +60,14 @@ PROCS = []
 # ------------------------------------------------------------------------------------------
 # DNS on the wire
 
-def wire_name(name):
-    out = b""
-    for label in name.rstrip(".").split("."):
-        if label:
-            out += bytes([len(label)]) + label.encode()
-    return out + b"\0"
-
-
 def query(qid, name, qtype):
-    return struct.pack(">HHHHHH", qid & 0xFFFF, 0, 1, 0, 0, 0) + wire_name(name) + struct.pack(">HH", qtype, 1)
+    return _query(qid & 0xFFFF, name, qtype)
 
 
 def header(msg):
     """(id, flags, rcode, ancount) of a DNS message."""
     qid, flags, _qd, an, _ns, _ar = struct.unpack(">HHHHHH", msg[:12])
     return qid, flags, flags & 0xF, an
-
-
-def skip_name(msg, off):
-    while True:
-        n = msg[off]
-        if n == 0:
-            return off + 1
-        if n & 0xC0 == 0xC0:
-            return off + 2
-        off += n + 1
 
 
 def read_name(msg, off):
