@@ -171,7 +171,6 @@ fn start(
         forward,
         rt: tokio::runtime::Handle::current(),
         handed: handed.clone(),
-        nodelay: true,
     });
     let started = tcp::start(listeners, cfg.threads, shared).map_err(|(addr, e)| match addr {
         Some(addr) => NetError::Listen { addr, source: e },

@@ -609,3 +609,33 @@ fn dot_answers_the_keepalive_option_with_the_idle_timeout() {
     assert_eq!(d.status, "NOERROR", "{}", d.raw);
     assert!(!d.raw.contains("Option (11): 0046"), "DoH:\n{}", d.raw);
 }
+
+/// A DoT session is served as a TCP connection is, so a zone transfer over TLS (XoT, RFC 9103)
+/// works under the same `allow_transfer` as over TCP: the whole zone, SOA first and last.
+#[test]
+fn dot_carries_a_zone_transfer_under_allow_transfer() {
+    let zones = TempDir::with_example_zones("tls-xot");
+    let (cert, key) = make_cert(zones.path(), "cluster");
+    let s = start_with_tls_and(
+        zones.path(),
+        &cert,
+        &key,
+        &["--allow-transfer", "127.0.0.1"],
+    );
+    let dot = logged_port(&s, "TLS");
+    let out = Command::new("kdig")
+        .args(["@127.0.0.1", "-p", &dot.to_string(), "+tls", "+time=3"])
+        .args(["lihui.hadoop", "AXFR"])
+        .output()
+        .expect("kdig");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let soas = text
+        .lines()
+        .filter(|l| l.starts_with("lihui.hadoop.") && l.contains("\tSOA\t"))
+        .count();
+    assert_eq!(soas, 2, "SOA first and last:\n{text}\n{}", s.log());
+    assert!(
+        text.contains("192.168.1.6"),
+        "lhslave02 in the transfer:\n{text}"
+    );
+}

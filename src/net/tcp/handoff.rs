@@ -10,7 +10,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Instant;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Sleep;
 use tokio_util::sync::WaitForCancellationFuture;
@@ -47,17 +47,43 @@ pub(super) struct Handoff {
 /// then whatever it sends, until EOF, idle timeout, a bad frame, eviction or shutdown
 /// (RFC 7766). Each wakeup reads whatever arrived with one `read`, answers every complete
 /// frame in it (pipelined queries in order) and sends the batch of answers with one `write`.
-pub(super) async fn serve(h: Handoff, store: Arc<Store>, mut tap: Tap, forward: Option<Forwarder>) {
-    let Handoff {
-        stream,
-        peer,
-        conn,
-        mut out,
-        inb: mut buffered,
-    } = h;
-    let Ok(mut stream) = TcpStream::from_std(stream) else {
+pub(super) async fn serve(h: Handoff, store: Arc<Store>, tap: Tap, forward: Option<Forwarder>) {
+    let Ok(stream) = TcpStream::from_std(h.stream) else {
         return;
     };
+    let at = Stream {
+        peer: h.peer,
+        conn: h.conn,
+        transport: Transport::Tcp,
+    };
+    serve_stream(stream, at, h.out, h.inb, store, tap, forward).await;
+}
+
+/// Which connection a stream is, for `serve_stream`.
+pub(in crate::net) struct Stream {
+    pub(in crate::net) peer: SocketAddr,
+    /// Its slot in its connection table (activity, idle timeout, eviction).
+    pub(in crate::net) conn: Arc<Conn>,
+    /// TCP, or DoT (the same messages inside TLS, RFC 7858).
+    pub(in crate::net) transport: Transport,
+}
+
+/// Serves DNS messages on a stream (a TCP socket, or a TLS session on one) as `serve`
+/// describes, starting with the answers in `out` and the bytes in `buffered`.
+pub(in crate::net) async fn serve_stream<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
+    at: Stream,
+    mut out: Vec<u8>,
+    mut buffered: Vec<u8>,
+    store: Arc<Store>,
+    mut tap: Tap,
+    forward: Option<Forwarder>,
+) {
+    let Stream {
+        peer,
+        conn,
+        transport,
+    } = at;
     let store = &*store;
     let forward = forward.as_ref();
     let mut filled = buffered.len();
@@ -70,7 +96,7 @@ pub(super) async fn serve(h: Handoff, store: Arc<Store>, mut tap: Tap, forward: 
         let access = store.access_full();
         let ctx = RequestCtx {
             peer,
-            transport: Transport::Tcp,
+            transport,
             access: &access,
         };
         let mut pos = 0;
@@ -112,7 +138,10 @@ pub(super) async fn serve(h: Handoff, store: Arc<Store>, mut tap: Tap, forward: 
                 }
                 let sent = tokio::select! {
                     _ = conn.stop.cancelled() => return,
-                    r = crate::xfr::serve(&mut stream, msg, peer, store) => r,
+                    r = async {
+                        crate::xfr::serve(&mut stream, msg, peer, store).await?;
+                        stream.flush().await
+                    } => r,
                 };
                 if sent.is_err() {
                     return;
@@ -237,15 +266,43 @@ impl<'c> Watch<'c> {
 
     /// One `read` into `buf`; `None` when the connection is to close (EOF, error, idle,
     /// evicted).
-    async fn read(&mut self, stream: &mut TcpStream, buf: &mut [u8]) -> Option<usize> {
+    async fn read<S: AsyncRead + Unpin>(
+        &mut self,
+        stream: &mut S,
+        buf: &mut [u8],
+    ) -> Option<usize> {
+        match self.guard(stream.read(buf)).await {
+            Some(Ok(n)) if n > 0 => Some(n),
+            _ => None,
+        }
+    }
+
+    /// Writes all of `bytes` and flushes them (a TLS session's last record); false when the
+    /// connection is to close. A peer that stops reading its answers is idle too.
+    pub(super) async fn write_all<S: AsyncWrite + Unpin>(
+        &mut self,
+        stream: &mut S,
+        bytes: &[u8],
+    ) -> bool {
+        let mut written = 0;
+        while written < bytes.len() {
+            match self.guard(stream.write(&bytes[written..])).await {
+                Some(Ok(n)) if n > 0 => written += n,
+                _ => return false,
+            }
+        }
+        matches!(self.guard(stream.flush()).await, Some(Ok(())))
+    }
+
+    /// `io` to its end, unless the connection is evicted (or shut down) or stays idle too long
+    /// meanwhile (`None`).
+    async fn guard<T>(&mut self, io: impl std::future::Future<Output = T>) -> Option<T> {
+        tokio::pin!(io);
         loop {
             tokio::select! {
                 biased;
                 _ = &mut self.stopped => return None,
-                r = stream.read(buf) => return match r {
-                    Ok(0) | Err(_) => None,
-                    Ok(n) => Some(n),
-                },
+                r = &mut io => return Some(r),
                 _ = &mut self.idle => {
                     if !self.rearm() {
                         return None;
@@ -253,28 +310,6 @@ impl<'c> Watch<'c> {
                 }
             }
         }
-    }
-
-    /// Writes all of `bytes`; false when the connection is to close. A peer that stops
-    /// reading its answers is idle too.
-    pub(super) async fn write_all(&mut self, stream: &mut TcpStream, bytes: &[u8]) -> bool {
-        let mut written = 0;
-        while written < bytes.len() {
-            tokio::select! {
-                biased;
-                _ = &mut self.stopped => return false,
-                r = stream.write(&bytes[written..]) => match r {
-                    Ok(0) | Err(_) => return false,
-                    Ok(n) => written += n,
-                },
-                _ = &mut self.idle => {
-                    if !self.rearm() {
-                        return false;
-                    }
-                }
-            }
-        }
-        true
     }
 }
 

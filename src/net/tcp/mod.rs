@@ -2,8 +2,9 @@
 //! into the connection table and answer queries synchronously from one zone snapshot per
 //! batch; a connection whose next message needs async work (a zone transfer, UPDATE, NOTIFY,
 //! a forwarded name) is handed over to the tokio path (`handoff`) with the bytes it has
-//! buffered. Shared here: cutting frames, answering one query into a batch of answers (with
-//! the EDNS keepalive option), the SERVFAIL for a failed forward, starting the loops.
+//! buffered; the tokio path also serves DoT sessions (`serve_stream`). Shared here: cutting
+//! frames, answering one query into a batch of answers (with the EDNS keepalive option),
+//! starting the loops.
 
 pub(crate) mod epoll;
 mod evloop;
@@ -18,6 +19,10 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub(crate) use epoll::Wake;
+pub(in crate::net) use handoff::{serve_stream, Stream};
+
+/// Largest message on a stream transport (what a 16-bit length prefix allows).
+pub(in crate::net) const MAX_MSG: usize = 65535;
 
 use super::conns::Table;
 use super::forward::Forwarder;
@@ -25,9 +30,6 @@ use super::keepalive;
 use crate::metrics::{Tap, Taps};
 use crate::query::{self, RequestCtx};
 use crate::store::{Store, ZoneSet};
-
-/// Largest TCP message (a query, or the answer with its length prefix).
-const MAX_MSG: usize = 65535;
 
 /// What every TCP loop (and the connections it hands over) shares.
 pub(super) struct Shared {
@@ -40,8 +42,6 @@ pub(super) struct Shared {
     pub(super) rt: tokio::runtime::Handle,
     /// The handed-over connections, waited for (a while) at shutdown.
     pub(super) handed: TaskTracker,
-    /// Set TCP_NODELAY on accepted connections.
-    pub(super) nodelay: bool,
 }
 
 /// A running TCP event loop: its thread and what wakes it.
@@ -95,12 +95,10 @@ fn out_of_fds(e: &io::Error) -> bool {
 }
 
 /// Answers one query from `snap` into `out` with its length prefix (nothing when it deserves
-/// no answer), counting it in `tap`; `scratch` (at least `MAX_MSG` bytes) is where the answer
-/// is built. Adds the keepalive option (RFC 7828, `keepalive` in 100 ms units) when the query
-/// asked for it. When the query is to be forwarded instead (`forward` is on, our answer would
-/// be REFUSED and `query::forwardable` agrees), returns where in `out` the answer to send if
-/// forwarding fails begins -- our REFUSED made SERVFAIL, as every transport sends it (the
-/// caller drops it when the forwarder answers); it is not counted.
+/// no answer), counting it in `tap`, through `answer_in` with the keepalive option (RFC 7828,
+/// `keepalive` in 100 ms units). When the query is to be forwarded instead, returns where in
+/// `out` the answer to send if forwarding fails begins (the caller drops it when the
+/// forwarder answers).
 #[allow(clippy::too_many_arguments)] // two call sites, each argument a different resource
 fn answer(
     snap: &Arc<ZoneSet>,
@@ -113,24 +111,52 @@ fn answer(
     keepalive: u16,
     forward: bool,
 ) -> Option<usize> {
+    let (len, forwarded) = answer_in(
+        snap,
+        store,
+        ctx,
+        tap,
+        msg,
+        scratch,
+        Some(keepalive),
+        forward,
+    )?;
+    let at = out.len();
+    out.extend_from_slice(&(len as u16).to_be_bytes());
+    out.extend_from_slice(&scratch[..len]);
+    forwarded.then_some(at)
+}
+
+/// One message answered into `scratch` (at least `MAX_MSG` bytes) as every stream transport
+/// answers it (TCP, DoT, DoH): a TSIG-signed query with a key we know answered and signed
+/// instead of NOTAUTH, the keepalive option added when the query asked and `keepalive` (100 ms
+/// units) is given, counted in `tap`. Returns the answer's length and whether the query is to
+/// be forwarded instead (`forward` is on, our answer would be REFUSED and
+/// `query::forwardable` agrees): then `scratch[..len]` is our REFUSED made SERVFAIL, the answer
+/// every transport sends when forwarding fails, and it is not counted. `None`: no answer.
+#[allow(clippy::too_many_arguments)] // each argument a different resource
+pub(in crate::net) fn answer_in(
+    snap: &Arc<ZoneSet>,
+    store: &Store,
+    ctx: &RequestCtx,
+    tap: &Tap,
+    msg: &[u8],
+    scratch: &mut [u8],
+    keepalive: Option<u16>,
+    forward: bool,
+) -> Option<(usize, bool)> {
     let room = scratch.len().min(MAX_MSG);
     let mut a = query::respond_ext(snap, msg, &mut scratch[..room - keepalive::REPLY_LEN], ctx)?;
     if forward && query::forward_instead(snap, msg, &scratch[..a.len], ctx, store) {
         query::refused_to_servfail(&mut scratch[..a.len]);
-        let at = out.len();
-        out.extend_from_slice(&(a.len as u16).to_be_bytes());
-        out.extend_from_slice(&scratch[..a.len]);
-        return Some(at);
+        return Some((a.len, true));
     }
-    // A TSIG-signed query with a key we know: answered and signed instead of NOTAUTH.
     a.len = query::answer_signed(snap, msg, &mut scratch[..room], a.len, ctx, store);
-    if a.keepalive {
-        a.len = keepalive::append(&mut scratch[..room], a.len, keepalive);
+    if let (true, Some(units)) = (a.keepalive, keepalive) {
+        a.len = keepalive::append(&mut scratch[..room], a.len, units);
     }
     tap.packet(ctx, msg, &scratch[..a.len], a);
-    out.extend_from_slice(&(a.len as u16).to_be_bytes());
-    out.extend_from_slice(&scratch[..a.len]);
-    None
+    Some((a.len, false))
 }
 
 #[cfg(test)]

@@ -22,12 +22,10 @@ use tokio_util::sync::CancellationToken;
 use super::accept::accept_loop;
 use super::handler::Engine;
 use crate::net::conns::{Conn, Table};
-use crate::query::Transport;
+use crate::net::tcp::MAX_MSG;
 
 /// The media type of DNS messages (RFC 8484 section 6).
 const DNS_MESSAGE: &str = "application/dns-message";
-/// Largest DNS message.
-const MAX_MSG: usize = 65535;
 /// Requests one connection may have in flight (what we advertise in SETTINGS; BIND: 100).
 const MAX_STREAMS: u32 = 100;
 
@@ -178,11 +176,7 @@ async fn request(
             return;
         }
     };
-    let Some(answer) = engine
-        .respond(&query, peer, Transport::Doh, None)
-        .await
-        .map(Bytes::from)
-    else {
+    let Some(answer) = engine.respond(&query, peer).await.map(Bytes::from) else {
         let r = Response::builder().status(StatusCode::BAD_REQUEST).body(());
         if let Ok(r) = r {
             let _ = respond.send_response(r, true);

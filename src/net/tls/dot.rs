@@ -1,6 +1,6 @@
 //! DNS over TLS (RFC 7858): our own accept loop in front of tokio-rustls, with the TLS
-//! configuration hickory-server builds (`default_tls_server_config`, ALPN `dot`), and the
-//! engine's wire answers written as they are. Replaces hickory-server 0.26's TLS listener,
+//! configuration hickory-server builds (`default_tls_server_config`, ALPN `dot`); each session
+//! is served by TCP's tokio path, the same messages as TCP inside TLS. Replaces hickory-server 0.26's TLS listener,
 //! which has no connection limit and, once the process is out of descriptors, retries its
 //! failing `accept` at once forever (a core at 100%, measured); here connections go through
 //! `accept::accept_loop` (the encrypted transports' connection table, back-off on accept
@@ -9,22 +9,16 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
 use super::accept::accept_loop;
 use super::handler::Engine;
+use crate::metrics::Proto;
 use crate::net::conns::{Conn, Table};
-use crate::net::keepalive;
-use crate::net::tcp::{frame_len, frame_need};
+use crate::net::tcp::{serve_stream, Stream};
 use crate::query::Transport;
-
-/// Largest DNS message.
-const MAX_MSG: usize = 65535;
-/// Bytes read from a connection at a time (a larger message reads what it still needs).
-const IN_BUF: usize = 4096;
 
 /// Accepts DoT connections on `listener` until `shutdown`.
 pub(super) async fn serve_dot(
@@ -40,9 +34,10 @@ pub(super) async fn serve_dot(
     .await;
 }
 
-/// One connection: the TLS handshake, then every complete message answered in order (RFC 7766
-/// pipelining), the answers of one read written together, until the client closes, sends an
-/// empty message, or stays idle longer than the table allows (shorter when it is busy).
+/// One connection: the TLS handshake, then the session served as a TCP connection is on the
+/// tokio path (`tcp::serve_stream`: pipelined messages answered in order, TSIG, the EDNS
+/// keepalive option, forwarding, UPDATE, NOTIFY and zone transfers over TLS, RFC 9103),
+/// until the client closes, stays idle longer than the table allows, or is evicted.
 async fn connection(
     tcp: TcpStream,
     peer: SocketAddr,
@@ -52,54 +47,14 @@ async fn connection(
 ) {
     let _ = tcp.set_nodelay(true);
     let handshake = tokio::time::timeout(slot.idle_timeout(), acceptor.accept(tcp)).await;
-    let Ok(Ok(mut tls)) = handshake else {
+    let Ok(Ok(tls)) = handshake else {
         return;
     };
-    let mut inb = vec![0u8; IN_BUF];
-    let mut filled = 0;
-    let mut out = Vec::new();
-    loop {
-        let mut pos = 0;
-        while let Some(len) = frame_len(&inb[pos..filled]) {
-            if len == 0 {
-                return; // an empty message is no DNS message: close
-            }
-            let msg = &inb[pos + 2..pos + 2 + len];
-            let ka = keepalive::units(slot.idle_timeout());
-            if let Some(a) = engine.respond(msg, peer, Transport::Dot, Some(ka)).await {
-                if a.len() <= MAX_MSG {
-                    out.extend_from_slice(&(a.len() as u16).to_be_bytes());
-                    out.extend_from_slice(&a);
-                }
-            }
-            pos += 2 + len;
-        }
-        inb.copy_within(pos..filled, 0);
-        filled -= pos;
-        if !out.is_empty() {
-            slot.touch();
-            let sent = tokio::time::timeout(slot.idle_timeout(), async {
-                tls.write_all(&out).await?;
-                tls.flush().await
-            })
-            .await;
-            if !matches!(sent, Ok(Ok(()))) {
-                return;
-            }
-            out.clear();
-            if out.capacity() > 4 * IN_BUF {
-                out = Vec::new();
-            }
-        }
-        // Room for the message in progress.
-        let need = frame_need(&inb[..filled]).max(IN_BUF);
-        if need > inb.len() || (inb.len() > IN_BUF && need == IN_BUF) {
-            inb.resize(need, 0);
-            inb.shrink_to(need);
-        }
-        match tokio::time::timeout(slot.idle_timeout(), tls.read(&mut inb[filled..])).await {
-            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => return,
-            Ok(Ok(n)) => filled += n,
-        }
-    }
+    let (store, tap, forward) = engine.for_stream(Proto::Dot);
+    let at = Stream {
+        peer,
+        conn: slot,
+        transport: Transport::Dot,
+    };
+    serve_stream(tls, at, Vec::new(), Vec::new(), store, tap, forward).await;
 }

@@ -32,9 +32,8 @@ impl Loop {
                 tracing::info!("accepting tcp connections again");
                 self.fd_warned = false;
             }
-            if self.shared.nodelay {
-                let _ = sock.set_nodelay(true);
-            }
+            // Answers leave at once (no Nagle: `docs/performance.md` says what that costs).
+            let _ = sock.set_nodelay(true);
             let s = &self.shared;
             let (slot, evicted) = s.table.admit(peer, &s.shutdown, Some(&self.wake));
             if let Some(ip) = evicted {
