@@ -352,14 +352,9 @@ impl Store {
     pub fn set_xfr(&self, file: crate::config::XfrOptions) -> bool {
         let cur = self.xfr.load_full();
         let next = self.xfr_flags.clone().over(file).resolve();
-        let names = |c: &crate::config::XfrConfig| {
-            let mut k: Vec<String> = c.keys.iter().map(|k| format!("{k:?}")).collect();
-            k.sort();
-            k
-        };
-        let changed = next.zones != cur.zones
-            || names(&next) != names(&cur)
-            || next.also_notify != cur.also_notify;
+        let same_keys =
+            next.keys.len() == cur.keys.len() && next.keys.iter().all(|k| cur.keys.contains(k));
+        let changed = next.zones != cur.zones || !same_keys || next.also_notify != cur.also_notify;
         let secondaries = next.secondaries != cur.secondaries;
         self.xfr.store(Arc::new(next));
         if secondaries {

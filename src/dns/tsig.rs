@@ -88,6 +88,9 @@ pub struct TsigKey {
     pub name: Name,
     pub alg: Algorithm,
     key: hmac::Key,
+    /// SHA-256 of the secret: two keys are equal when name, algorithm and secret are (a
+    /// re-read config file with a new secret is a change), without keeping the secret itself.
+    fingerprint: [u8; 32],
 }
 
 impl fmt::Debug for TsigKey {
@@ -99,16 +102,19 @@ impl fmt::Debug for TsigKey {
 
 impl PartialEq for TsigKey {
     fn eq(&self, o: &TsigKey) -> bool {
-        self.name == o.name && self.alg == o.alg
+        self.name == o.name && self.alg == o.alg && self.fingerprint == o.fingerprint
     }
 }
 
 impl TsigKey {
     pub fn new(name: &Name, alg: Algorithm, secret: &[u8]) -> TsigKey {
+        let mut fingerprint = [0u8; 32];
+        fingerprint.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, secret).as_ref());
         TsigKey {
             name: name.to_lowercase(),
             alg,
             key: hmac::Key::new(alg.ring(), secret),
+            fingerprint,
         }
     }
 }

@@ -11,9 +11,9 @@ use crate::query::{respond_ext, RequestCtx};
 use crate::store::{Store, ZoneSet};
 
 /// Rewrites the answer `out[..len]` to the signed query `packet` when it is the parser's
-/// NOTAUTH for a TSIG: returns the new length (`len` unchanged otherwise).
+/// NOTAUTH for a TSIG: returns the new length (`len` unchanged otherwise). The keys are read
+/// from `store` only then (never for a plain query).
 #[inline]
-/// The keys are read from `store` only then (never for a plain query).
 pub fn answer_signed(
     set: &ZoneSet,
     packet: &[u8],

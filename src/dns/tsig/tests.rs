@@ -179,3 +179,16 @@ fn our_signed_request_verifies_and_its_answers_are_checked_in_order() {
         "unsigned first answer"
     );
 }
+
+#[test]
+fn keys_are_equal_when_name_algorithm_and_secret_are() {
+    let k = |s: &str| s.parse::<TsigKey>().expect("key");
+    let a = k("xfr:hmac-sha256:c2VjcmV0MQ==");
+    assert!(a == k("XFR:hmac-sha256:c2VjcmV0MQ=="), "names without case");
+    assert!(a != k("xfr:hmac-sha256:c2VjcmV0Mg=="), "another secret");
+    assert!(a != k("xfr:hmac-sha1:c2VjcmV0MQ=="), "another algorithm");
+    assert!(
+        !format!("{a:?}").contains("c2VjcmV0"),
+        "the secret is never printed"
+    );
+}
