@@ -1,10 +1,11 @@
 //! DNS over TLS (RFC 7858): our own accept loop in front of tokio-rustls, with the TLS
 //! configuration hickory-server builds (`default_tls_server_config`, ALPN `dot`); each session
-//! is served by TCP's tokio path, the same messages as TCP inside TLS. Replaces hickory-server 0.26's TLS listener,
-//! which has no connection limit and, once the process is out of descriptors, retries its
-//! failing `accept` at once forever (a core at 100%, measured); here connections go through
-//! `accept::accept_loop` (the encrypted transports' connection table, back-off on accept
-//! errors), and one idle (or slow in its handshake) longer than the table allows is closed.
+//! is served by TCP's tokio path, the same messages as TCP inside TLS. Replaces hickory-server
+//! 0.26's TLS listener, which has no connection limit and, once the process is out of
+//! descriptors, retries its failing `accept` at once forever (a core at 100%, measured); here
+//! connections go through `accept::accept_loop` (the encrypted transports' connection table,
+//! back-off on accept errors), and one idle (or slow in its handshake) longer than the table
+//! allows is closed.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
