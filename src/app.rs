@@ -98,9 +98,15 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
     rt.spawn(crate::xfr::notify::run(notify_rx, store.clone()));
     // DoT/DoH: the key is read and the ports bound while we may still be root, and a bad
     // certificate stops the start before anything listens.
-    let tls = {
+    let (tls, dot) = {
         let _rt = rt.enter();
-        crate::net::bind_tls(&cfg.net)?
+        let mut tls = crate::net::bind_tls(&cfg.net)?;
+        // DoT is served by the TCP loops, DoH on tokio.
+        let dot = match tls.as_mut() {
+            Some(l) => l.take_dot()?,
+            None => None,
+        };
+        (tls, dot)
     };
     let sockets = crate::net::bind_all(&cfg.net)?;
     if let Some(user) = &cfg.service.user {
@@ -124,7 +130,7 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         cfg,
         store,
         reloader,
-        (sockets, tls),
+        (sockets, dot, tls),
         metrics,
         taps,
         served,
@@ -168,7 +174,11 @@ async fn run(
     cfg: ServeConfig,
     store: Arc<Store>,
     reloader: Reloader,
-    (sockets, tls): (Vec<crate::net::Bound>, Option<crate::net::TlsListeners>),
+    (sockets, dot, tls): (
+        Vec<crate::net::Bound>,
+        Option<crate::net::DotListeners>,
+        Option<crate::net::TlsListeners>,
+    ),
     metrics: Option<Arc<crate::metrics::Metrics>>,
     taps: crate::metrics::Taps,
     (zones, records): (usize, usize),
@@ -236,7 +246,7 @@ async fn run(
     let server = {
         let shutdown = shutdown.clone();
         tokio::spawn(async move {
-            crate::net::serve(sockets, store, &cfg.net, &taps, shutdown, forward).await
+            crate::net::serve((sockets, dot), store, &cfg.net, &taps, shutdown, forward).await
         })
     };
     crate::service::notify::ready(zones, records);

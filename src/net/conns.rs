@@ -22,7 +22,7 @@ pub(super) const BUSY_IDLE: Duration = Duration::from_millis(500);
 pub(super) struct Conn {
     id: u64,
     ip: IpAddr,
-    /// Milliseconds since the table was created, at the last complete query or answer.
+    /// Milliseconds on the tables' clock (`Table::ms_at`), at the last complete query or answer.
     last: AtomicU64,
     /// Cancelled when the connection is evicted (or on shutdown: a child of the shutdown token).
     pub(super) stop: CancellationToken,
@@ -95,7 +95,13 @@ pub(super) struct Table {
     limit: usize,
     per_ip_limit: usize,
     idle: Duration,
-    epoch: Instant,
+}
+
+/// The clock every table's connections are touched by: milliseconds since the first reading,
+/// one for the whole process (the TCP loops keep DoT connections of the encrypted table too).
+fn epoch() -> Instant {
+    static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
 }
 
 impl Table {
@@ -110,7 +116,6 @@ impl Table {
             limit: limit.max(1),
             per_ip_limit: per_ip_limit.max(1),
             idle,
-            epoch: Instant::now(),
         })
     }
 
@@ -118,9 +123,10 @@ impl Table {
         self.ms_at(Instant::now())
     }
 
-    /// Milliseconds since the table was created, at `t` (the clock `Conn::touch_at` takes).
+    /// Milliseconds since the process's first reading, at `t` (the clock `Conn::touch_at`
+    /// takes; the same for every table).
     pub(super) fn ms_at(&self, t: Instant) -> u64 {
-        t.saturating_duration_since(self.epoch).as_millis() as u64
+        t.saturating_duration_since(epoch()).as_millis() as u64
     }
 
     /// How long connections may stay idle now: shorter when the table is busy.

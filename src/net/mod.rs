@@ -20,7 +20,7 @@ use tokio_util::task::TaskTracker;
 
 pub use bind::{bind_all, BindError, Bound};
 pub use limits::raise_nofile;
-pub use tls::{bind_tls, serve_tls, TlsError, TlsListeners};
+pub use tls::{bind_tls, serve_tls, DotListeners, TlsError, TlsListeners};
 
 use crate::config::NetConfig;
 use crate::metrics::Taps;
@@ -47,7 +47,7 @@ pub enum NetError {
 /// loops (closing their connections), lets handed-over TCP connections finish (at most
 /// `TCP_DRAIN`) and waits for the UDP workers. Must run inside the tokio runtime.
 pub async fn serve(
-    sockets: Vec<Bound>,
+    sockets: (Vec<Bound>, Option<DotListeners>),
     store: Arc<Store>,
     cfg: &NetConfig,
     taps: &Taps,
@@ -103,7 +103,7 @@ type Started<'a> = (
 
 /// Starts a UDP worker per UDP socket and `cfg.threads` TCP loops watching every listener.
 fn start(
-    sockets: Vec<Bound>,
+    (sockets, dot): (Vec<Bound>, Option<DotListeners>),
     store: &Arc<Store>,
     cfg: &NetConfig,
     taps: &Taps,
@@ -161,11 +161,26 @@ fn start(
                 .map_err(NetError::Worker)?;
             threads.push(h);
         }
-        listeners.push((b.addr, b.tcp));
+        listeners.push(tcp::Listener {
+            addr: b.addr,
+            sock: b.tcp,
+            tls: false,
+        });
     }
+    let dot = dot.map(|d| {
+        for (addr, sock) in d.listeners {
+            listeners.push(tcp::Listener {
+                addr,
+                sock,
+                tls: true,
+            });
+        }
+        d.config
+    });
     let shared = Arc::new(tcp::Shared {
         store: store.clone(),
         table,
+        dot,
         taps: taps.clone(),
         shutdown: shutdown.clone(),
         forward,

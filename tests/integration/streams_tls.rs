@@ -639,3 +639,108 @@ fn dot_carries_a_zone_transfer_under_allow_transfer() {
         "lhslave02 in the transfer:\n{text}"
     );
 }
+
+/// DoT sessions live on the TCP event loops, which encrypt a whole batch of answers at once and
+/// hand a session to tokio when a message needs it (here a zone transfer). One TLS write with
+/// 40 pipelined queries for a 6 KB TXT RRset (~240 KB of answers: past rustls's default 64 KB
+/// send buffer) then an AXFR, then more queries: every answer comes back whole, in the order
+/// asked, the transfer SOA to SOA between them, and the session goes on after it.
+#[test]
+fn dot_pipelined_large_answers_and_a_transfer_come_back_in_order() {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, ServerName};
+    use std::io::{Read, Write};
+    let zones = TempDir::with_example_zones("tls-burst");
+    let mut big = String::from("$ORIGIN big.test.\n$TTL 300\n@ SOA ns1 host 1 3600 600 86400 300\n@ NS ns1\nns1 A 127.0.0.1\n");
+    for i in 0..30 {
+        big.push_str(&format!("txt TXT \"{i:03}{}\"\n", "x".repeat(190)));
+    }
+    std::fs::write(zones.path().join("big.test.zone"), big).expect("write zone");
+    let (cert, key) = make_cert(zones.path(), "cluster");
+    let s = start_with_tls_and(
+        zones.path(),
+        &cert,
+        &key,
+        &["--allow-transfer", "127.0.0.1"],
+    );
+    let dot = logged_port(&s, "TLS");
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_file(&cert).expect("cert"))
+        .expect("root");
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let cfg = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = ServerName::try_from("127.0.0.1").expect("name");
+    let conn = rustls::ClientConnection::new(Arc::new(cfg), name).expect("client");
+    let tcp = std::net::TcpStream::connect(("127.0.0.1", dot)).expect("connect");
+    tcp.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let mut tls = rustls::StreamOwned::new(conn, tcp);
+    let frame = |id: u16, qname: &str, qtype: u16| {
+        let q = crate::harness::query_packet(
+            id,
+            0,
+            &crate::harness::wire_name(qname),
+            qtype,
+            Some(&crate::harness::opt_rr(4096, false)),
+        );
+        let mut f = (q.len() as u16).to_be_bytes().to_vec();
+        f.extend_from_slice(&q);
+        f
+    };
+    let mut burst = Vec::new();
+    for id in 0..40 {
+        burst.extend(frame(id, "txt.big.test", 16));
+    }
+    burst.extend(frame(1000, "big.test", 252));
+    for id in 41..45 {
+        burst.extend(frame(id, "lhmaster.lihui.hadoop", 1));
+    }
+    tls.write_all(&burst).expect("send the burst");
+    tls.flush().expect("flush");
+    let read_msg = |tls: &mut rustls::StreamOwned<_, _>| -> Vec<u8> {
+        let mut len = [0u8; 2];
+        tls.read_exact(&mut len)
+            .unwrap_or_else(|e| panic!("reading a length: {e}\n{}", s.log()));
+        let mut m = vec![0u8; usize::from(u16::from_be_bytes(len))];
+        tls.read_exact(&mut m).expect("reading a message");
+        m
+    };
+    let id = |m: &[u8]| u16::from_be_bytes([m[0], m[1]]);
+    let ancount = |m: &[u8]| u16::from_be_bytes([m[6], m[7]]);
+    for want in 0..40 {
+        let m = read_msg(&mut tls);
+        assert_eq!(id(&m), want, "answers in the order asked");
+        assert_eq!(ancount(&m), 30, "the whole TXT RRset in answer {want}");
+        assert!(m.len() > 5800, "answer {want} is {} bytes", m.len());
+    }
+    // The transfer: SOA first and last (the zone is small: one message or a few).
+    let mut soas = 0;
+    while soas < 2 {
+        let m = read_msg(&mut tls);
+        assert_eq!(id(&m), 1000, "the transfer before the queries after it");
+        assert_eq!(m[3] & 0x0f, 0, "NOERROR transfer");
+        let parsed = hickory_proto::op::Message::from_vec(&m).expect("a DNS message");
+        soas += parsed
+            .answers
+            .iter()
+            .filter(|r| r.record_type() == hickory_proto::rr::RecordType::SOA)
+            .count();
+    }
+    assert_eq!(soas, 2, "SOA first and last");
+    for want in 41..45 {
+        let m = read_msg(&mut tls);
+        assert_eq!(id(&m), want, "queries after the transfer, in order");
+        assert_eq!(ancount(&m), 1, "lhmaster's address");
+    }
+    // The handed-over session goes on.
+    tls.write_all(&frame(77, "lhslave02.lihui.hadoop", 1))
+        .expect("send");
+    let m = read_msg(&mut tls);
+    assert_eq!(id(&m), 77);
+    assert_eq!(ancount(&m), 1);
+}

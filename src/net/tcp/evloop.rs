@@ -1,23 +1,24 @@
 //! One TCP event loop: a plain thread with its own level-triggered epoll set holding every
-//! listener (EPOLLEXCLUSIVE: one loop is woken per new connection), its connections and its
-//! `Wake`. Per wake-up, one zone snapshot: each readable connection gets one `recv`, and every
-//! complete frame in it is answered in order (RFC 7766 pipelining) into one arena; once every
-//! ready connection has been read, each connection's answers go out with one `send`, back to
-//! back. A short write keeps the rest and waits for EPOLLOUT without reading that connection
+//! listener, TCP's and DoT's (EPOLLEXCLUSIVE: one loop is woken per new connection), its
+//! connections and its `Wake`. Per wake-up, one zone snapshot: each readable connection gets
+//! one `recv` (a DoT one's decrypted by its rustls session), and every complete frame in it is
+//! answered in order (RFC 7766 pipelining) into one arena (a DoT connection's answers
+//! encrypted there as one run of records); once every ready connection has been read, each
+//! connection's answers go out with one `send`, back to back. A short write keeps the rest and waits for EPOLLOUT without reading that connection
 //! meanwhile. A message that needs async work hands the connection over to the tokio path
 //! (`handoff`). Idle timeouts, evictions and shutdown are checked every `SWEEP_MS`, on the
 //! epoll timeout; an eviction or shutdown also wakes the loop at once.
 
 mod accept;
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::os::fd::{AsRawFd, RawFd};
 use std::sync::Arc;
 use std::time::Instant;
 
 use super::epoll::{self, Epoll, Events, Wake, EXCLUSIVE, HUP_ERR, IN, OUT};
 use super::handoff::{self, Handoff};
-use super::{answer, frame_len, frame_need, Shared, MAX_MSG};
+use super::{answer, frame_len, frame_need, Listener, Shared, MAX_MSG};
 use crate::metrics::Tap;
 use crate::net::conns;
 use crate::net::keepalive;
@@ -78,6 +79,8 @@ struct Conn {
     pending: Vec<u8>,
     /// Close once `pending` is sent (an empty message came).
     closing: bool,
+    /// DoT: the TLS session (then `partial` holds plaintext and `pending` ciphertext).
+    tls: Option<Box<rustls::ServerConnection>>,
 }
 
 struct Slot {
@@ -114,7 +117,7 @@ enum Flow {
 
 pub(super) struct Loop {
     shared: Arc<Shared>,
-    listeners: Arc<[(SocketAddr, TcpListener)]>,
+    listeners: Arc<[Listener]>,
     epoll: Epoll,
     wake: Arc<Wake>,
     slots: Vec<Slot>,
@@ -125,8 +128,10 @@ pub(super) struct Loop {
     arena: Vec<u8>,
     writes: Vec<Write>,
     tap: Tap,
-    /// Answers counted in this batch.
-    answered: usize,
+    /// DoT's (a shard of its own; `None` without DoT).
+    dot_tap: Option<Tap>,
+    /// Answers counted in this batch: TCP's, DoT's.
+    answered: [usize; 2],
     now_ms: u64,
     next_sweep: u64,
     /// Listeners are out of the epoll set until then (out of descriptors).
@@ -137,21 +142,22 @@ pub(super) struct Loop {
 type SetupError = (Option<SocketAddr>, std::io::Error);
 
 impl Loop {
-    pub(super) fn new(
-        shared: Arc<Shared>,
-        listeners: Arc<[(SocketAddr, TcpListener)]>,
-    ) -> Result<Loop, SetupError> {
+    pub(super) fn new(shared: Arc<Shared>, listeners: Arc<[Listener]>) -> Result<Loop, SetupError> {
         let epoll = Epoll::new().map_err(|e| (None, e))?;
         let wake = Arc::new(Wake::new().map_err(|e| (None, e))?);
         epoll
             .add(wake.fd(), IN, KIND_WAKE << 62)
             .map_err(|e| (None, e))?;
-        for (i, (addr, l)) in listeners.iter().enumerate() {
+        for (i, l) in listeners.iter().enumerate() {
             epoll
-                .add(l.as_raw_fd(), IN | EXCLUSIVE, listen_token(i))
-                .map_err(|e| (Some(*addr), e))?;
+                .add(l.sock.as_raw_fd(), IN | EXCLUSIVE, listen_token(i))
+                .map_err(|e| (Some(l.addr), e))?;
         }
         let tap = shared.taps.own_tap(crate::metrics::Proto::Tcp);
+        let dot_tap = shared
+            .dot
+            .as_ref()
+            .map(|_| shared.taps.own_tap(crate::metrics::Proto::Dot));
         Ok(Loop {
             shared,
             listeners,
@@ -165,7 +171,8 @@ impl Loop {
             arena: Vec::new(),
             writes: Vec::new(),
             tap,
-            answered: 0,
+            dot_tap,
+            answered: [0; 2],
             now_ms: 0,
             next_sweep: 0,
             paused_until: None,
@@ -214,7 +221,17 @@ impl Loop {
         let snap = shared.store.snapshot();
         let access = shared.store.access();
         self.tap.batch_start(&snap);
-        let ka = keepalive::units(shared.table.idle_timeout());
+        if let Some(t) = &mut self.dot_tap {
+            t.batch_start(&snap);
+        }
+        // The keepalive option's timeout (RFC 7828) for TCP's and DoT's connections.
+        let ka = [
+            keepalive::units(shared.table.idle_timeout()),
+            shared
+                .dot
+                .as_ref()
+                .map_or(0, |d| keepalive::units(d.table.idle_timeout())),
+        ];
         let mut flow = Flow::Go;
         for i in 0..events.len() {
             let r = events.get(i);
@@ -255,7 +272,11 @@ impl Loop {
             }
         }
         self.flush();
-        self.tap.batch_end(std::mem::take(&mut self.answered));
+        let [tcp, dot] = std::mem::take(&mut self.answered);
+        self.tap.batch_end(tcp);
+        if let Some(t) = &mut self.dot_tap {
+            t.batch_end(dot);
+        }
         flow
     }
 
@@ -268,13 +289,14 @@ impl Loop {
         s.conn.as_mut()
     }
 
-    /// One `recv`, then every complete frame answered into the arena (queued for `flush`).
+    /// One `recv` (for DoT, decrypted), then every complete frame answered into the arena
+    /// (for DoT, encrypted there), queued for `flush`.
     fn on_readable(
         &mut self,
         idx: usize,
         snap: &Arc<ZoneSet>,
         access: &Access,
-        ka: u16,
+        ka: [u16; 2],
     ) -> Outcome {
         let Loop {
             shared,
@@ -284,6 +306,7 @@ impl Loop {
             arena,
             writes,
             tap,
+            dot_tap,
             answered,
             now_ms,
             ..
@@ -292,8 +315,7 @@ impl Loop {
         let Some(c) = slot.conn.as_mut() else {
             return Outcome::Keep;
         };
-        let from_partial = !c.partial.is_empty();
-        let want = if from_partial {
+        let want = if c.tls.is_none() && !c.partial.is_empty() {
             let need = frame_need(&c.partial).saturating_sub(c.partial.len());
             need.clamp(IN_READ, rbuf.len())
         } else {
@@ -306,20 +328,50 @@ impl Loop {
             Err(_) => return Outcome::Close,
         };
         c.slot.touch_at(*now_ms);
-        if from_partial {
+        let start = arena.len();
+        // DoT: the plaintext goes to `partial`; a record rustls rejects gets its alert sent
+        // and the connection closed; a close_notify closes it after what came before.
+        let mut close = false;
+        if let Some(tls) = c.tls.as_mut() {
+            match decrypt(tls, &rbuf[..n], &mut c.partial) {
+                Ok(closed) => close = closed,
+                Err(()) => {
+                    seal(tls, arena);
+                    if arena.len() == start {
+                        return Outcome::Close;
+                    }
+                    writes.push(Write {
+                        idx,
+                        gen: slot.gen,
+                        start,
+                        end: arena.len(),
+                        close: true,
+                    });
+                    return Outcome::Keep;
+                }
+            }
+        } else if !c.partial.is_empty() {
             c.partial.extend_from_slice(&rbuf[..n]);
         }
+        // Whether the frames are in `partial` (always for DoT) or in what was just read.
+        let from_partial = c.tls.is_some() || !c.partial.is_empty();
         let data: &[u8] = if from_partial { &c.partial } else { &rbuf[..n] };
+        let (transport, proto) = match c.tls {
+            None => (Transport::Tcp, 0),
+            Some(_) => (Transport::Dot, 1),
+        };
+        let tap = match (proto, dot_tap.as_ref()) {
+            (1, Some(t)) => t,
+            _ => &*tap,
+        };
         let ctx = RequestCtx {
             peer: c.peer,
-            transport: Transport::Tcp,
+            transport,
             access,
         };
         let store = &*shared.store;
         let forward = shared.forward.is_some();
-        let start = arena.len();
         let mut pos = 0;
-        let mut close = false;
         while let Some(len) = frame_len(&data[pos..]) {
             if len == 0 {
                 close = true; // an empty message is no DNS message: close
@@ -336,7 +388,9 @@ impl Loop {
             let forwarded = if slow {
                 Some(before)
             } else {
-                answer(snap, store, &ctx, tap, msg, scratch, arena, ka, forward)
+                answer(
+                    snap, store, &ctx, tap, msg, scratch, arena, ka[proto], forward,
+                )
             };
             if let Some(at) = forwarded {
                 // The tokio path answers this one again (and forwards it).
@@ -344,7 +398,7 @@ impl Loop {
                 let inb = data[pos..].to_vec();
                 return Outcome::Handoff { start, inb };
             }
-            *answered += usize::from(arena.len() > before);
+            answered[proto] += usize::from(arena.len() > before);
             pos += 2 + len;
         }
         if !close {
@@ -357,6 +411,15 @@ impl Loop {
             } else if pos < n {
                 c.partial.extend_from_slice(&rbuf[pos..n]);
             }
+        }
+        if let Some(tls) = c.tls.as_mut() {
+            // The answers as one run of records, after any handshake message rustls has.
+            let plain = &arena[start..];
+            if !plain.is_empty() && std::io::Write::write_all(&mut tls.writer(), plain).is_err() {
+                return Outcome::Close;
+            }
+            arena.truncate(start);
+            seal(tls, arena);
         }
         if arena.len() > start {
             writes.push(Write {
@@ -459,15 +522,21 @@ impl Loop {
             return;
         };
         let _ = self.epoll.delete(c.fd);
+        let s = &self.shared;
+        let proto = match c.tls {
+            None => crate::metrics::Proto::Tcp,
+            Some(_) => crate::metrics::Proto::Dot,
+        };
         let h = Handoff {
             stream: c.sock,
+            tls: c.tls,
             peer: c.peer,
             conn: c.slot,
             out,
             inb,
         };
-        let s = &self.shared;
-        let fut = handoff::serve(h, s.store.clone(), s.taps.tap(false), s.forward.clone());
+        let tap = s.taps.shared_tap(proto);
+        let fut = handoff::serve(h, s.store.clone(), tap, s.forward.clone());
         s.handed.spawn_on(fut, &s.rt);
     }
 
@@ -493,9 +562,9 @@ impl Loop {
         if self.open == 0 {
             return Flow::Go;
         }
-        let idle = self.shared.table.idle_timeout().as_millis() as u64;
         for idx in 0..self.slots.len() {
             let stale = self.slots[idx].conn.as_ref().is_some_and(|c| {
+                let idle = c.slot.idle_timeout().as_millis() as u64;
                 c.slot.evicted() || self.now_ms.saturating_sub(c.slot.last_ms()) >= idle
             });
             if stale {
@@ -518,6 +587,43 @@ impl Loop {
     /// Closes the connection in slot `idx` (closing the socket leaves the epoll set too).
     fn close(&mut self, idx: usize) {
         drop(self.take(idx));
+    }
+}
+
+/// Feeds ciphertext to a DoT session and appends the plaintext it yields to `plain`. Ok(true)
+/// when the client sent close_notify; Err when a record is bad (an alert is queued then).
+fn decrypt(
+    tls: &mut rustls::ServerConnection,
+    mut cipher: &[u8],
+    plain: &mut Vec<u8>,
+) -> Result<bool, ()> {
+    use std::io::Read;
+    let mut chunk = [0u8; 4096];
+    while !cipher.is_empty() {
+        if !matches!(tls.read_tls(&mut cipher), Ok(1..)) {
+            return Err(());
+        }
+        if tls.process_new_packets().is_err() {
+            return Err(());
+        }
+        loop {
+            match tls.reader().read(&mut chunk) {
+                Ok(0) => return Ok(true),
+                Ok(n) => plain.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(_) => return Err(()),
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// Appends what a DoT session has to send (handshake messages, records, alerts) to `out`.
+fn seal(tls: &mut rustls::ServerConnection, out: &mut Vec<u8>) {
+    while tls.wants_write() {
+        if tls.write_tls(out).is_err() {
+            break;
+        }
     }
 }
 

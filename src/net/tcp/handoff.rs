@@ -34,6 +34,8 @@ thread_local! {
 pub(super) struct Handoff {
     /// The socket (non-blocking), no longer in the loop's epoll set.
     pub(super) stream: std::net::TcpStream,
+    /// DoT: the TLS session on it (then `out` and `inb` are plaintext).
+    pub(super) tls: Option<Box<rustls::ServerConnection>>,
     pub(super) peer: SocketAddr,
     /// Its slot in the connection table.
     pub(super) conn: Arc<Conn>,
@@ -51,12 +53,19 @@ pub(super) async fn serve(h: Handoff, store: Arc<Store>, tap: Tap, forward: Opti
     let Ok(stream) = TcpStream::from_std(h.stream) else {
         return;
     };
-    let at = Stream {
+    let mut at = Stream {
         peer: h.peer,
         conn: h.conn,
         transport: Transport::Tcp,
     };
-    serve_stream(stream, at, h.out, h.inb, store, tap, forward).await;
+    match h.tls {
+        None => serve_stream(stream, at, h.out, h.inb, store, tap, forward).await,
+        Some(tls) => {
+            at.transport = Transport::Dot;
+            let session = crate::net::tls::Session::new(stream, tls);
+            serve_stream(session, at, h.out, h.inb, store, tap, forward).await;
+        }
+    }
 }
 
 /// Which connection a stream is, for `serve_stream`.

@@ -1,10 +1,10 @@
-//! TCP (RFC 7766): plain-thread event loops (`evloop`, raw epoll: `epoll`) accept connections
-//! into the connection table and answer queries synchronously from one zone snapshot per
-//! batch; a connection whose next message needs async work (a zone transfer, UPDATE, NOTIFY,
-//! a forwarded name) is handed over to the tokio path (`handoff`) with the bytes it has
-//! buffered; the tokio path also serves DoT sessions (`serve_stream`). Shared here: cutting
-//! frames, answering one query into a batch of answers (with the EDNS keepalive option),
-//! starting the loops.
+//! TCP (RFC 7766) and DoT (RFC 7858): plain-thread event loops (`evloop`, raw epoll: `epoll`)
+//! accept connections into their connection table and answer queries synchronously from one
+//! zone snapshot per batch, DoT's through a rustls session on the same loop; a connection whose
+//! next message needs async work (a zone transfer, UPDATE, NOTIFY, a forwarded name) is handed
+//! over to the tokio path (`handoff`, `serve_stream`) with the bytes it has buffered (and its
+//! TLS session). Shared here: cutting frames, answering one query into a batch of answers
+//! (with the EDNS keepalive option), starting the loops.
 
 pub(crate) mod epoll;
 mod evloop;
@@ -19,7 +19,6 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub(crate) use epoll::Wake;
-pub(in crate::net) use handoff::{serve_stream, Stream};
 
 /// Largest message on a stream transport (what a 16-bit length prefix allows).
 pub(in crate::net) const MAX_MSG: usize = 65535;
@@ -31,10 +30,29 @@ use crate::metrics::{Tap, Taps};
 use crate::query::{self, RequestCtx};
 use crate::store::{Store, ZoneSet};
 
+/// A listening socket the loops accept on.
+pub(super) struct Listener {
+    pub(super) addr: SocketAddr,
+    pub(super) sock: TcpListener,
+    /// DoT: connections start with a TLS handshake (`Shared::dot`).
+    pub(super) tls: bool,
+}
+
+/// What the loops need for DoT.
+pub(in crate::net) struct DotConfig {
+    /// hickory-server's TLS configuration with ALPN `dot`; its certificate resolver is asked
+    /// at each handshake, so a reloaded certificate applies to new connections.
+    pub(in crate::net) config: Arc<rustls::ServerConfig>,
+    /// The encrypted transports' connection table (shared with DoH).
+    pub(in crate::net) table: Arc<Table>,
+}
+
 /// What every TCP loop (and the connections it hands over) shares.
 pub(super) struct Shared {
     pub(super) store: Arc<Store>,
     pub(super) table: Arc<Table>,
+    /// DoT on the loops' `tls` listeners, if on.
+    pub(super) dot: Option<DotConfig>,
     pub(super) taps: Taps,
     pub(super) shutdown: CancellationToken,
     pub(super) forward: Option<Forwarder>,
@@ -52,11 +70,11 @@ pub(super) struct LoopHandle {
 
 /// Starts `threads` event loops, each watching every listener.
 pub(super) fn start(
-    listeners: Vec<(SocketAddr, TcpListener)>,
+    listeners: Vec<Listener>,
     threads: usize,
     shared: Arc<Shared>,
 ) -> Result<Vec<LoopHandle>, (Option<SocketAddr>, io::Error)> {
-    let listeners: Arc<[(SocketAddr, TcpListener)]> = listeners.into();
+    let listeners: Arc<[Listener]> = listeners.into();
     let mut out = Vec::new();
     for i in 0..threads.max(1) {
         let lp = evloop::Loop::new(shared.clone(), listeners.clone())?;

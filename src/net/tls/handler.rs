@@ -1,7 +1,6 @@
 //! The encrypted transports' access to the answer engine: DoH requests answered as every
 //! stream transport answers (`Engine::respond`: wire bytes in, wire bytes out, counted under
-//! `doh`, forwarded as on UDP and TCP), and what a DoT session served on TCP's tokio path
-//! needs (`Engine::for_stream`).
+//! `doh`, forwarded as on UDP and TCP).
 
 use std::cell::RefCell;
 use std::net::SocketAddr;
@@ -21,7 +20,7 @@ thread_local! {
     static TAP: RefCell<Option<Tap>> = const { RefCell::new(None) };
 }
 
-/// Answers DoH requests from the published zones; hands DoT sessions what they need.
+/// Answers DoH requests from the published zones.
 pub(super) struct Engine {
     store: Arc<Store>,
     /// Where names outside our zones go for clients allowed to recurse (as on UDP and TCP).
@@ -37,16 +36,6 @@ impl Engine {
             forward,
             taps: taps.clone(),
         }
-    }
-
-    /// What a stream transport served on the tokio path needs: the store, a tap counting
-    /// under `proto` (the shared shard: its tasks move between threads), the forwarder.
-    pub(super) fn for_stream(&self, proto: Proto) -> (Arc<Store>, Tap, Option<Forwarder>) {
-        (
-            self.store.clone(),
-            self.taps.shared_tap(proto),
-            self.forward.clone(),
-        )
     }
 
     /// Our answer to the DoH request `raw` from `peer`, or the forwarder's when the name is

@@ -1,7 +1,8 @@
-//! DNS over TLS (RFC 7858, `dot`) and DNS over HTTPS (RFC 8484, HTTP/2, `/dns-query`, GET and
-//! POST, `doh`) on our own listeners over tokio-rustls with hickory-server's TLS configuration,
-//! both answered by our engine (`handler`) with its wire bytes as they are; one certificate
-//! for both, reloaded on SIGHUP and when its files change (`certs`). hickory-server 0.26's
+//! DNS over TLS (RFC 7858) and DNS over HTTPS (RFC 8484, HTTP/2, `/dns-query`, GET and POST,
+//! `doh`) on our own listeners with hickory-server's TLS configuration: DoT sessions on the TCP
+//! event loops (rustls there, `session` when handed to tokio), DoH over tokio-rustls answered
+//! by our engine (`handler`) with its wire bytes as they are; one certificate for both,
+//! reloaded on SIGHUP and when its files change (`certs`). hickory-server 0.26's
 //! listeners are not used: its HTTPS one has no GET, its TLS one no connection limit and a
 //! spinning accept when out of descriptors. Listeners are bound before the other sockets and
 //! before privileges are dropped.
@@ -9,8 +10,8 @@
 mod accept;
 mod certs;
 mod doh;
-mod dot;
 mod handler;
+mod session;
 
 use std::net::{SocketAddr, TcpListener as StdTcpListener};
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 pub use certs::CertError;
+pub(in crate::net) use session::Session;
 
 use super::bind::{tcp_listener, BindError};
 use crate::config::NetConfig;
@@ -49,11 +51,58 @@ pub struct TlsListeners {
     dot: Vec<StdTcpListener>,
     doh: Vec<StdTcpListener>,
     certs: Arc<certs::Certs>,
-    timeout: Duration,
-    /// DoT and DoH connections open at once, all listeners together (`--tcp-clients`), and
-    /// from one address (`--tcp-clients-per-ip`); past either the idlest is closed.
-    max_conns: usize,
-    per_ip: usize,
+    /// One table for DoT and DoH connections, apart from TCP's (a TLS flood does not close
+    /// TCP clients): open at once, all listeners together (`--tcp-clients`), and from one
+    /// address (`--tcp-clients-per-ip`); past either the idlest is closed.
+    table: Arc<crate::net::conns::Table>,
+}
+
+/// DoT's listeners and configuration, served by the TCP event loops (`net::serve`).
+pub struct DotListeners {
+    pub(in crate::net) listeners: Vec<(SocketAddr, StdTcpListener)>,
+    pub(in crate::net) config: crate::net::tcp::DotConfig,
+}
+
+impl TlsListeners {
+    /// Takes DoT's listeners out (with hickory-server's TLS configuration, ALPN `dot`) for the
+    /// TCP loops; `serve_tls` keeps DoH and the certificate's reloading. None without DoT.
+    pub fn take_dot(&mut self) -> Result<Option<DotListeners>, TlsError> {
+        if self.dot.is_empty() {
+            return Ok(None);
+        }
+        let config = server_config(&self.certs, b"dot")?;
+        let listeners = std::mem::take(&mut self.dot)
+            .into_iter()
+            .map(|l| {
+                let addr = l
+                    .local_addr()
+                    .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+                (addr, l)
+            })
+            .collect();
+        Ok(Some(DotListeners {
+            listeners,
+            config: crate::net::tcp::DotConfig {
+                config,
+                table: self.table.clone(),
+            },
+        }))
+    }
+}
+
+/// hickory-server's TLS configuration (TLS 1.2 and 1.3, the ALPN of the protocol, the
+/// certificate asked of `certs` at each handshake, so a reload applies to new connections).
+fn server_config(
+    certs: &Arc<certs::Certs>,
+    alpn: &[u8],
+) -> Result<Arc<rustls::ServerConfig>, TlsError> {
+    let resolver: Arc<dyn rustls::server::ResolvesServerCert> = certs.clone();
+    hickory_server::server::default_tls_server_config(alpn, resolver)
+        .map(Arc::new)
+        .map_err(|source| TlsError::Listen {
+            addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+            source,
+        })
 }
 
 /// Loads the certificate and binds the listeners of `cfg.tls` (none when it is off). Logs each
@@ -93,69 +142,45 @@ pub fn bind_tls(cfg: &NetConfig) -> Result<Option<TlsListeners>, TlsError> {
         }
         None => cfg.tcp_clients,
     };
+    let per_ip = cfg.tcp_clients_per_ip.min(max_conns);
     Ok(Some(TlsListeners {
         dot,
         doh,
         certs,
-        timeout: cfg.tcp_idle_timeout,
-        max_conns,
-        per_ip: cfg.tcp_clients_per_ip.min(max_conns),
+        table: crate::net::conns::Table::new(max_conns, per_ip, cfg.tcp_idle_timeout),
     }))
 }
 
-/// Serves DoT and DoH until `shutdown`, reloading the certificate on SIGHUP and on change.
-/// Must run inside the tokio runtime.
+/// Serves DoH (and DoT, unless `take_dot` gave it to the TCP loops) until `shutdown`,
+/// reloading the certificate on SIGHUP and on change. Must run inside the tokio runtime.
 pub async fn serve_tls(
-    l: TlsListeners,
+    mut l: TlsListeners,
     store: Arc<Store>,
     taps: &Taps,
     shutdown: CancellationToken,
     forward: Option<super::forward::Forwarder>,
 ) -> Result<(), TlsError> {
-    let engine = Arc::new(handler::Engine::new(store, taps, forward));
-    let resolver: Arc<dyn rustls::server::ResolvesServerCert> = l.certs.clone();
-    let tokio_listener = |std: StdTcpListener| {
-        let addr = std
-            .local_addr()
-            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
-        tokio::net::TcpListener::from_std(std).map_err(|source| TlsError::Listen { addr, source })
-    };
-    // hickory-server's TLS configuration (TLS 1.2 and 1.3, the ALPN of each protocol, the
-    // certificate asked of `certs` at each handshake, so a reload applies to new connections).
-    let acceptor = |alpn: &[u8]| {
-        hickory_server::server::default_tls_server_config(alpn, resolver.clone())
-            .map(|c| tokio_rustls::TlsAcceptor::from(Arc::new(c)))
-            .map_err(|source| TlsError::Listen {
-                addr: SocketAddr::from(([0, 0, 0, 0], 0)),
-                source,
-            })
-    };
-    // One table for DoT and DoH, apart from TCP's (a TLS flood does not close TCP clients).
-    let table = crate::net::conns::Table::new(l.max_conns, l.per_ip, l.timeout);
-    let mut tasks = tokio::task::JoinSet::new();
+    // DoT is the TCP loops' (`net::serve`); here only if nobody took it.
     if !l.dot.is_empty() {
-        let dot_acceptor = acceptor(b"dot")?;
-        for std in l.dot {
-            let listener = tokio_listener(std)?;
-            tasks.spawn(dot::serve_dot(
-                listener,
-                dot_acceptor.clone(),
-                engine.clone(),
-                table.clone(),
-                shutdown.clone(),
-            ));
-        }
+        tracing::warn!("DNS over TLS listeners not taken by the TCP loops: not served");
+        l.dot.clear();
     }
+    let engine = Arc::new(handler::Engine::new(store, taps, forward));
+    let mut tasks = tokio::task::JoinSet::new();
     if !l.doh.is_empty() {
-        let doh_acceptor = acceptor(b"h2")?;
+        let acceptor = tokio_rustls::TlsAcceptor::from(server_config(&l.certs, b"h2")?);
         for std in l.doh {
-            let listener = tokio_listener(std)?;
+            let addr = std
+                .local_addr()
+                .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+            let listener = tokio::net::TcpListener::from_std(std)
+                .map_err(|source| TlsError::Listen { addr, source })?;
             tasks.spawn(doh::serve_doh(
                 listener,
-                doh_acceptor.clone(),
+                acceptor.clone(),
                 engine.clone(),
                 DOH_PATH,
-                table.clone(),
+                l.table.clone(),
                 shutdown.clone(),
             ));
         }

@@ -1,7 +1,8 @@
 //! Accepting on the event loop: up to `ACCEPT_BATCH` connections per listener wake-up, each
-//! admitted to the connection table (which may evict the idlest, here or on another loop) and
-//! registered level-triggered; out of descriptors, the listeners leave the epoll set for
-//! `FD_BACKOFF_MS` instead of spinning on a readable listener.
+//! admitted to its connection table (TCP's, or for DoT the encrypted transports'; admitting may
+//! evict the idlest, here or elsewhere) and registered level-triggered, a DoT one with a new
+//! TLS session; out of descriptors, the listeners leave the epoll set for `FD_BACKOFF_MS`
+//! instead of spinning on a readable listener.
 
 use std::os::fd::AsRawFd;
 
@@ -14,30 +15,46 @@ use crate::net::tcp::out_of_fds;
 impl Loop {
     /// Accepts up to `ACCEPT_BATCH` connections from listener `li`.
     pub(super) fn accept(&mut self, li: usize) {
-        let Some((_, l)) = self.listeners.get(li) else {
+        let Some(l) = self.listeners.get(li) else {
             return;
         };
-        let lfd = l.as_raw_fd();
+        let (lfd, tls) = (l.sock.as_raw_fd(), l.tls);
+        let dot = match (tls, &self.shared.dot) {
+            (false, _) => None,
+            (true, Some(d)) => Some((d.config.clone(), d.table.clone())),
+            (true, None) => return,
+        };
         for _ in 0..ACCEPT_BATCH {
             let (sock, peer) = match epoll::accept(lfd) {
                 Ok(a) => a,
                 Err(e) if epoll::again(&e) => break,
                 Err(e) if out_of_fds(&e) => {
-                    self.pause_accepts(&e);
+                    self.pause_accepts(&e, what(tls));
                     break;
                 }
                 Err(_) => continue, // the client gave up (ECONNABORTED) and the like
             };
             if self.fd_warned {
-                tracing::info!("accepting tcp connections again");
+                tracing::info!("accepting {} connections again", what(tls));
                 self.fd_warned = false;
             }
             // Answers leave at once (no Nagle: `docs/performance.md` says what that costs).
             let _ = sock.set_nodelay(true);
-            let s = &self.shared;
-            let (slot, evicted) = s.table.admit(peer, &s.shutdown, Some(&self.wake));
+            let (tls, table) = match &dot {
+                None => (None, &self.shared.table),
+                Some((config, table)) => match rustls::ServerConnection::new(config.clone()) {
+                    Ok(mut c) => {
+                        // A batch's answers are encrypted whole and sent by `flush`, which
+                        // bounds them; rustls's own limit would refuse part of a large batch.
+                        c.set_buffer_limit(None);
+                        (Some(Box::new(c)), table)
+                    }
+                    Err(_) => continue,
+                },
+            };
+            let (slot, evicted) = table.admit(peer, &self.shared.shutdown, Some(&self.wake));
             if let Some(ip) = evicted {
-                tracing::debug!("tcp connection from {peer}: closed the idlest connection (of {ip}) to make room");
+                tracing::debug!("{} connection from {peer}: closed the idlest connection (of {ip}) to make room", what(tls.is_some()));
                 self.close_evicted();
             }
             slot.touch_at(self.now_ms);
@@ -50,6 +67,7 @@ impl Loop {
                 partial: Vec::new(),
                 pending: Vec::new(),
                 closing: false,
+                tls,
             };
             let idx = self.free.pop().unwrap_or_else(|| {
                 self.slots.push(Slot { gen: 0, conn: None });
@@ -66,26 +84,35 @@ impl Loop {
 
     /// Out of descriptors: the listeners leave the epoll set for `FD_BACKOFF_MS` (they stay
     /// readable while connections wait: retrying at once would spin).
-    fn pause_accepts(&mut self, e: &std::io::Error) {
+    fn pause_accepts(&mut self, e: &std::io::Error, what: &str) {
         if !self.fd_warned {
-            tracing::warn!("failed to accept a tcp connection: {e}; pausing accepts for {FD_BACKOFF_MS} ms at a time until descriptors are free");
+            tracing::warn!("failed to accept a {what} connection: {e}; pausing accepts for {FD_BACKOFF_MS} ms at a time until descriptors are free");
             self.fd_warned = true;
         }
-        for (_, l) in self.listeners.iter() {
-            let _ = self.epoll.delete(l.as_raw_fd());
+        for l in self.listeners.iter() {
+            let _ = self.epoll.delete(l.sock.as_raw_fd());
         }
         self.paused_until = Some(self.now_ms + FD_BACKOFF_MS);
     }
 
     pub(super) fn resume_accepts(&mut self) {
         self.paused_until = None;
-        for (i, (addr, l)) in self.listeners.iter().enumerate() {
+        for (i, l) in self.listeners.iter().enumerate() {
             if let Err(e) = self
                 .epoll
-                .add(l.as_raw_fd(), IN | EXCLUSIVE, listen_token(i))
+                .add(l.sock.as_raw_fd(), IN | EXCLUSIVE, listen_token(i))
             {
-                tracing::warn!("failed to watch tcp {addr} again: {e}");
+                tracing::warn!("failed to watch tcp {} again: {e}", l.addr);
             }
         }
+    }
+}
+
+/// What a listener's connections are called in the log.
+fn what(tls: bool) -> &'static str {
+    if tls {
+        "DoT"
+    } else {
+        "tcp"
     }
 }
