@@ -261,6 +261,71 @@ fn tutorial_setup_answers_as_bind_does() {
     assert_eq!(ptr.answer_rdata(), ["lhslave01.lihui.hadoop."]);
 }
 
+/// A named.conf whose zones all stand in one view that every client matches (a common way to
+/// write a BIND setup) is served as BIND serves it: the view's zones, with the view's options
+/// over the global ones (here its `allow-query` narrows the global `any`). Same files, same
+/// answers as BIND 9.18 from the same named.conf.
+#[test]
+fn one_view_for_every_client_answers_as_bind_does() {
+    let t = Tutorial::new("bind-one-view");
+    let root = t.root.path().display().to_string();
+    let include = format!("include \"{root}/etc/named.rfc1912.zones\";\n");
+    let text = t
+        .named_conf_text(true)
+        .replace(
+            "\tallow-query     { localhost; };\n",
+            "\tallow-query     { any; };\n",
+        )
+        .replace(
+            &include,
+            &format!("view \"cluster\" {{\n\tmatch-clients {{ any; }};\n\tallow-query {{ 127.0.0.1; }};\n\t{include}}};\n"),
+        );
+    assert!(text.contains("view \"cluster\""), "{text}");
+    let bind_conf = t.root.path().join("etc/named.bind.conf");
+    std::fs::write(&bind_conf, &text).expect("write BIND's copy");
+    let ours = text.replace(&format!("port {}", t.port + 1), &format!("port {}", t.port));
+    std::fs::write(t.named_conf(), ours).expect("write ours");
+    let server = t.clusterdns(&[]);
+    let log = server.log();
+    assert!(!log.contains("'view' skipped"), "{log}");
+    let named = Named::start(&bind_conf, t.port + 1, "lihui.hadoop");
+    let queries: &[&[&str]] = &[
+        &["lhmaster.lihui.hadoop", "A"],
+        &["-x", "192.168.1.5"],
+        &["lihui.hadoop", "NS"],
+        &["nothere.lihui.hadoop", "A"],
+        &["localhost", "A"],
+        &["-b", "127.0.0.2", "lhmaster.lihui.hadoop", "A"],
+    ];
+    for q in queries {
+        let ours = dig(server.port, q);
+        let bind = dig(named.port, q);
+        assert!(
+            !bind.status.is_empty(),
+            "BIND answered {q:?}:\n{}",
+            bind.raw
+        );
+        assert_eq!(
+            shape(&ours),
+            shape(&bind),
+            "{q:?}\nclusterdns:\n{}\nBIND:\n{}",
+            ours.raw,
+            bind.raw
+        );
+    }
+    let ptr = dig(server.port, &["-x", "192.168.1.5"]);
+    assert_eq!(ptr.answer_rdata(), ["lhslave01.lihui.hadoop."]);
+    let outside = dig(
+        server.port,
+        &["-b", "127.0.0.2", "lhmaster.lihui.hadoop", "A"],
+    );
+    assert_eq!(
+        outside.status, "REFUSED",
+        "the view's allow-query:\n{}",
+        outside.raw
+    );
+}
+
 /// Waits until `check` holds, or panics after `limit` with `what`.
 fn wait_for(limit: Duration, what: &str, mut check: impl FnMut() -> bool) {
     let t0 = Instant::now();

@@ -50,9 +50,11 @@ pub(super) fn resolve(stmts: &[Stmt], errors: &mut Errors) -> NamedConf {
             conf.options = r.options(body);
         }
     }
+    let flat = flat_view(stmts);
     for stmt in stmts {
         match stmt.keyword().as_str() {
             "options" => {}
+            "view" if flat.is_some_and(|v| std::ptr::eq(v, stmt)) => r.flatten_view(stmt, &mut conf),
             "zone" => {
                 if let Some(zone) = r.zone(stmt, conf.options.directory.as_ref()) {
                     conf.zones.push(zone);
@@ -87,7 +89,7 @@ pub(super) fn resolve(stmts: &[Stmt], errors: &mut Errors) -> NamedConf {
             }
             "view" => r.warn(
                 &stmt.loc,
-                "'view' skipped: views are not supported, their zones are not served",
+                "'view' skipped: views are not supported (only a configuration's one view that matches every query, with no zone outside it, is served), its zones are not served",
             ),
             kw => r.warn(
                 &stmt.loc,
@@ -97,6 +99,46 @@ pub(super) fn resolve(stmts: &[Stmt], errors: &mut Errors) -> NamedConf {
     }
     conf.warnings = r.warnings;
     conf
+}
+
+/// The one view of a configuration that is no view at all, if it is: the only IN-class view,
+/// with no zone outside it and no `match-clients`, `match-destinations` or
+/// `match-recursive-only` that could leave a query out (absent, or `{ any; }`, or `no`). BIND
+/// answers every query from it, as if its zones and options stood at the top level. (Whether a
+/// list says `any` is checked here on the raw statements; `flatten_view` reads them.)
+fn flat_view(stmts: &[Stmt]) -> Option<&Stmt> {
+    if stmts.iter().any(|s| s.keyword() == "zone") {
+        return None;
+    }
+    let mut views = stmts.iter().filter(|s| {
+        s.keyword() == "view"
+            && s.items
+                .get(2)
+                .and_then(Item::text)
+                .is_none_or(|c| c.eq_ignore_ascii_case("in"))
+    });
+    let view = views.next()?;
+    if views.next().is_some() {
+        return None;
+    }
+    let Some(Item::Block(body, _)) = view.items.last() else {
+        return None;
+    };
+    let matches_all = body.iter().all(|s| match s.keyword().as_str() {
+        "match-clients" | "match-destinations" => match s.items.as_slice() {
+            [_, Item::Block(list, _)] => {
+                list.len() == 1
+                    && matches!(list[0].items.as_slice(), [v] if v.text().is_some_and(|t| t.eq_ignore_ascii_case("any")))
+            }
+            _ => false,
+        },
+        "match-recursive-only" => matches!(
+            s.items.get(1).and_then(Item::text).map(str::to_ascii_lowercase).as_deref(),
+            Some("no" | "false" | "0")
+        ),
+        _ => true,
+    });
+    matches_all.then_some(view)
 }
 
 /// Statements that define a named list of servers (`masters NAME { ... };`).
@@ -194,40 +236,86 @@ impl<'s> Resolver<'s, '_> {
         self.end(stmt, 2).then_some(v)
     }
 
+    /// The zones, keys and options of the configuration's one view that every query matches
+    /// (`flat_view`), taken as if written at the top level: the view's options over the
+    /// global ones.
+    fn flatten_view(&mut self, stmt: &'s Stmt, conf: &mut NamedConf) {
+        let Some(body) = self.block_at(stmt, stmt.items.len().saturating_sub(1)) else {
+            return;
+        };
+        let mut o = Options::default();
+        for s in body {
+            match s.keyword().as_str() {
+                "zone" => {
+                    if let Some(zone) = self.zone(s, conf.options.directory.as_ref()) {
+                        conf.zones.push(zone);
+                    }
+                }
+                "key" => {
+                    if let Some(key) = self.key(s) {
+                        conf.keys.push(key);
+                    }
+                }
+                "match-clients" | "match-destinations" | "match-recursive-only" => {}
+                _ => self.option(&mut o, s),
+            }
+        }
+        let g = &mut conf.options;
+        let keep = |view: &mut Option<AddressMatchList>, global: &mut Option<AddressMatchList>| {
+            if view.is_some() {
+                *global = view.take();
+            }
+        };
+        keep(&mut o.allow_query, &mut g.allow_query);
+        keep(&mut o.allow_transfer, &mut g.allow_transfer);
+        keep(&mut o.allow_recursion, &mut g.allow_recursion);
+        if !o.also_notify.is_empty() {
+            g.also_notify = o.also_notify;
+        }
+        if !o.forwarders.is_empty() {
+            g.forwarders = o.forwarders;
+        }
+        g.recursion = o.recursion.or(g.recursion);
+        g.forward = o.forward.or(g.forward);
+    }
+
     pub(super) fn options(&mut self, body: &'s [Stmt]) -> Options {
         let mut o = Options::default();
         for stmt in body {
-            let kw = stmt.keyword();
-            match kw.as_str() {
-                "directory" => {
-                    o.directory = self.single(stmt, "a directory name").map(PathBuf::from)
-                }
-                "listen-on" | "listen-on-v6" => {
-                    let (port, body) = self.port_and_block(stmt);
-                    if let Some(body) = body {
-                        let addresses = self.aml(body);
-                        let listen = Listen { port, addresses };
-                        if kw == "listen-on" {
-                            o.listen_on.push(listen);
-                        } else {
-                            o.listen_on_v6.push(listen);
-                        }
-                    }
-                }
-                "allow-query" => o.allow_query = self.aml_stmt(stmt),
-                "allow-transfer" => o.allow_transfer = self.aml_stmt(stmt),
-                "allow-recursion" => o.allow_recursion = self.aml_stmt(stmt),
-                "also-notify" => o.also_notify = self.remote_stmt(stmt, false),
-                "forwarders" => o.forwarders = self.remote_stmt(stmt, true),
-                "recursion" => o.recursion = self.boolean(stmt),
-                "forward" => o.forward = self.forward(stmt),
-                _ => self.warn(
-                    &stmt.loc,
-                    &format!("option '{kw}' skipped: clusterdns does not act on it"),
-                ),
-            }
+            self.option(&mut o, stmt);
         }
         o
+    }
+
+    /// One statement of an `options` block (or of a view's body) into `o`.
+    fn option(&mut self, o: &mut Options, stmt: &'s Stmt) {
+        let kw = stmt.keyword();
+        match kw.as_str() {
+            "directory" => o.directory = self.single(stmt, "a directory name").map(PathBuf::from),
+            "listen-on" | "listen-on-v6" => {
+                let (port, body) = self.port_and_block(stmt);
+                if let Some(body) = body {
+                    let addresses = self.aml(body);
+                    let listen = Listen { port, addresses };
+                    if kw == "listen-on" {
+                        o.listen_on.push(listen);
+                    } else {
+                        o.listen_on_v6.push(listen);
+                    }
+                }
+            }
+            "allow-query" => o.allow_query = self.aml_stmt(stmt),
+            "allow-transfer" => o.allow_transfer = self.aml_stmt(stmt),
+            "allow-recursion" => o.allow_recursion = self.aml_stmt(stmt),
+            "also-notify" => o.also_notify = self.remote_stmt(stmt, false),
+            "forwarders" => o.forwarders = self.remote_stmt(stmt, true),
+            "recursion" => o.recursion = self.boolean(stmt),
+            "forward" => o.forward = self.forward(stmt),
+            _ => self.warn(
+                &stmt.loc,
+                &format!("option '{kw}' skipped: clusterdns does not act on it"),
+            ),
+        }
     }
 
     pub(super) fn boolean(&mut self, stmt: &Stmt) -> Option<bool> {

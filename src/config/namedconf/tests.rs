@@ -503,3 +503,77 @@ view "v" { zone "w" { type master; file "w"; }; };
         conf.warnings
     );
 }
+
+#[test]
+fn the_one_view_that_matches_every_query_is_served_as_the_top_level() {
+    let text = r#"options { directory "/var/named"; allow-transfer { none; }; recursion yes; };
+view "internal" {
+    match-clients { any; };
+    recursion no;
+    allow-transfer { 10.0.0.2; };
+    zone "lihui.hadoop" { type master; file "lihui.hadoop.zone"; };
+    zone "1.168.192.in-addr.arpa" { type master; file "1.168.192.zone"; };
+};
+view "chaos" chaos { zone "bind" chaos { type master; file "bind.zone"; }; };
+"#;
+    let conf = read_str(text).expect("reads");
+    let names: Vec<&str> = conf.zones.iter().map(|z| z.name.as_str()).collect();
+    assert_eq!(names, ["lihui.hadoop", "1.168.192.in-addr.arpa"]);
+    assert_eq!(
+        conf.zones[0].file.as_deref(),
+        Some(Path::new("/var/named/lihui.hadoop.zone")),
+        "the global directory applies inside the view"
+    );
+    assert_eq!(
+        conf.options.recursion,
+        Some(false),
+        "the view's option wins"
+    );
+    assert_eq!(
+        conf.options.allow_transfer,
+        Some(vec![prefix("10.0.0.2", 32)])
+    );
+    assert!(
+        conf.warnings
+            .iter()
+            .any(|w| w.starts_with("/t/named.conf:9: 'view' skipped")),
+        "the CHAOS view is not served: {:?}",
+        conf.warnings
+    );
+    assert!(
+        !conf.warnings.iter().any(|w| w.contains(":2: 'view'")),
+        "{:?}",
+        conf.warnings
+    );
+}
+
+#[test]
+fn views_that_choose_by_client_are_skipped_with_a_warning() {
+    for (text, why) in [
+        (
+            r#"view "inside" { match-clients { 10.0.0.0/8; }; zone "a" { type master; file "a"; }; };"#,
+            "a view for some clients",
+        ),
+        (
+            r#"view "a" { zone "a" { type master; file "a"; }; };
+view "b" { zone "b" { type master; file "b"; }; };"#,
+            "two views",
+        ),
+        (
+            r#"view "a" { match-clients { !10.0.0.1; any; }; zone "a" { type master; file "a"; }; };"#,
+            "a view that leaves a client out",
+        ),
+        (
+            r#"view "a" { match-recursive-only yes; zone "a" { type master; file "a"; }; };"#,
+            "a view for recursive queries only",
+        ),
+    ] {
+        let conf = read_str(text).expect("reads");
+        assert!(conf.zones.is_empty(), "{why}: {:?}", conf.zones);
+        assert!(
+            conf.warnings.iter().any(|w| w.contains("'view' skipped")),
+            "{why}: {:?}",
+            conf.warnings
+        );
+    }
+}
