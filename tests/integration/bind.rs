@@ -201,6 +201,22 @@ fn shape(d: &Dig) -> (String, Vec<String>, Vec<String>, Vec<String>, Vec<String>
     )
 }
 
+/// Asks clusterdns (`ours`) and BIND (`bind`) every query with dig; their answers must have
+/// the same `shape`.
+fn same_answers(ours: u16, bind: u16, queries: &[&[&str]]) {
+    for q in queries {
+        let (a, b) = (dig(ours, q), dig(bind, q));
+        assert!(!b.status.is_empty(), "BIND answered {q:?}:\n{}", b.raw);
+        assert_eq!(
+            shape(&a),
+            shape(&b),
+            "{q:?}\nclusterdns:\n{}\nBIND:\n{}",
+            a.raw,
+            b.raw
+        );
+    }
+}
+
 #[test]
 fn tutorial_setup_answers_as_bind_does() {
     let t = Tutorial::new("bind-tutorial");
@@ -236,22 +252,7 @@ fn tutorial_setup_answers_as_bind_does() {
         &["-b", "127.0.0.2", "lhmaster.lihui.hadoop", "A"],
         &["-b", "127.0.0.2", "-x", "192.168.1.5"],
     ];
-    for q in queries {
-        let ours = dig(server.port, q);
-        let bind = dig(named.port, q);
-        assert!(
-            !bind.status.is_empty(),
-            "BIND answered {q:?}:\n{}",
-            bind.raw
-        );
-        assert_eq!(
-            shape(&ours),
-            shape(&bind),
-            "{q:?}\nclusterdns:\n{}\nBIND:\n{}",
-            ours.raw,
-            bind.raw
-        );
-    }
+    same_answers(server.port, named.port, queries);
     let outside = dig(
         server.port,
         &["-b", "127.0.0.2", "lhmaster.lihui.hadoop", "A"],
@@ -297,22 +298,7 @@ fn one_view_for_every_client_answers_as_bind_does() {
         &["localhost", "A"],
         &["-b", "127.0.0.2", "lhmaster.lihui.hadoop", "A"],
     ];
-    for q in queries {
-        let ours = dig(server.port, q);
-        let bind = dig(named.port, q);
-        assert!(
-            !bind.status.is_empty(),
-            "BIND answered {q:?}:\n{}",
-            bind.raw
-        );
-        assert_eq!(
-            shape(&ours),
-            shape(&bind),
-            "{q:?}\nclusterdns:\n{}\nBIND:\n{}",
-            ours.raw,
-            bind.raw
-        );
-    }
+    same_answers(server.port, named.port, queries);
     let ptr = dig(server.port, &["-x", "192.168.1.5"]);
     assert_eq!(ptr.answer_rdata(), ["lhslave01.lihui.hadoop."]);
     let outside = dig(

@@ -610,11 +610,9 @@ fn dot_answers_the_keepalive_option_with_the_idle_timeout() {
     assert!(!d.raw.contains("Option (11): 0046"), "DoH:\n{}", d.raw);
 }
 
-/// A DoT session is served as a TCP connection is, so a zone transfer over TLS (XoT, RFC 9103)
-/// works under the same `allow_transfer` as over TCP: the whole zone, SOA first and last.
-#[test]
-fn dot_carries_a_zone_transfer_under_allow_transfer() {
-    let zones = TempDir::with_example_zones("tls-xot");
+/// Serves `zones` with a new certificate and transfers allowed to 127.0.0.1: the server, its
+/// DoT port and the certificate's path.
+fn serve_transfers_over_dot(zones: &TempDir) -> (Server, u16, PathBuf) {
     let (cert, key) = make_cert(zones.path(), "cluster");
     let s = start_with_tls_and(
         zones.path(),
@@ -623,6 +621,15 @@ fn dot_carries_a_zone_transfer_under_allow_transfer() {
         &["--allow-transfer", "127.0.0.1"],
     );
     let dot = logged_port(&s, "TLS");
+    (s, dot, cert)
+}
+
+/// A DoT session is served as a TCP connection is, so a zone transfer over TLS (XoT, RFC 9103)
+/// works under the same `allow_transfer` as over TCP: the whole zone, SOA first and last.
+#[test]
+fn dot_carries_a_zone_transfer_under_allow_transfer() {
+    let zones = TempDir::with_example_zones("tls-xot");
+    let (s, dot, _) = serve_transfers_over_dot(&zones);
     let out = Command::new("kdig")
         .args(["@127.0.0.1", "-p", &dot.to_string(), "+tls", "+time=3"])
         .args(["lihui.hadoop", "AXFR"])
@@ -656,14 +663,7 @@ fn dot_pipelined_large_answers_and_a_transfer_come_back_in_order() {
         big.push_str(&format!("txt TXT \"{i:03}{}\"\n", "x".repeat(190)));
     }
     std::fs::write(zones.path().join("big.test.zone"), big).expect("write zone");
-    let (cert, key) = make_cert(zones.path(), "cluster");
-    let s = start_with_tls_and(
-        zones.path(),
-        &cert,
-        &key,
-        &["--allow-transfer", "127.0.0.1"],
-    );
-    let dot = logged_port(&s, "TLS");
+    let (s, dot, cert) = serve_transfers_over_dot(&zones);
     let mut roots = rustls::RootCertStore::empty();
     roots
         .add(CertificateDer::from_pem_file(&cert).expect("cert"))
