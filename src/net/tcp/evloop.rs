@@ -132,6 +132,9 @@ pub(super) struct Loop {
     dot_tap: Option<Tap>,
     /// Answers counted in this batch: TCP's, DoT's.
     answered: [usize; 2],
+    /// A DoT handshake message was queued: send the batch so far at once (a burst of new
+    /// sessions would otherwise each wait for all the others' handshakes).
+    handshook: bool,
     now_ms: u64,
     next_sweep: u64,
     /// Listeners are out of the epoll set until then (out of descriptors).
@@ -173,6 +176,7 @@ impl Loop {
             tap,
             dot_tap,
             answered: [0; 2],
+            handshook: false,
             now_ms: 0,
             next_sweep: 0,
             paused_until: None,
@@ -267,7 +271,7 @@ impl Loop {
                     }
                 }
             }
-            if self.arena.len() >= ARENA_FLUSH {
+            if self.arena.len() >= ARENA_FLUSH || std::mem::take(&mut self.handshook) {
                 self.flush();
             }
         }
@@ -309,6 +313,7 @@ impl Loop {
             dot_tap,
             answered,
             now_ms,
+            handshook,
             ..
         } = self;
         let slot = &mut slots[idx];
@@ -333,6 +338,7 @@ impl Loop {
         // and the connection closed; a close_notify closes it after what came before.
         let mut close = false;
         if let Some(tls) = c.tls.as_mut() {
+            *handshook = tls.is_handshaking();
             match decrypt(tls, &rbuf[..n], &mut c.partial) {
                 Ok(closed) => close = closed,
                 Err(()) => {
