@@ -126,12 +126,16 @@ impl AsyncWrite for Session {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        let n = this.tls.writer().write(buf)?;
-        match this.flush_tls(cx) {
-            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            // The session's buffer is full and the socket too: wait for the socket.
-            Poll::Pending if n == 0 && !buf.is_empty() => Poll::Pending,
-            _ => Poll::Ready(Ok(n)),
+        loop {
+            let n = this.tls.writer().write(buf)?;
+            match this.flush_tls(cx) {
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                // The session's buffer was full and the socket has taken it: now there is room.
+                Poll::Ready(Ok(())) if n == 0 && !buf.is_empty() => continue,
+                // The session's buffer is full and the socket too: wait for the socket.
+                Poll::Pending if n == 0 && !buf.is_empty() => return Poll::Pending,
+                _ => return Poll::Ready(Ok(n)),
+            }
         }
     }
 
