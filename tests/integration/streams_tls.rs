@@ -497,14 +497,151 @@ fn dot_and_doh_forward_outside_names_like_udp() {
     assert_eq!(norec.status, "REFUSED", "{}", norec.raw);
 }
 
+/// An HTTP/2 DoH client on one connection to 127.0.0.1:`port`, trusting `cert` (must run in a
+/// tokio runtime: the connection is driven by a task of its own).
+async fn doh_client(
+    cert: &Path,
+    port: u16,
+) -> Result<h2::client::SendRequest<bytes::Bytes>, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, ServerName};
+    let mut roots = rustls::RootCertStore::empty();
+    let der = CertificateDer::from_pem_file(cert).map_err(|e| e.to_string())?;
+    roots.add(der).map_err(|e| e.to_string())?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut cfg = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    cfg.alpn_protocols = vec![b"h2".to_vec()];
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .map_err(|e| e.to_string())?;
+    let _ = tcp.set_nodelay(true);
+    let name = ServerName::try_from("127.0.0.1").map_err(|e| e.to_string())?;
+    let tls = tokio_rustls::TlsConnector::from(Arc::new(cfg))
+        .connect(name, tcp)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (client, conn) = h2::client::handshake(tls)
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(client)
+}
+
+/// A UDP relay on 127.0.0.1 that passes each query to `upstream` after `delay` and its answer
+/// back (a slow upstream in front of a real one); it stops after `lifetime`. Returns its port.
+fn slow_relay(upstream: u16, delay: Duration, lifetime: Duration) -> u16 {
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind relay");
+    let port = sock.local_addr().expect("relay addr").port();
+    sock.set_read_timeout(Some(Duration::from_millis(200)))
+        .expect("timeout");
+    std::thread::spawn(move || {
+        let end = Instant::now() + lifetime;
+        let mut buf = [0u8; 4096];
+        while Instant::now() < end {
+            let Ok((n, from)) = sock.recv_from(&mut buf) else {
+                continue;
+            };
+            let (query, back) = (buf[..n].to_vec(), sock.try_clone().expect("clone"));
+            std::thread::spawn(move || {
+                std::thread::sleep(delay);
+                let up = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+                up.set_read_timeout(Some(Duration::from_secs(3)))
+                    .expect("timeout");
+                let _ = up.send_to(&query, ("127.0.0.1", upstream));
+                let mut a = [0u8; 4096];
+                if let Ok(m) = up.recv(&mut a) {
+                    let _ = back.send_to(&a[..m], from);
+                }
+            });
+        }
+    });
+    port
+}
+
+/// A name forwarded to a slow upstream holds up no other request on the same DoH connection:
+/// asked first, its answer comes after the upstream's delay, while the answer to a name of our
+/// own, asked right after it, comes at once. (Answering one request at a time, the second
+/// waited for the first.)
+#[test]
+fn doh_a_slow_forwarded_name_holds_up_no_other_request() {
+    let up_zones = TempDir::new("tls-slow-up");
+    std::fs::write(
+        up_zones.path().join("example.test.zone"),
+        "$TTL 300\n@ SOA ns1 h 1 3600 600 86400 300\n@ NS ns1\nns1 A 127.0.0.1\nwww A 192.0.2.80\n",
+    )
+    .expect("write zone");
+    let up = Server::start(up_zones.path(), &[]);
+    let delay = Duration::from_millis(1500);
+    let relay = slow_relay(up.port, delay, Duration::from_secs(30));
+    let zones = TempDir::with_example_zones("tls-slow");
+    let conf = zones.path().join("c.toml");
+    std::fs::write(&conf, format!("forward_to = [\"127.0.0.1:{relay}\"]\n")).expect("conf");
+    let (cert, key) = make_cert(zones.path(), "cluster");
+    let cf = conf.to_string_lossy();
+    let s = start_with_tls_and(zones.path(), &cert, &key, &["--config", &cf]);
+    let doh = logged_port(&s, "HTTPS");
+    let get = |id: u16, name: &str| {
+        let q = crate::harness::query_packet(id, 0x0100, &crate::harness::wire_name(name), 1, None);
+        let b64 = data_encoding::BASE64URL_NOPAD.encode(&q);
+        http::Request::get(format!("https://127.0.0.1/dns-query?dns={b64}"))
+            .body(())
+            .expect("request")
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let got: Result<[(Duration, Vec<u8>); 2], String> = rt.block_on(async {
+        let mut client = doh_client(&cert, doh).await?;
+        let t0 = Instant::now();
+        let (outside, _) = client
+            .send_request(get(1, "www.example.test"), true)
+            .map_err(|e| e.to_string())?;
+        let (ours, _) = client
+            .send_request(get(2, "lhmaster.lihui.hadoop"), true)
+            .map_err(|e| e.to_string())?;
+        let body = |resp: h2::client::ResponseFuture| async move {
+            let resp = tokio::time::timeout(Duration::from_secs(8), resp)
+                .await
+                .map_err(|_| "no answer within 8 s".to_string())?
+                .map_err(|e| e.to_string())?;
+            let mut data = resp.into_body();
+            let mut answer = Vec::new();
+            while let Some(chunk) = data.data().await {
+                answer.extend_from_slice(&chunk.map_err(|e| e.to_string())?);
+            }
+            Ok::<_, String>((t0.elapsed(), answer))
+        };
+        let ours = body(ours).await?;
+        let outside = body(outside).await?;
+        Ok([ours, outside])
+    });
+    let [(t_ours, ours), (t_outside, outside)] =
+        got.unwrap_or_else(|e| panic!("DoH: {e}\n{}", s.log()));
+    assert!(ours.ends_with(&[192, 168, 1, 4]), "{ours:02x?}");
+    assert!(
+        outside.ends_with(&[192, 0, 2, 80]),
+        "forwarded: {outside:02x?}"
+    );
+    assert!(
+        t_ours < delay / 2,
+        "our own name waited {t_ours:?} behind the forwarded one ({t_outside:?})"
+    );
+    assert!(t_outside >= delay, "the upstream's delay: {t_outside:?}");
+}
+
 /// A DoH POST whose body arrives after its headers (a client writing them separately, as kdig
 /// may) is answered at once: the connection is driven while the request waits for its body.
 /// Before, the body was not read until the request's timeout (the idle timeout) had passed
 /// and the request was reset.
 #[test]
 fn doh_post_with_the_body_after_the_headers_is_answered() {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, ServerName};
     let zones = TempDir::with_example_zones("tls-post");
     let (cert, key) = make_cert(zones.path(), "cluster");
     let s = start_with_tls(zones.path(), &cert, &key);
@@ -522,31 +659,7 @@ fn doh_post_with_the_body_after_the_headers_is_answered() {
         .expect("runtime");
     let asked = Instant::now();
     let got: Result<(u16, Vec<u8>), String> = rt.block_on(async {
-        let mut roots = rustls::RootCertStore::empty();
-        let der = CertificateDer::from_pem_file(&cert).map_err(|e| e.to_string())?;
-        roots.add(der).map_err(|e| e.to_string())?;
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut cfg = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        cfg.alpn_protocols = vec![b"h2".to_vec()];
-        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", doh))
-            .await
-            .map_err(|e| e.to_string())?;
-        let _ = tcp.set_nodelay(true);
-        let name = ServerName::try_from("127.0.0.1").map_err(|e| e.to_string())?;
-        let tls = tokio_rustls::TlsConnector::from(Arc::new(cfg))
-            .connect(name, tcp)
-            .await
-            .map_err(|e| e.to_string())?;
-        let (mut client, conn) = h2::client::handshake(tls)
-            .await
-            .map_err(|e| e.to_string())?;
-        tokio::spawn(async move {
-            let _ = conn.await;
-        });
+        let mut client = doh_client(&cert, doh).await?;
         let req = http::Request::post("https://127.0.0.1/dns-query")
             .header("content-type", "application/dns-message")
             .body(())

@@ -20,7 +20,7 @@ use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
 use super::accept::accept_loop;
-use super::handler::Engine;
+use super::handler::{Engine, Reply};
 use crate::net::conns::{Conn, Table};
 use crate::net::tcp::MAX_MSG;
 
@@ -69,9 +69,13 @@ async fn connection(
     // Requests are answered one at a time in the order asked (some clients -- dnsperf -- lose
     // answers that overtake earlier ones), while the connection keeps being driven: a POST
     // body that arrives after its headers is read only while the connection is polled, so
-    // waiting for it without polling would stall the request until its timeout.
+    // waiting for it without polling would stall the request until its timeout. A name to
+    // forward is not waited for in line: its request goes on in `forwards` and is answered
+    // when the upstream answers, so a slow upstream holds up no other request of the
+    // connection (HTTP/2 streams are independent; a client that multiplexes expects that).
     let mut queue: VecDeque<(Request<RecvStream>, SendResponse<Bytes>)> = VecDeque::new();
-    let mut current: Option<Pin<Box<dyn Future<Output = ()> + Send + '_>>> = None;
+    let mut current: Option<Pin<Box<dyn Future<Output = Option<Forward>> + Send + '_>>> = None;
+    let mut forwards = tokio::task::JoinSet::new();
     // The client sent GOAWAY or closed its side: answer what it asked, then stop.
     let mut closing = false;
     // An answer was finished: the connection is polled once (writing its frames) before the
@@ -94,18 +98,18 @@ async fn connection(
             if let Some((req, respond)) = queue.pop_front() {
                 let answer = request(req, respond, &engine, peer, path);
                 current = Some(Box::pin(async move {
-                    let _ = tokio::time::timeout(timeout, answer).await;
+                    tokio::time::timeout(timeout, answer).await.ok().flatten()
                 }));
-            } else if closing {
+            } else if closing && forwards.is_empty() {
                 break;
             }
         }
         // Idle only when nothing is being answered.
-        let busy = current.is_some();
+        let busy = current.is_some() || !forwards.is_empty();
         let wait = if busy { timeout } else { slot.idle_timeout() };
         let next = async {
             if closing {
-                // Only drive the connection (the answer in progress sends through it).
+                // Only drive the connection (the answers in progress send through it).
                 let _ = std::future::poll_fn(|cx| h2.poll_closed(cx)).await;
                 return Next::Gone;
             }
@@ -127,8 +131,19 @@ async fn connection(
             }
         };
         tokio::select! {
-            () = done => {
+            f = done => {
                 current = None;
+                flush = true;
+                slot.touch();
+                if let Some(Forward(reply, respond)) = f {
+                    forwards.spawn(async move {
+                        if let Ok(answer) = tokio::time::timeout(timeout, reply.finish()).await {
+                            send_answer(respond, answer);
+                        }
+                    });
+                }
+            }
+            Some(_) = forwards.join_next(), if !forwards.is_empty() => {
                 flush = true;
                 slot.touch();
             }
@@ -158,31 +173,38 @@ enum Next {
     Gone,
 }
 
-/// Answers one HTTP request.
+/// A request whose name is forwarded: what the engine made of it and where its answer goes.
+struct Forward(Reply, SendResponse<Bytes>);
+
+/// Answers one HTTP request; a name to forward is returned instead, to be answered when the
+/// forwarder has answered.
 async fn request(
     req: Request<RecvStream>,
     mut respond: SendResponse<Bytes>,
     engine: &Engine,
     peer: SocketAddr,
     path: &str,
-) {
-    let query = match read_query(req, path).await {
-        Ok(q) => q,
-        Err(status) => {
-            let r = Response::builder().status(status).body(());
-            if let Ok(r) = r {
-                let _ = respond.send_response(r, true);
+) -> Option<Forward> {
+    let status = match read_query(req, path).await {
+        Ok(query) => match engine.respond(query, peer) {
+            Some(Reply::Ready(answer)) => {
+                send_answer(respond, answer);
+                return None;
             }
-            return;
-        }
+            Some(reply) => return Some(Forward(reply, respond)),
+            None => StatusCode::BAD_REQUEST,
+        },
+        Err(status) => status,
     };
-    let Some(answer) = engine.respond(&query, peer).await.map(Bytes::from) else {
-        let r = Response::builder().status(StatusCode::BAD_REQUEST).body(());
-        if let Ok(r) = r {
-            let _ = respond.send_response(r, true);
-        }
-        return;
-    };
+    if let Ok(r) = Response::builder().status(status).body(()) {
+        let _ = respond.send_response(r, true);
+    }
+    None
+}
+
+/// Sends a DNS answer as the response to its request.
+fn send_answer(mut respond: SendResponse<Bytes>, answer: Vec<u8>) {
+    let answer = Bytes::from(answer);
     let r = Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, DNS_MESSAGE)

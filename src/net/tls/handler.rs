@@ -20,6 +20,36 @@ thread_local! {
     static TAP: RefCell<Option<Tap>> = const { RefCell::new(None) };
 }
 
+/// What a DoH request came to.
+pub(super) enum Reply {
+    /// Our answer.
+    Ready(Vec<u8>),
+    /// A name to forward: the forwarder's answer to `query`, or `fallback` (our REFUSED made
+    /// SERVFAIL) when it has none.
+    Forward {
+        query: Vec<u8>,
+        fallback: Vec<u8>,
+        forwarder: Forwarder,
+    },
+}
+
+impl Reply {
+    /// The answer to send (for a forwarded name, once the forwarder has answered or failed).
+    pub(super) async fn finish(self) -> Vec<u8> {
+        match self {
+            Reply::Ready(a) => a,
+            Reply::Forward {
+                query,
+                fallback,
+                forwarder,
+            } => match forwarder.ask(&query).await {
+                Some(r) if r.len() <= MAX_MSG => r,
+                _ => fallback,
+            },
+        }
+    }
+}
+
 /// Answers DoH requests from the published zones.
 pub(super) struct Engine {
     store: Arc<Store>,
@@ -38,19 +68,20 @@ impl Engine {
         }
     }
 
-    /// Our answer to the DoH request `raw` from `peer`, or the forwarder's when the name is
-    /// outside our zones and the client may recurse (RD set, `allow_recursion`), as on UDP
-    /// and TCP; SERVFAIL when the forwarder cannot take it. `None` when the packet deserves no
-    /// answer. No keepalive option: it is about the TCP connection, which HTTP/2 manages.
-    pub(super) async fn respond(&self, raw: &[u8], peer: SocketAddr) -> Option<Vec<u8>> {
-        let (ours, forward) = self.answer(raw, peer)?;
-        let Some(f) = self.forward.as_ref().filter(|_| forward) else {
-            return Some(ours);
-        };
-        match f.ask(raw).await {
-            Some(r) if r.len() <= MAX_MSG => Some(r),
-            _ => Some(ours), // already the SERVFAIL for a failed forward
-        }
+    /// Our answer to the DoH request `raw` from `peer`, or, when the name is outside our zones
+    /// and the client may recurse (RD set, `allow_recursion`), the forwarding to do, as on UDP
+    /// and TCP. `None` when the packet deserves no answer. No keepalive option: it is about
+    /// the TCP connection, which HTTP/2 manages.
+    pub(super) fn respond(&self, raw: Vec<u8>, peer: SocketAddr) -> Option<Reply> {
+        let (ours, forward) = self.answer(&raw, peer)?;
+        Some(match self.forward.as_ref().filter(|_| forward) {
+            None => Reply::Ready(ours),
+            Some(f) => Reply::Forward {
+                query: raw,
+                fallback: ours,
+                forwarder: f.clone(),
+            },
+        })
     }
 
     /// Answers `raw` from `peer` as every stream transport does (`tcp::answer_in`), with
