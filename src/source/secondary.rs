@@ -85,9 +85,9 @@ async fn supervise(
                 continue;
             };
             store.xfr_stats().notify_received();
-            let wakes: HashMap<&Name, &Arc<Notify>> =
-                running.iter().map(|(k, r)| (k, &r.wake)).collect();
-            answer_notify(job, &store.xfr(), &wakes);
+            answer_notify(job, &store.xfr(), |o| {
+                running.get(o).map(|r| r.wake.clone())
+            });
         }
     }
 }
@@ -146,7 +146,8 @@ fn reconcile(
 /// comes from the address of one of its primaries (it only makes us ask the primary, with
 /// the primary's key when it has one) or is signed with a key its primaries name; the zone's
 /// task is then woken at once. Otherwise REFUSED (NOTAUTH for a zone we do not transfer).
-fn answer_notify(job: NotifyJob, cfg: &XfrConfig, wakes: &HashMap<&Name, &Arc<Notify>>) {
+/// `wake` is the task of a zone (by its lowercased origin).
+fn answer_notify(job: NotifyJob, cfg: &XfrConfig, wake: impl Fn(&Name) -> Option<Arc<Notify>>) {
     let p = &job.packet;
     let verified = tsig::verify(p, &cfg.keys, tsig::now());
     let origin = notify_in::question(p)
@@ -205,7 +206,7 @@ fn answer_notify(job: NotifyJob, cfg: &XfrConfig, wakes: &HashMap<&Name, &Arc<No
         .map_or_else(|| "?".to_string(), |o| o.to_string());
     if rc == rcode::NOERROR {
         tracing::info!("NOTIFY of {name} from {}: refreshing now", job.peer);
-        if let Some(w) = origin.as_ref().and_then(|o| wakes.get(o)) {
+        if let Some(w) = origin.as_ref().and_then(wake) {
             w.notify_one();
         }
     } else {
