@@ -202,6 +202,88 @@ fn idle_connections_close_after_the_timeout_and_active_ones_stay() {
     );
 }
 
+/// A client that trickles a message a byte at a time (slowloris) is idle: only a complete
+/// message (or an answer sent) counts as activity, so the connection is closed about one idle
+/// timeout after it opened, however steadily the bytes come. The same on DoT for a trickled
+/// TLS handshake, which before the DoT sessions moved to the event loops had a deadline of its
+/// own.
+#[test]
+fn a_trickled_message_or_handshake_is_idle_and_closed() {
+    let zones = TempDir::with_example_zones("trickle");
+    let (cert, key) = (zones.path().join("c.crt"), zones.path().join("c.key"));
+    let ok = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+        .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"])
+        .args(["-subj", "/CN=trickle", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl must be installed");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let (c, k) = (cert.to_string_lossy(), key.to_string_lossy());
+    let s = Server::start(
+        zones.path(),
+        &[
+            "--tcp-idle-timeout",
+            "1",
+            "--listen-tls",
+            "127.0.0.1:0",
+            "--tls-cert",
+            &c,
+            "--tls-key",
+            &k,
+        ],
+    );
+    let needle = "serving DNS over TLS on 127.0.0.1:";
+    s.wait_log(needle, Duration::from_secs(10));
+    let dot: u16 = s
+        .log()
+        .split(needle)
+        .nth(1)
+        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok())
+        .expect("DoT port");
+    let query = frame(&query_packet(
+        1,
+        RD,
+        &wire_name("lhmaster.lihui.hadoop"),
+        1,
+        None,
+    ));
+    // A TLS 1.2/1.3 ClientHello starts 0x16 0x03 0x01 and a length: trickle a long record.
+    let hello: Vec<u8> = [0x16, 0x03, 0x01, 0x02, 0x00]
+        .into_iter()
+        .chain(std::iter::repeat_n(0x01, 512))
+        .collect();
+    for (port, bytes, what) in [
+        (s.port, &query, "a TCP query"),
+        (dot, &hello, "a TLS handshake"),
+    ] {
+        let mut t = connect(port);
+        t.set_nodelay(true).expect("nodelay");
+        let t0 = std::time::Instant::now();
+        let mut closed_at = None;
+        // A byte every 200 ms, for at most 4 s (four idle timeouts); the message never ends.
+        for b in bytes.iter().cycle().take(20) {
+            std::thread::sleep(Duration::from_millis(200));
+            if t.write_all(std::slice::from_ref(b)).is_err() {
+                closed_at = Some(t0.elapsed());
+                break;
+            }
+        }
+        let closed_at = closed_at.or_else(|| closed_by_server(&mut t).then(|| t0.elapsed()));
+        let at = closed_at.unwrap_or_else(|| panic!("{what} trickled for 4 s kept its connection"));
+        assert!(
+            at < Duration::from_millis(3500),
+            "{what}: closed only after {at:?}"
+        );
+    }
+}
+
 #[test]
 fn a_transfer_between_pipelined_queries_is_answered_in_order_on_the_same_connection() {
     // The event loop answers the first query, hands the connection to the async path at the

@@ -332,7 +332,6 @@ impl Loop {
             Err(e) if epoll::again(&e) => return Outcome::Keep,
             Err(_) => return Outcome::Close,
         };
-        c.slot.touch_at(*now_ms);
         let start = arena.len();
         // DoT: the plaintext goes to `partial`; a record rustls rejects gets its alert sent
         // and the connection closed; a close_notify closes it after what came before.
@@ -340,7 +339,12 @@ impl Loop {
         if let Some(tls) = c.tls.as_mut() {
             *handshook = tls.is_handshaking();
             match decrypt(tls, &rbuf[..n], &mut c.partial) {
-                Ok(closed) => close = closed,
+                Ok(closed) => {
+                    close = closed;
+                    if *handshook && !tls.is_handshaking() {
+                        c.slot.touch_at(*now_ms); // a completed handshake is activity
+                    }
+                }
                 Err(()) => {
                     seal(tls, arena);
                     if arena.len() == start {
@@ -406,6 +410,11 @@ impl Loop {
             }
             answered[proto] += usize::from(arena.len() > before);
             pos += 2 + len;
+        }
+        if pos > 0 {
+            // Activity is a complete message (or an answer sent), not any byte: a client that
+            // trickles a message (or a TLS handshake) is idle and closed when the timeout ends.
+            c.slot.touch_at(*now_ms);
         }
         if !close {
             // Keep the frame in progress.

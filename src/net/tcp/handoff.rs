@@ -195,7 +195,9 @@ pub(in crate::net) async fn serve_stream<S: AsyncRead + AsyncWrite + Unpin>(
             inb.resize(need, 0);
             inb.shrink_to(need);
         }
-        w.touch();
+        if pos > 0 {
+            w.touch(); // a complete message: a trickled one is no activity
+        }
         if !out.is_empty() {
             if !w.write_all(&mut stream, &out).await {
                 return;
