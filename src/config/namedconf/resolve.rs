@@ -126,19 +126,24 @@ fn flat_view(stmts: &[Stmt]) -> Option<&Stmt> {
     };
     let matches_all = body.iter().all(|s| match s.keyword().as_str() {
         "match-clients" | "match-destinations" => match s.items.as_slice() {
-            [_, Item::Block(list, _)] => {
-                list.len() == 1
-                    && matches!(list[0].items.as_slice(), [v] if v.text().is_some_and(|t| t.eq_ignore_ascii_case("any")))
-            }
+            [_, Item::Block(list, _)] => match list.as_slice() {
+                [one] => matches!(one.items.as_slice(), [v] if is_word(v, "any")),
+                _ => false,
+            },
             _ => false,
         },
-        "match-recursive-only" => matches!(
-            s.items.get(1).and_then(Item::text).map(str::to_ascii_lowercase).as_deref(),
-            Some("no" | "false" | "0")
-        ),
+        "match-recursive-only" => s
+            .items
+            .get(1)
+            .is_some_and(|v| ["no", "false", "0"].iter().any(|w| is_word(v, w))),
         _ => true,
     });
     matches_all.then_some(view)
+}
+
+/// Is `item` the word or string `word` (any case)?
+fn is_word(item: &Item, word: &str) -> bool {
+    item.text().is_some_and(|t| t.eq_ignore_ascii_case(word))
 }
 
 /// Statements that define a named list of servers (`masters NAME { ... };`).

@@ -4,9 +4,9 @@
 //! one `recv` (a DoT one's decrypted by its rustls session), and every complete frame in it is
 //! answered in order (RFC 7766 pipelining) into one arena (a DoT connection's answers
 //! encrypted there as one run of records); once every ready connection has been read, each
-//! connection's answers go out with one `send`, back to back. A short write keeps the rest and waits for EPOLLOUT without reading that connection
-//! meanwhile. A message that needs async work hands the connection over to the tokio path
-//! (`handoff`). Idle timeouts, evictions and shutdown are checked every `SWEEP_MS`, on the
+//! connection's answers go out with one `send`, back to back. A short write keeps the rest and
+//! waits for EPOLLOUT without reading that connection meanwhile. A message that needs async
+//! work hands the connection over to the tokio path (`handoff`, with its TLS session). Idle timeouts, evictions and shutdown are checked every `SWEEP_MS`, on the
 //! epoll timeout; an eviction or shutdown also wakes the loop at once.
 
 mod accept;
