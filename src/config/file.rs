@@ -147,6 +147,10 @@ pub struct ZoneConfig {
     pub primaries: Vec<ServerAddr>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_update: Option<Vec<MatchEntry>>,
+    /// Who may query this zone (others get REFUSED for its names), in place of the global
+    /// `allow_query` (BIND's zone `allow-query`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_query: Option<Vec<MatchEntry>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify: Option<NotifyMode>,
     /// Answer PTR queries from the A/AAAA records of the forward zones served.

@@ -121,6 +121,10 @@ pub fn import(conf: &NamedConf) -> Imported {
                 .allow_update
                 .as_ref()
                 .map(|l| entries(l, &format!("{what} allow-update"), &mut notes)),
+            allow_query: zone
+                .allow_query
+                .as_ref()
+                .map(|l| entries(l, &format!("{what} allow-query"), &mut notes)),
             notify: zone.notify.map(|n| match n {
                 Notify::Yes => NotifyMode::Yes,
                 Notify::No => NotifyMode::No,

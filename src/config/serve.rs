@@ -250,6 +250,8 @@ impl ServeOptions {
                 .allow_query
                 .as_deref()
                 .map_or_else(Table::open, |l| access::table(l, &ifaces)),
+            // Zones' own lists come with the config file's first read (`source::access`).
+            zones: Default::default(),
             recursion: self.allow_recursion.as_deref().map_or_else(
                 || access::default_recursion(&ifaces),
                 |l| access::table(l, &ifaces),

@@ -79,6 +79,10 @@ impl Table {
 pub struct Access {
     /// Who may query (others get REFUSED).
     pub query: Table,
+    /// Zones with an `allow_query` of their own, by lower-case origin (wire form): it replaces
+    /// `query` for the names they answer (BIND's zone `allow-query`). Usually empty: then
+    /// `query` is judged before anything else, as always.
+    pub zones: std::collections::HashMap<Box<[u8]>, Table>,
     /// Whose queries for names outside our zones are forwarded.
     pub recursion: Table,
     /// The server's identity, answered to queries that ask for it (RFC 5001 NSID).
@@ -89,6 +93,7 @@ impl Default for Access {
     fn default() -> Access {
         Access {
             query: Table::open(),
+            zones: Default::default(),
             recursion: Table::default(),
             nsid: None,
         }

@@ -28,6 +28,28 @@ pub(super) fn admit(ctx: &RequestCtx, _q: &Query<'_>) -> Verdict {
     }
 }
 
+/// Judges a request for `qname` (lower case) when some zones have an `allow_query` of their
+/// own: the list of the zone that answers the name, or the global one for a name no such zone
+/// answers (BIND's zone `allow-query`).
+#[inline]
+pub(super) fn admit_in(ctx: &RequestCtx, set: &ZoneSet, qname: &[u8]) -> Verdict {
+    let zone_table = set.find_index(qname).and_then(|zi| {
+        let origin = set.zones()[zi as usize].origin.wire();
+        let mut lower = [0u8; name::MAX_NAME];
+        let n = origin.len().min(name::MAX_NAME);
+        for (d, c) in lower[..n].iter_mut().zip(origin) {
+            *d = c.to_ascii_lowercase();
+        }
+        ctx.access.zones.get(&lower[..n])
+    });
+    let table = zone_table.unwrap_or(&ctx.access.query);
+    if table.allows(ctx.peer.ip()) {
+        Verdict::Answer
+    } else {
+        Verdict::Refuse
+    }
+}
+
 /// Whether our `answer` to `packet` is to be replaced by the forwarder's: it is REFUSED (one
 /// byte, checked first), forwarders are configured, and `forwardable` agrees. The one test
 /// every transport makes.

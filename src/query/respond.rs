@@ -147,9 +147,11 @@ fn answer<const FAST: bool>(
         (Transport::Udp, Some(e)) => (e.payload as usize).clamp(MIN_UDP, MAX_UDP),
         (Transport::Udp, None) => MIN_UDP,
     } - reserve;
-    match policy::admit(ctx, &q) {
-        Verdict::Answer => {}
-        Verdict::Refuse => return Some((simple(out, &q, limit, rcode::REFUSED, 0), NO_ZONE)),
+    // With zones that have an `allow_query` of their own, who may ask is judged once the zone
+    // is known (below); otherwise here, before anything else.
+    let per_zone = !ctx.access.zones.is_empty();
+    if !per_zone && policy::admit(ctx, &q) == Verdict::Refuse {
+        return Some((simple(out, &q, limit, rcode::REFUSED, 0), NO_ZONE));
     }
     if let Some(e) = q.edns {
         if e.version > 0 {
@@ -178,6 +180,9 @@ fn answer<const FAST: bool>(
         qname: &lower[..n],
         ..q
     };
+    if per_zone && policy::admit_in(ctx, set, q.qname) == Verdict::Refuse {
+        return Some((simple(out, &q, limit, rcode::REFUSED, 0), NO_ZONE));
+    }
     if set.is_servfail(q.qname) {
         // A secondary zone past its expire time, or not transferred yet (RFC 1035).
         return Some((simple(out, &q, limit, rcode::SERVFAIL, 0), NO_ZONE));

@@ -1,4 +1,4 @@
-//! The config file's access lists (`allow_query`, `allow_recursion`) and forwarders
+//! The config file's access lists (`allow_query`, global and per zone, `allow_recursion`) and forwarders
 //! (`forward_to`) applied at each reload: the catalog keeps them as the config file's last
 //! good read had them; the reloader turns the lists into prefix tables and publishes a new
 //! `Access` when they changed, in one step, as it does with zones, and a new upstream list
@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 
 use crate::config::access;
 use crate::config::file::{MatchEntry, ServerAddr};
+use crate::dns::name::Name;
 use crate::query::acl::{Access, Table};
 use crate::store::Store;
 
@@ -15,6 +16,8 @@ use crate::store::Store;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AccessLists {
     pub allow_query: Option<Vec<MatchEntry>>,
+    /// (zone name, its `allow_query`) of the zones that have one.
+    pub zone_query: Vec<(String, Vec<MatchEntry>)>,
     pub allow_recursion: Option<Vec<MatchEntry>>,
     pub forward_to: Vec<ServerAddr>,
 }
@@ -28,6 +31,15 @@ pub(super) fn apply(store: &Store, lists: &AccessLists) -> bool {
             .allow_query
             .as_deref()
             .map_or_else(Table::open, |l| access::table(l, &ifaces)),
+        zones: lists
+            .zone_query
+            .iter()
+            .filter_map(|(name, list)| {
+                let origin = Name::from_ascii(name.trim_end_matches('.')).ok()?;
+                let key: Box<[u8]> = origin.to_lowercase().wire().into();
+                Some((key, access::table(list, &ifaces)))
+            })
+            .collect(),
         recursion: lists.allow_recursion.as_deref().map_or_else(
             || access::default_recursion(&ifaces),
             |l| access::table(l, &ifaces),

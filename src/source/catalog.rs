@@ -221,6 +221,12 @@ impl Catalog {
         self.xfr = Some(crate::config::xfrzone::xfr_options(&layer.config, &layer.base).0);
         self.access = Some(crate::source::access::AccessLists {
             allow_query: layer.config.allow_query.clone(),
+            zone_query: layer
+                .config
+                .zones
+                .iter()
+                .filter_map(|z| Some((z.name.clone(), z.allow_query.clone()?)))
+                .collect(),
             allow_recursion: layer.config.allow_recursion.clone(),
             forward_to: layer.config.forward_to.clone(),
         });

@@ -121,6 +121,9 @@ pub struct Reloader {
     synth: Synth,
     /// The last reload met a transient error (a file it could not open): try again.
     retry: bool,
+    /// The config file's access lists have been applied once (the first application completes
+    /// the start's tables, with the zones' own lists: no news to log).
+    access_applied: bool,
     /// Where reads deliver their results, and the zones being read.
     done_tx: std::sync::mpsc::Sender<Done>,
     done_rx: std::sync::mpsc::Receiver<Done>,
@@ -160,6 +163,7 @@ impl Reloader {
             observer: None,
             synth: Synth::default(),
             retry: false,
+            access_applied: false,
             done_tx,
             done_rx,
             inflight: BTreeSet::new(),
@@ -231,7 +235,9 @@ impl Reloader {
             }
         };
         if let Some(lists) = self.catalog.access() {
-            if crate::source::access::apply(&self.store, lists) {
+            let changed = crate::source::access::apply(&self.store, lists);
+            let first = !std::mem::replace(&mut self.access_applied, true);
+            if changed && !first {
                 tracing::info!("access lists (allow_query, allow_recursion) changed: applied");
             }
         }

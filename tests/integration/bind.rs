@@ -312,6 +312,70 @@ fn one_view_for_every_client_answers_as_bind_does() {
     );
 }
 
+/// A zone's own `allow-query` replaces the global one for its names, as in BIND: with the
+/// global `allow-query { localhost; }`, `lihui.hadoop` open to everyone and the reverse zone
+/// closed to 127.0.0.3, both servers give the same answers to 127.0.0.1, 127.0.0.2 and
+/// 127.0.0.3. Before, the zone's list was skipped with a warning and the global one applied.
+#[test]
+fn a_zones_allow_query_replaces_the_global_one_as_in_bind() {
+    let t = Tutorial::new("bind-zone-acl");
+    let zones = RFC1912_ZONES
+        .replace(
+            "\tfile \"lihui.hadoop.zone\";\n",
+            "\tfile \"lihui.hadoop.zone\";\n\tallow-query { any; };\n",
+        )
+        .replace(
+            "\tfile \"1.168.192.in-addr.zone\";\n",
+            "\tfile \"1.168.192.in-addr.zone\";\n\tallow-query { !127.0.0.3; 127.0.0.0/8; };\n",
+        );
+    assert_eq!(zones.matches("allow-query").count(), 2, "{zones}");
+    std::fs::write(t.rfc1912(), zones).expect("write zones");
+    let server = t.clusterdns(&[]);
+    let log = server.log();
+    assert!(!log.contains("allow-query' skipped"), "{log}");
+    assert!(
+        !log.contains("access lists"),
+        "nothing changed at the start:\n{log}"
+    );
+    let bind_conf = t.root.path().join("etc/named.bind.conf");
+    std::fs::write(&bind_conf, t.named_conf_text(true)).expect("write BIND's copy");
+    let named = Named::start(&bind_conf, t.port + 1, "lihui.hadoop");
+    let mut queries: Vec<Vec<&str>> = Vec::new();
+    for from in ["127.0.0.1", "127.0.0.2", "127.0.0.3"] {
+        queries.push(vec!["-b", from, "lhmaster.lihui.hadoop", "A"]);
+        queries.push(vec!["-b", from, "-x", "192.168.1.5"]);
+        queries.push(vec!["-b", from, "localhost", "A"]);
+    }
+    let queries: Vec<&[&str]> = queries.iter().map(|q| q.as_slice()).collect();
+    same_answers(server.port, named.port, &queries);
+    let from2 = dig(
+        server.port,
+        &["-b", "127.0.0.2", "lhmaster.lihui.hadoop", "A"],
+    );
+    assert_eq!(from2.answer_rdata(), ["192.168.1.4"], "{}", from2.raw);
+    let rev3 = dig(server.port, &["-b", "127.0.0.3", "-x", "192.168.1.5"]);
+    assert_eq!(rev3.status, "REFUSED", "{}", rev3.raw);
+    let local2 = dig(server.port, &["-b", "127.0.0.2", "localhost", "A"]);
+    assert_eq!(
+        local2.status, "REFUSED",
+        "the global list for other zones:\n{}",
+        local2.raw
+    );
+    // An edit is applied live: without its own list, lihui.hadoop falls under the global one.
+    let edited = std::fs::read_to_string(t.rfc1912())
+        .expect("read zones")
+        .replacen("\tallow-query { any; };\n", "", 1);
+    crate::harness::write_atomic(&t.rfc1912(), &edited);
+    wait_for(Duration::from_secs(10), "the zone's list removed", || {
+        dig(
+            server.port,
+            &["-b", "127.0.0.2", "lhmaster.lihui.hadoop", "A"],
+        )
+        .status
+            == "REFUSED"
+    });
+}
+
 /// Waits until `check` holds, or panics after `limit` with `what`.
 fn wait_for(limit: Duration, what: &str, mut check: impl FnMut() -> bool) {
     let t0 = Instant::now();

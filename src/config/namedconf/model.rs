@@ -101,6 +101,8 @@ pub struct Zone {
     pub file: Option<PathBuf>,
     pub primaries: Vec<Remote>,
     pub allow_transfer: Option<AddressMatchList>,
+    /// `allow-query` of this zone: replaces the global one for the names it answers.
+    pub allow_query: Option<AddressMatchList>,
     pub allow_update: Option<AddressMatchList>,
     pub also_notify: Vec<Remote>,
     pub notify: Option<Notify>,
