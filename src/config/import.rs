@@ -56,7 +56,7 @@ pub fn import(conf: &NamedConf) -> Imported {
     let mut notes = conf.warnings.clone();
     let o = &conf.options;
     let mut config = FileConfig {
-        listen: listen(&o.listen_on, &o.listen_on_v6, &mut notes),
+        listen: listen(&o.listen_on, &o.listen_on_v6, o.port, &mut notes),
         ..FileConfig::default()
     };
     config.allow_query = o
@@ -155,9 +155,16 @@ fn server(r: &Remote) -> ServerAddr {
 }
 
 /// The listen addresses of `listen-on` and `listen-on-v6`. BIND's defaults: every IPv4
-/// address and every IPv6 address on port 53, which is also clusterdns's default (empty).
-fn listen(v4: &[Listen], v6: &[Listen], notes: &mut Vec<String>) -> Vec<SocketAddr> {
-    if v4.is_empty() && v6.is_empty() {
+/// address and every IPv6 address on `port` (53 when not set), which is also clusterdns's
+/// default (empty) on 53.
+fn listen(
+    v4: &[Listen],
+    v6: &[Listen],
+    port: Option<u16>,
+    notes: &mut Vec<String>,
+) -> Vec<SocketAddr> {
+    let default = port.unwrap_or(53);
+    if v4.is_empty() && v6.is_empty() && default == 53 {
         return Vec::new();
     }
     let mut out = Vec::new();
@@ -176,10 +183,10 @@ fn listen(v4: &[Listen], v6: &[Listen], notes: &mut Vec<String>) -> Vec<SocketAd
         ),
     ] {
         if lists.is_empty() {
-            out.push(SocketAddr::new(unspecified, 53));
+            out.push(SocketAddr::new(unspecified, default));
         }
         for l in lists {
-            let port = l.port.unwrap_or(53);
+            let port = l.port.unwrap_or(default);
             for m in flatten(&l.addresses, what, notes) {
                 match (m.negated, m.kind) {
                     (false, MatchKind::Any) => out.push(SocketAddr::new(unspecified, port)),

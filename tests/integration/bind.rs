@@ -264,7 +264,8 @@ fn tutorial_setup_answers_as_bind_does() {
 
 /// A named.conf whose zones all stand in one view that every client matches (a common way to
 /// write a BIND setup) is served as BIND serves it: the view's zones, with the view's options
-/// over the global ones (here its `allow-query` narrows the global `any`). Same files, same
+/// over the global ones (here its `allow-query` narrows the global `any`); the port comes
+/// from BIND's `port` option. Same files, same
 /// answers as BIND 9.18 from the same named.conf.
 #[test]
 fn one_view_for_every_client_answers_as_bind_does() {
@@ -282,6 +283,18 @@ fn one_view_for_every_client_answers_as_bind_does() {
             &format!("view \"cluster\" {{\n\tmatch-clients {{ any; }};\n\tallow-query {{ 127.0.0.1; }};\n\t{include}}};\n"),
         );
     assert!(text.contains("view \"cluster\""), "{text}");
+    // And the port as BIND's `port` option, not on each listen-on.
+    let p = t.port + 1;
+    let text = text
+        .replace(
+            &format!("\tlisten-on port {p} {{ 127.0.0.1; }};\n"),
+            &format!("\tport {p};\n\tlisten-on {{ 127.0.0.1; }};\n"),
+        )
+        .replace(
+            &format!("\tlisten-on-v6 port {p} {{ ::1; }};\n"),
+            "\tlisten-on-v6 { ::1; };\n",
+        );
+    assert!(text.contains(&format!("\tport {p};")), "{text}");
     let bind_conf = t.root.path().join("etc/named.bind.conf");
     std::fs::write(&bind_conf, &text).expect("write BIND's copy");
     let ours = text.replace(&format!("port {}", t.port + 1), &format!("port {}", t.port));

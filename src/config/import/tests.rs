@@ -138,3 +138,25 @@ fn recursion_off_and_forwarders() {
         "no listen-on: clusterdns's default, like BIND's"
     );
 }
+
+#[test]
+fn the_port_option_is_the_port_of_every_listen_and_server_address_without_one() {
+    let text = "options { port 5300; listen-on { 127.0.0.1; }; listen-on-v6 port 5301 { ::1; };\n\
+                forwarders { 192.0.2.53; 192.0.2.54 port 53; }; };\n\
+                zone \"b.test\" { type slave; masters { 192.0.2.1; }; file \"b\"; also-notify { 192.0.2.2; }; };\n";
+    let c = import(&read(&[("/n.conf", text)], "/n.conf")).config;
+    let listen: Vec<String> = c.listen.iter().map(|a| a.to_string()).collect();
+    assert_eq!(listen, ["127.0.0.1:5300", "[::1]:5301"]);
+    let fwd: Vec<String> = c.forward_to.iter().map(|s| s.to_string()).collect();
+    assert_eq!(fwd, ["192.0.2.53:5300", "192.0.2.54:53"]);
+    assert_eq!(c.zones[0].primaries[0].port, Some(5300));
+    assert_eq!(c.zones[0].also_notify[0].port, Some(5300));
+    // No listen-on at all: every address, on the port.
+    let c = import(&read(
+        &[("/n.conf", "options { port 5300; };\n")],
+        "/n.conf",
+    ))
+    .config;
+    let listen: Vec<String> = c.listen.iter().map(|a| a.to_string()).collect();
+    assert_eq!(listen, ["0.0.0.0:5300", "[::]:5300"]);
+}

@@ -26,6 +26,9 @@ pub struct Options {
     pub listen_on: Vec<Listen>,
     /// `listen-on-v6` statements.
     pub listen_on_v6: Vec<Listen>,
+    /// `port`: the port listened on and asked at when a statement names none (BIND: 53). The
+    /// reader writes it into every `listen-on` and server address without a port of its own.
+    pub port: Option<u16>,
     pub allow_query: Option<AddressMatchList>,
     pub allow_transfer: Option<AddressMatchList>,
     pub also_notify: Vec<Remote>,

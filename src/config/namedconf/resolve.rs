@@ -97,8 +97,34 @@ pub(super) fn resolve(stmts: &[Stmt], errors: &mut Errors) -> NamedConf {
             ),
         }
     }
+    if let Some(port) = conf.options.port {
+        default_port(&mut conf, port);
+    }
     conf.warnings = r.warnings;
     conf
+}
+
+/// BIND's `port`: the port of every `listen-on` and every server address (primaries,
+/// also-notify, forwarders) that names none.
+fn default_port(conf: &mut NamedConf, port: u16) {
+    let o = &mut conf.options;
+    for l in o.listen_on.iter_mut().chain(o.listen_on_v6.iter_mut()) {
+        l.port.get_or_insert(port);
+    }
+    let zones = conf.zones.iter_mut();
+    let remotes = o
+        .also_notify
+        .iter_mut()
+        .chain(o.forwarders.iter_mut())
+        .chain(zones.flat_map(|z| {
+            z.primaries
+                .iter_mut()
+                .chain(z.also_notify.iter_mut())
+                .chain(z.forwarders.iter_mut())
+        }));
+    for r in remotes {
+        r.port.get_or_insert(port);
+    }
 }
 
 /// The one view of a configuration that is no view at all, if it is: the only IN-class view,
@@ -307,6 +333,11 @@ impl<'s> Resolver<'s, '_> {
                     } else {
                         o.listen_on_v6.push(listen);
                     }
+                }
+            }
+            "port" => {
+                if let Some(v) = self.single(stmt, "a port number") {
+                    o.port = self.port(&stmt.items[1], v);
                 }
             }
             "allow-query" => o.allow_query = self.aml_stmt(stmt),
