@@ -125,7 +125,7 @@ pub fn import(conf: &NamedConf) -> Imported {
                 .allow_query
                 .as_ref()
                 .map(|l| entries(l, &format!("{what} allow-query"), &mut notes)),
-            notify: zone.notify.map(|n| match n {
+            notify: zone.notify.or(o.notify).map(|n| match n {
                 Notify::Yes => NotifyMode::Yes,
                 Notify::No => NotifyMode::No,
                 Notify::Explicit => NotifyMode::Explicit,

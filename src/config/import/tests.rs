@@ -160,3 +160,19 @@ fn the_port_option_is_the_port_of_every_listen_and_server_address_without_one() 
     let listen: Vec<String> = c.listen.iter().map(|a| a.to_string()).collect();
     assert_eq!(listen, ["0.0.0.0:5300", "[::]:5300"]);
 }
+
+#[test]
+fn the_global_notify_is_every_zones_mode_unless_it_sets_its_own() {
+    let text = "options { notify no; };\n\
+                zone \"a.test\" { type master; file \"a\"; also-notify { 192.0.2.2; }; };\n\
+                zone \"b.test\" { type master; file \"b\"; notify yes; };\n";
+    let c = import(&read(&[("/n.conf", text)], "/n.conf")).config;
+    assert_eq!(c.zones[0].notify, Some(NotifyMode::No), "inherited");
+    assert_eq!(c.zones[1].notify, Some(NotifyMode::Yes), "its own");
+    let c = import(&read(
+        &[("/n.conf", "zone \"a.test\" { type master; file \"a\"; };\n")],
+        "/n.conf",
+    ))
+    .config;
+    assert_eq!(c.zones[0].notify, None, "neither: clusterdns's default");
+}

@@ -35,6 +35,8 @@ pub struct Options {
     pub allow_recursion: Option<AddressMatchList>,
     /// `recursion yes|no`; `None` when absent (BIND's default is yes).
     pub recursion: Option<bool>,
+    /// `notify`: the zones' mode when they set none.
+    pub notify: Option<Notify>,
     pub forwarders: Vec<Remote>,
     pub forward: Option<ForwardMode>,
 }

@@ -307,6 +307,7 @@ impl<'s> Resolver<'s, '_> {
             g.forwarders = o.forwarders;
         }
         g.recursion = o.recursion.or(g.recursion);
+        g.notify = o.notify.or(g.notify);
         g.forward = o.forward.or(g.forward);
     }
 
@@ -346,11 +347,27 @@ impl<'s> Resolver<'s, '_> {
             "also-notify" => o.also_notify = self.remote_stmt(stmt, false),
             "forwarders" => o.forwarders = self.remote_stmt(stmt, true),
             "recursion" => o.recursion = self.boolean(stmt),
+            "notify" => o.notify = self.notify(stmt),
             "forward" => o.forward = self.forward(stmt),
             _ => self.warn(
                 &stmt.loc,
                 &format!("option '{kw}' skipped: clusterdns does not act on it"),
             ),
+        }
+    }
+
+    /// `notify yes|no|explicit|primary-only;` (in `options`, a view or a zone).
+    fn notify(&mut self, stmt: &Stmt) -> Option<Notify> {
+        let v = self.single(stmt, "a notify mode")?;
+        match v.to_ascii_lowercase().as_str() {
+            "yes" | "true" | "1" => Some(Notify::Yes),
+            "no" | "false" | "0" => Some(Notify::No),
+            "explicit" => Some(Notify::Explicit),
+            "master-only" | "primary-only" => Some(Notify::PrimaryOnly),
+            _ => {
+                self.invalid(&stmt.items[1], format!("invalid notify mode '{v}'"));
+                None
+            }
         }
     }
 
@@ -482,20 +499,7 @@ impl<'s> Resolver<'s, '_> {
                 "also-notify" => zone.also_notify = self.remote_stmt(s, false),
                 "forwarders" => zone.forwarders = self.remote_stmt(s, true),
                 "forward" => zone.forward = self.forward(s),
-                "notify" => {
-                    if let Some(v) = self.single(s, "a notify mode") {
-                        zone.notify = match v.to_ascii_lowercase().as_str() {
-                            "yes" | "true" | "1" => Some(Notify::Yes),
-                            "no" | "false" | "0" => Some(Notify::No),
-                            "explicit" => Some(Notify::Explicit),
-                            "master-only" | "primary-only" => Some(Notify::PrimaryOnly),
-                            _ => {
-                                self.invalid(&s.items[1], format!("invalid notify mode '{v}'"));
-                                None
-                            }
-                        };
-                    }
-                }
+                "notify" => zone.notify = self.notify(s),
                 _ => self.warn(
                     &s.loc,
                     &format!("zone '{}': option '{kw}' skipped", zone.name),
