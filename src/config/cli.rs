@@ -245,6 +245,7 @@ impl ServeArgs {
             config: config_source(self.config, self.named_conf),
             allow_query: None,
             allow_recursion: None,
+            minimal_responses: None,
             forward_to: None,
             log: None,
             xfr: xfr.clone(),

@@ -56,6 +56,10 @@ pub struct FileConfig {
     /// Who may have outside names forwarded; `None` means localhost and localnets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_recursion: Option<Vec<MatchEntry>>,
+    /// Which optional records positive answers carry (BIND's `minimal-responses`); `None`:
+    /// `no-auth-recursive`, BIND 9.18's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimal_responses: Option<MinimalResponses>,
     /// Upstream resolvers for names outside our zones.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub forward_to: Vec<ServerAddr>,
@@ -170,6 +174,32 @@ pub enum ZoneType {
     Secondary,
 }
 
+/// `minimal_responses`: which optional records positive answers carry (BIND's
+/// `minimal-responses`). Referrals and negative answers are never made smaller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MinimalResponses {
+    /// The zone's NS in the authority section and addresses in the additional section.
+    No,
+    /// Neither.
+    Yes,
+    /// No NS in the authority section.
+    NoAuth,
+    /// No NS in the authority section when the query asked for recursion (the default).
+    NoAuthRecursive,
+}
+
+impl From<MinimalResponses> for crate::query::Minimal {
+    fn from(m: MinimalResponses) -> Self {
+        match m {
+            MinimalResponses::No => crate::query::Minimal::No,
+            MinimalResponses::Yes => crate::query::Minimal::Yes,
+            MinimalResponses::NoAuth => crate::query::Minimal::NoAuth,
+            MinimalResponses::NoAuthRecursive => crate::query::Minimal::NoAuthRecursive,
+        }
+    }
+}
+
 /// A zone's `notify`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -236,6 +266,7 @@ impl Default for FileConfig {
             tcp_idle_timeout: default_tcp_idle_timeout(),
             allow_query: None,
             allow_recursion: None,
+            minimal_responses: None,
             forward_to: Vec::new(),
             listen_tls: Vec::new(),
             listen_https: Vec::new(),

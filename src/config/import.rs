@@ -59,6 +59,7 @@ pub fn import(conf: &NamedConf) -> Imported {
         listen: listen(&o.listen_on, &o.listen_on_v6, o.port, &mut notes),
         ..FileConfig::default()
     };
+    config.minimal_responses = o.minimal_responses;
     config.allow_query = o
         .allow_query
         .as_ref()

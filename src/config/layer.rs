@@ -192,6 +192,7 @@ impl Layer {
             config: Some(src.clone()),
             allow_query: c.allow_query.clone(),
             allow_recursion: c.allow_recursion.clone(),
+            minimal_responses: c.minimal_responses,
             forward_to: (!c.forward_to.is_empty()).then(|| c.forward_to.clone()),
             tcp_clients_per_ip: c.tcp_clients_per_ip,
             user: c.user.clone(),

@@ -83,6 +83,8 @@ pub struct ServeOptions {
     pub allow_query: Option<Vec<MatchEntry>>,
     /// Whose outside names are forwarded; `None`: localhost and localnets (BIND's default).
     pub allow_recursion: Option<Vec<MatchEntry>>,
+    /// Which optional records positive answers carry; `None`: BIND's default.
+    pub minimal_responses: Option<super::file::MinimalResponses>,
     /// Upstream resolvers for names outside our zones.
     pub forward_to: Option<Vec<ServerAddr>>,
     /// The log filter a config file sets (the command line's `--log` wins).
@@ -193,6 +195,7 @@ impl ServeOptions {
             config: self.config.or(lower.config),
             allow_query: self.allow_query.or(lower.allow_query),
             allow_recursion: self.allow_recursion.or(lower.allow_recursion),
+            minimal_responses: self.minimal_responses.or(lower.minimal_responses),
             forward_to: self.forward_to.or(lower.forward_to),
             log: self.log.or(lower.log),
             nsid: self.nsid.or(lower.nsid),
@@ -252,6 +255,7 @@ impl ServeOptions {
                 .map_or_else(Table::open, |l| access::table(l, &ifaces)),
             // Zones' own lists come with the config file's first read (`source::access`).
             zones: Default::default(),
+            minimal: self.minimal_responses.map(Into::into).unwrap_or_default(),
             recursion: self.allow_recursion.as_deref().map_or_else(
                 || access::default_recursion(&ifaces),
                 |l| access::table(l, &ifaces),

@@ -83,6 +83,8 @@ pub struct Access {
     /// `query` for the names they answer (BIND's zone `allow-query`). Usually empty: then
     /// `query` is judged before anything else, as always.
     pub zones: std::collections::HashMap<Box<[u8]>, Table>,
+    /// Which optional records positive answers carry (`minimal_responses`).
+    pub minimal: super::Minimal,
     /// Whose queries for names outside our zones are forwarded.
     pub recursion: Table,
     /// The server's identity, answered to queries that ask for it (RFC 5001 NSID).
@@ -94,6 +96,7 @@ impl Default for Access {
         Access {
             query: Table::open(),
             zones: Default::default(),
+            minimal: super::Minimal::default(),
             recursion: Table::default(),
             nsid: None,
         }

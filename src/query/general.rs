@@ -7,7 +7,7 @@ use crate::dns::name;
 use crate::dns::rdata::{self, ANY, CNAME, DNAME, DS, NS, SOA};
 use crate::dns::wire::{hf, rcode, Owner, Query, Writer, HEADER, OPT_LEN};
 use crate::query::respond::{header, response_flags};
-use crate::query::{Transport, CLASS_IN, MAX_RESTARTS, MIN_UDP, OUR_PAYLOAD};
+use crate::query::{Minimal, RequestCtx, Transport, CLASS_IN, MAX_RESTARTS, MIN_UDP, OUR_PAYLOAD};
 use crate::store::ZoneSet;
 use crate::zone::{flag, Lookup, Node, RRset, Zone};
 
@@ -42,9 +42,12 @@ pub(super) struct Resp<'a, 'b> {
     aa: bool,
     tc: bool,
     rcode: u8,
-    /// BIND answers UDP queries whose EDNS payload is 512 or less minimally: no authority or
-    /// additional records in positive answers.
+    /// No authority or additional records in positive answers: `minimal_responses = "yes"`
+    /// (but for NS queries), or (as BIND answers them) a UDP query whose EDNS payload is 512 or
+    /// less.
     minimal: bool,
+    /// Which optional records positive answers carry otherwise (`minimal_responses`).
+    mode: Minimal,
     /// ANY over UDP gets one RRset (RFC 8482 section 4.2, as NSD and Knot answer); over TCP all.
     any_one: bool,
     /// RRsets already in the message, by owner name and RRset (address), for duplicate
@@ -69,17 +72,18 @@ pub(super) fn answer(
     q: Query<'_>,
     out: &mut [u8],
     limit: usize,
-    transport: Transport,
+    ctx: &RequestCtx,
     zone: &Zone,
     first: Lookup,
 ) -> usize {
+    let how = (ctx.transport, ctx.access.minimal);
     if zone.has_dname {
         let mut names = [[0u8; name::MAX_NAME]; MAX_RESTARTS + 1];
-        let mut r = Resp::new(set, q, out, limit, transport, &mut names);
+        let mut r = Resp::new(set, q, out, limit, how, &mut names);
         r.answer(zone, first);
         r.finish()
     } else {
-        let mut r = Resp::new(set, q, out, limit, transport, &mut []);
+        let mut r = Resp::new(set, q, out, limit, how, &mut []);
         r.answer(zone, first);
         r.finish()
     }
@@ -91,7 +95,7 @@ impl<'a, 'b> Resp<'a, 'b> {
         q: Query<'a>,
         out: &'b mut [u8],
         limit: usize,
-        transport: Transport,
+        (transport, mode): (Transport, Minimal),
         names: &'a mut [[u8; name::MAX_NAME]],
     ) -> Self {
         let reserve = if q.edns.is_some() { OPT_LEN } else { 0 };
@@ -100,8 +104,10 @@ impl<'a, 'b> Resp<'a, 'b> {
         // on TCP the limit is 65535.
         let _ = w.put(q.question);
         w.remember_name(HEADER);
-        let minimal =
-            transport == Transport::Udp && q.edns.is_some_and(|e| e.payload as usize <= MIN_UDP);
+        // `yes` keeps the addresses of an NS query's answer (BIND 9.18 does).
+        let minimal = (!mode.additional() && q.qtype != NS)
+            || (transport == Transport::Udp
+                && q.edns.is_some_and(|e| e.payload as usize <= MIN_UDP));
         Resp {
             set,
             q,
@@ -111,6 +117,7 @@ impl<'a, 'b> Resp<'a, 'b> {
             tc: false,
             rcode: rcode::NOERROR,
             minimal,
+            mode,
             any_one: transport == Transport::Udp,
             added: [(std::ptr::null(), &[]); MAX_TRACK],
             nadded: 0,
@@ -435,10 +442,10 @@ impl<'a, 'b> Resp<'a, 'b> {
         Some(new)
     }
 
-    /// Authority for positive answers: BIND's default (`minimal-responses no-auth-recursive`)
-    /// adds the zone's NS RRset only when recursion was not desired.
+    /// Authority for positive answers: the zone's NS RRset as `minimal_responses` says (BIND's
+    /// default, `no-auth-recursive`: only when recursion was not desired).
     fn positive(&mut self, zone: &'a Zone) {
-        if self.q.rd() || self.minimal {
+        if self.minimal || !self.mode.authority(self.q.rd()) {
             return;
         }
         let apex = zone.apex();

@@ -52,6 +52,40 @@ pub enum Transport {
     Doh,
 }
 
+/// Which optional records a positive answer carries (BIND's `minimal-responses`): the zone's
+/// NS RRset in the authority section, addresses of the answer's targets in the additional
+/// section. Referrals and negative answers are the same in every mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Minimal {
+    /// Both.
+    No,
+    /// Neither (but the addresses of an NS query's answer).
+    Yes,
+    /// Additional addresses; no authority NS.
+    NoAuth,
+    /// Additional addresses; the authority NS only when recursion was not desired (BIND 9.18's
+    /// default, and the shape of the pre-encoded answers).
+    #[default]
+    NoAuthRecursive,
+}
+
+impl Minimal {
+    /// Does a positive answer to a query with RD `rd` carry the zone's NS?
+    pub(crate) fn authority(self, rd: bool) -> bool {
+        match self {
+            Minimal::No => true,
+            Minimal::NoAuthRecursive => !rd,
+            Minimal::Yes | Minimal::NoAuth => false,
+        }
+    }
+
+    /// Do positive answers carry additional addresses? (`yes` still adds them to an NS
+    /// query's answer, as BIND 9.18 does.)
+    pub(crate) fn additional(self) -> bool {
+        self != Minimal::Yes
+    }
+}
+
 /// Who asked, and how: what the policy hook (ACLs, rate limits, metrics) judges by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestCtx<'a> {

@@ -10,7 +10,7 @@ use crate::query::general;
 use crate::query::policy::{self, Verdict};
 use crate::query::service::{self, Service};
 use crate::query::{cookie, nsid};
-use crate::query::{RequestCtx, Transport, CLASS_IN, MAX_UDP, MIN_UDP, OUR_PAYLOAD};
+use crate::query::{Minimal, RequestCtx, Transport, CLASS_IN, MAX_UDP, MIN_UDP, OUR_PAYLOAD};
 use crate::store::ZoneSet;
 use crate::zone::{flag, Lookup};
 
@@ -203,14 +203,20 @@ fn answer<const FAST: bool>(
             }
         }
     }
-    if FAST && q.rd() {
+    // Pre-encoded answers carry additional addresses and no authority (what an RD query gets
+    // by default).
+    let shaped = matches!(
+        ctx.access.minimal,
+        Minimal::NoAuthRecursive | Minimal::NoAuth
+    );
+    if FAST && q.rd() && shaped {
         if let Lookup::Exact(id) = first {
             if let Some(n) = fast_answer_at(zone, id, &q, out, limit) {
                 return Some((n, zi));
             }
         }
     }
-    let n = general::answer(set, q, out, limit, ctx.transport, zone, first);
+    let n = general::answer(set, q, out, limit, ctx, zone, first);
     Some((n, zi))
 }
 

@@ -228,6 +228,7 @@ impl Catalog {
                 .filter_map(|z| Some((z.name.clone(), z.allow_query.clone()?)))
                 .collect(),
             allow_recursion: layer.config.allow_recursion.clone(),
+            minimal_responses: layer.config.minimal_responses,
             forward_to: layer.config.forward_to.clone(),
         });
         let list = layer.zone_list();

@@ -389,6 +389,62 @@ fn a_zones_allow_query_replaces_the_global_one_as_in_bind() {
     });
 }
 
+/// `minimal-responses` shapes positive answers as in BIND: for each mode, clusterdns and BIND
+/// 9.18 serving the tutorial's files with that mode give the same sections (the zone's NS in
+/// the authority section, addresses in the additional section) to queries with and without
+/// RD; referrals and negative answers are not affected.
+#[test]
+fn minimal_responses_shape_answers_as_in_bind() {
+    for mode in ["yes", "no", "no-auth", "no-auth-recursive"] {
+        let t = Tutorial::new("bind-minimal");
+        // An MX whose target has an address in the zone: additional data for a type not NS.
+        let zone = t.var().join("lihui.hadoop.zone");
+        let text = std::fs::read_to_string(&zone).expect("read zone");
+        std::fs::write(&zone, format!("{text}@\tMX\t10 lhmaster\n")).expect("write zone");
+        let line = format!("\tminimal-responses {mode};\n\tallow-query");
+        let ours = t.named_conf_text(false).replacen("\tallow-query", &line, 1);
+        std::fs::write(t.named_conf(), ours).expect("write ours");
+        let server = t.clusterdns(&[]);
+        let theirs = t.named_conf_text(true).replacen("\tallow-query", &line, 1);
+        let bind_conf = t.root.path().join("etc/named.bind.conf");
+        std::fs::write(&bind_conf, theirs).expect("write BIND's copy");
+        let named = Named::start(&bind_conf, t.port + 1, "lihui.hadoop");
+        let queries: &[&[&str]] = &[
+            &["lihui.hadoop", "NS"],
+            &["+norec", "lihui.hadoop", "NS"],
+            &["lhmaster.lihui.hadoop", "A"],
+            &["+norec", "lhmaster.lihui.hadoop", "A"],
+            &["+norec", "-x", "192.168.1.5"],
+            &["lihui.hadoop", "MX"],
+            &["+norec", "lihui.hadoop", "MX"],
+            &["+norec", "lihui.hadoop", "SOA"],
+            &["+norec", "lihui.hadoop", "TXT"],
+            &["+norec", "nothere.lihui.hadoop", "A"],
+        ];
+        same_answers(server.port, named.port, queries);
+        let ns = dig(server.port, &["+norec", "lihui.hadoop", "NS"]);
+        assert!(
+            ns.additional.iter().any(|l| l.contains("127.0.0.1")),
+            "{mode}: the NS target's address, in every mode:\n{}",
+            ns.raw
+        );
+        let mx = dig(server.port, &["lihui.hadoop", "MX"]);
+        assert_eq!(
+            mx.additional.iter().any(|l| l.contains("192.168.1.4")),
+            mode != "yes",
+            "{mode}: the MX target's address:\n{}",
+            mx.raw
+        );
+        let a = dig(server.port, &["+norec", "lhmaster.lihui.hadoop", "A"]);
+        assert_eq!(
+            !a.authority.is_empty(),
+            matches!(mode, "no" | "no-auth-recursive"),
+            "{mode}: the zone's NS without RD:\n{}",
+            a.raw
+        );
+    }
+}
+
 /// Waits until `check` holds, or panics after `limit` with `what`.
 fn wait_for(limit: Duration, what: &str, mut check: impl FnMut() -> bool) {
     let t0 = Instant::now();

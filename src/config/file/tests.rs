@@ -39,6 +39,7 @@ allow_query = ["any"]
 allow_recursion = ["localhost", "localnets", "!10.1.0.0/16", "10.0.0.0/8", "key:tsig1"]
 forward_to = ["192.0.2.53", "[2001:db8::53]:5353"]
 log = "debug"
+minimal_responses = "no-auth"
 
 [[zone]]
 name = "lihui.hadoop"
@@ -48,6 +49,7 @@ allow_transfer = ["192.0.2.0/24"]
 also_notify = ["192.0.2.3:5300"]
 notify = "explicit"
 allow_update = ["none"]
+allow_query = ["192.0.2.0/24", "localhost"]
 
 [[zone]]
 name = "example"
@@ -101,6 +103,12 @@ secret = "c2VjcmV0"
         }
     );
     assert_eq!(c.log.as_deref(), Some("debug"));
+    assert_eq!(c.minimal_responses, Some(MinimalResponses::NoAuth));
+    assert_eq!(
+        c.zones[0].allow_query.as_ref().map(|l| l.len()),
+        Some(2),
+        "a zone's own allow_query"
+    );
     assert_eq!(c.zones.len(), 2);
     assert_eq!(c.zones[0].kind, ZoneType::Primary);
     assert!(c.zones[0].auto_ptr);

@@ -37,6 +37,8 @@ pub struct Options {
     pub recursion: Option<bool>,
     /// `notify`: the zones' mode when they set none.
     pub notify: Option<Notify>,
+    /// `minimal-responses yes|no|no-auth|no-auth-recursive`.
+    pub minimal_responses: Option<crate::config::file::MinimalResponses>,
     pub forwarders: Vec<Remote>,
     pub forward: Option<ForwardMode>,
 }

@@ -308,6 +308,7 @@ impl<'s> Resolver<'s, '_> {
         }
         g.recursion = o.recursion.or(g.recursion);
         g.notify = o.notify.or(g.notify);
+        g.minimal_responses = o.minimal_responses.or(g.minimal_responses);
         g.forward = o.forward.or(g.forward);
     }
 
@@ -348,11 +349,31 @@ impl<'s> Resolver<'s, '_> {
             "forwarders" => o.forwarders = self.remote_stmt(stmt, true),
             "recursion" => o.recursion = self.boolean(stmt),
             "notify" => o.notify = self.notify(stmt),
+            "minimal-responses" => o.minimal_responses = self.minimal_responses(stmt),
             "forward" => o.forward = self.forward(stmt),
             _ => self.warn(
                 &stmt.loc,
                 &format!("option '{kw}' skipped: clusterdns does not act on it"),
             ),
+        }
+    }
+
+    /// `minimal-responses yes|no|no-auth|no-auth-recursive;`.
+    fn minimal_responses(&mut self, stmt: &Stmt) -> Option<crate::config::file::MinimalResponses> {
+        use crate::config::file::MinimalResponses as M;
+        let v = self.single(stmt, "a minimal-responses mode")?;
+        match v.to_ascii_lowercase().as_str() {
+            "yes" | "true" | "1" => Some(M::Yes),
+            "no" | "false" | "0" => Some(M::No),
+            "no-auth" => Some(M::NoAuth),
+            "no-auth-recursive" => Some(M::NoAuthRecursive),
+            _ => {
+                self.invalid(
+                    &stmt.items[1],
+                    format!("invalid minimal-responses mode '{v}'"),
+                );
+                None
+            }
         }
     }
 
