@@ -210,21 +210,7 @@ fn idle_connections_close_after_the_timeout_and_active_ones_stay() {
 #[test]
 fn a_trickled_message_or_handshake_is_idle_and_closed() {
     let zones = TempDir::with_example_zones("trickle");
-    let (cert, key) = (zones.path().join("c.crt"), zones.path().join("c.key"));
-    let ok = std::process::Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
-        .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"])
-        .args(["-subj", "/CN=trickle", "-keyout"])
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .expect("openssl must be installed");
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    let (cert, key) = crate::streams_tls::make_cert(zones.path(), "trickle");
     let (c, k) = (cert.to_string_lossy(), key.to_string_lossy());
     let s = Server::start(
         zones.path(),
@@ -239,14 +225,7 @@ fn a_trickled_message_or_handshake_is_idle_and_closed() {
             &k,
         ],
     );
-    let needle = "serving DNS over TLS on 127.0.0.1:";
-    s.wait_log(needle, Duration::from_secs(10));
-    let dot: u16 = s
-        .log()
-        .split(needle)
-        .nth(1)
-        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok())
-        .expect("DoT port");
+    let dot = crate::streams_tls::logged_port(&s, "TLS");
     let query = frame(&query_packet(
         1,
         RD,

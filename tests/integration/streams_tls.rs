@@ -13,7 +13,7 @@ use crate::peers::wait_until;
 
 /// Writes a self-signed EC certificate for 127.0.0.1 and its key into `dir`; returns their
 /// paths.
-fn make_cert(dir: &Path, cn: &str) -> (PathBuf, PathBuf) {
+pub(crate) fn make_cert(dir: &Path, cn: &str) -> (PathBuf, PathBuf) {
     let (cert, key) = (dir.join(format!("{cn}.crt")), dir.join(format!("{cn}.key")));
     let ok = Command::new("openssl")
         .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
@@ -38,7 +38,7 @@ fn make_cert(dir: &Path, cn: &str) -> (PathBuf, PathBuf) {
 }
 
 /// The port the server logged for "serving DNS over WHAT on 127.0.0.1:PORT".
-fn logged_port(s: &Server, what: &str) -> u16 {
+pub(crate) fn logged_port(s: &Server, what: &str) -> u16 {
     let needle = format!("serving DNS over {what} on 127.0.0.1:");
     s.wait_log(&needle, Duration::from_secs(10));
     let log = s.log();
@@ -458,18 +458,25 @@ fn dot_out_of_descriptors_backs_off_instead_of_spinning() {
     assert!(again, "DoT never answered again:\n{}", s.log());
 }
 
+/// A second clusterdns on loopback serving `example.test` (www: 192.0.2.80): the upstream
+/// the forwarding tests forward to. The directory must live as long as the server.
+fn upstream(tag: &str) -> (TempDir, Server) {
+    let dir = TempDir::new(tag);
+    std::fs::write(
+        dir.path().join("example.test.zone"),
+        "$TTL 300\n@ SOA ns1 h 1 3600 600 86400 300\n@ NS ns1\nns1 A 127.0.0.1\nwww A 192.0.2.80\n",
+    )
+    .expect("write zone");
+    let up = Server::start(dir.path(), &[]);
+    (dir, up)
+}
+
 /// Names outside our zones are forwarded over DoT and DoH as over UDP/TCP (RD set, a client
 /// in `allow_recursion` -- localhost by default): the upstream here is a second clusterdns on
 /// loopback serving `example.test`; a name of our own zones is still ours.
 #[test]
 fn dot_and_doh_forward_outside_names_like_udp() {
-    let up_zones = TempDir::new("tls-fwd-up");
-    std::fs::write(
-        up_zones.path().join("example.test.zone"),
-        "$TTL 300\n@ SOA ns1 h 1 3600 600 86400 300\n@ NS ns1\nns1 A 127.0.0.1\nwww A 192.0.2.80\n",
-    )
-    .expect("write zone");
-    let up = Server::start(up_zones.path(), &[]);
+    let (_up_zones, up) = upstream("tls-fwd-up");
     let zones = TempDir::with_example_zones("tls-fwd");
     let conf = zones.path().join("c.toml");
     std::fs::write(&conf, format!("forward_to = [\"127.0.0.1:{}\"]\n", up.port)).expect("conf");
@@ -570,13 +577,7 @@ fn slow_relay(upstream: u16, delay: Duration, lifetime: Duration) -> u16 {
 /// waited for the first.)
 #[test]
 fn doh_a_slow_forwarded_name_holds_up_no_other_request() {
-    let up_zones = TempDir::new("tls-slow-up");
-    std::fs::write(
-        up_zones.path().join("example.test.zone"),
-        "$TTL 300\n@ SOA ns1 h 1 3600 600 86400 300\n@ NS ns1\nns1 A 127.0.0.1\nwww A 192.0.2.80\n",
-    )
-    .expect("write zone");
-    let up = Server::start(up_zones.path(), &[]);
+    let (_up_zones, up) = upstream("tls-slow-up");
     let delay = Duration::from_millis(1500);
     let relay = slow_relay(up.port, delay, Duration::from_secs(30));
     let zones = TempDir::with_example_zones("tls-slow");
