@@ -512,3 +512,63 @@ fn a_secondary_zone_added_to_the_config_file_is_transferred_without_a_restart() 
     );
     assert!(has(s.port, "ns.own.test", "192.0.2.1"), "{}", s.log());
 }
+
+/// A named.conf secondary whose primary wants TSIG, the key given the BIND way: not on the
+/// `masters` entry but in a `server ADDR { keys { NAME; }; };` statement. The transfer is
+/// signed with it (BIND's `allow-transfer { key xfr; }` refuses anything else).
+#[test]
+fn a_named_conf_server_statements_key_signs_the_transfer() {
+    let bind_dir = TempDir::new("xfrs-named");
+    let (bind_port, our_port) = (free_port(), free_port());
+    let d = bind_dir.path().display();
+    std::fs::write(
+        bind_dir.path().join("sec.test.db"),
+        "$TTL 60\n@ SOA ns h 1 3600 60 600 60\n@ NS ns\nns A 10.0.0.1\n",
+    )
+    .expect("write zone");
+    let conf = format!(
+        "key \"xfr\" {{ algorithm hmac-sha256; secret \"{SECRET_B64}\"; }};\n\
+         options {{ directory \"{d}\"; pid-file \"{d}/named.pid\"; session-keyfile \"{d}/s.key\";\n\
+         listen-on port {bind_port} {{ 127.0.0.1; }}; listen-on-v6 {{ none; }};\n\
+         recursion no; notify no; allow-transfer {{ key \"xfr\"; }}; }};\ncontrols {{ }};\n\
+         zone \"sec.test\" {{ type primary; file \"sec.test.db\"; }};\n"
+    );
+    let conf_path = bind_dir.path().join("named.conf");
+    std::fs::write(&conf_path, conf).expect("write named.conf");
+    let _bind = named(&conf_path, &bind_dir.path().join("peer.log"));
+    assert!(
+        wait_until(Duration::from_secs(20), || serial_at(bind_port, "sec.test")
+            == Some(1)),
+        "BIND did not start"
+    );
+    let ours = TempDir::new("xfrs-ours");
+    let o = ours.path().display();
+    let named_conf = ours.path().join("named.conf");
+    std::fs::write(
+        &named_conf,
+        format!(
+            "key \"xfr\" {{ algorithm hmac-sha256; secret \"{SECRET_B64}\"; }};\n\
+             server 127.0.0.1 {{ keys {{ xfr; }}; }};\n\
+             options {{ directory \"{o}\"; listen-on port {our_port} {{ 127.0.0.1; }}; recursion no; }};\n\
+             zone \"sec.test\" {{ type slave; masters {{ 127.0.0.1 port {bind_port}; }}; file \"sec.copy\"; }};\n"
+        ),
+    )
+    .expect("write our named.conf");
+    let nc = named_conf.to_string_lossy();
+    let s = Server::launch(&["serve", "--named-conf", &nc, "--threads", "1"])
+        .unwrap_or_else(|log| panic!("server did not start:\n{log}"));
+    assert!(
+        wait_until(Duration::from_secs(15), || has(
+            our_port,
+            "ns.sec.test",
+            "10.0.0.1"
+        )),
+        "the zone was never transferred:\n{}",
+        s.log()
+    );
+    assert!(
+        !s.log().contains("'server' statement skipped"),
+        "{}",
+        s.log()
+    );
+}

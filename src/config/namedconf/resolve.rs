@@ -3,6 +3,7 @@
 //! statement or option it skips.
 
 use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
 use std::path::PathBuf;
 
 use super::grammar::{Item, Stmt};
@@ -51,6 +52,8 @@ pub(super) fn resolve(stmts: &[Stmt], errors: &mut Errors) -> NamedConf {
         }
     }
     let flat = flat_view(stmts);
+    // `server ADDR { keys { NAME; }; };`: the key of a server that a list names bare.
+    let mut server_keys: Vec<(IpAddr, u8, String)> = Vec::new();
     for stmt in stmts {
         match stmt.keyword().as_str() {
             "options" => {}
@@ -72,6 +75,11 @@ pub(super) fn resolve(stmts: &[Stmt], errors: &mut Errors) -> NamedConf {
             "key" => {
                 if let Some(key) = r.key(stmt) {
                     conf.keys.push(key);
+                }
+            }
+            "server" => {
+                if let Some(k) = r.server(stmt) {
+                    server_keys.push(k);
                 }
             }
             kw if is_remote_list(kw) => {
@@ -100,8 +108,34 @@ pub(super) fn resolve(stmts: &[Stmt], errors: &mut Errors) -> NamedConf {
     if let Some(port) = conf.options.port {
         default_port(&mut conf, port);
     }
+    if !server_keys.is_empty() {
+        server_keys.sort_by_key(|(_, len, _)| std::cmp::Reverse(*len));
+        default_keys(&mut conf, &server_keys);
+    }
     conf.warnings = r.warnings;
     conf
+}
+
+/// BIND's `server` keys: a primary or also-notify address without a key of its own gets the
+/// key of the most specific `server` statement that covers it (transfers, SOA queries and
+/// NOTIFYs to that server are signed with it, as BIND signs them).
+fn default_keys(conf: &mut NamedConf, servers: &[(IpAddr, u8, String)]) {
+    let zones = conf.zones.iter_mut();
+    let remotes = conf
+        .options
+        .also_notify
+        .iter_mut()
+        .chain(zones.flat_map(|z| z.primaries.iter_mut().chain(z.also_notify.iter_mut())));
+    for r in remotes.filter(|r| r.key.is_none()) {
+        let covering = servers.iter().find(|(addr, len, _)| {
+            crate::config::rrl::Prefix {
+                addr: *addr,
+                len: *len,
+            }
+            .contains(r.addr)
+        });
+        r.key = covering.map(|(_, _, k)| k.clone());
+    }
 }
 
 /// BIND's `port`: the port of every `listen-on` and every server address (primaries,
@@ -356,6 +390,38 @@ impl<'s> Resolver<'s, '_> {
                 &format!("option '{kw}' skipped: clusterdns does not act on it"),
             ),
         }
+    }
+
+    /// `server ADDR[/LEN] { keys { NAME; }; ... };`: the prefix and its key. Its other
+    /// settings are skipped with a warning.
+    fn server(&mut self, stmt: &'s Stmt) -> Option<(IpAddr, u8, String)> {
+        let text = self.value_at(stmt, 1, "a server address")?;
+        let Some((addr, len)) = super::lists::parse_prefix(text) else {
+            self.invalid(&stmt.items[1], format!("invalid server address '{text}'"));
+            return None;
+        };
+        let body = self.block_at(stmt, 2)?;
+        let mut key = None;
+        for s in body {
+            let kw = s.keyword();
+            match kw.as_str() {
+                "keys" => match s.items.get(1) {
+                    Some(Item::Block(keys, _)) => {
+                        key = keys
+                            .first()
+                            .and_then(|k| k.items.first()?.text())
+                            .map(str::to_string)
+                    }
+                    Some(Item::Value { text, .. }) => key = Some(text.clone()),
+                    _ => {}
+                },
+                _ => self.warn(
+                    &s.loc,
+                    &format!("server {text}: option '{kw}' skipped: clusterdns does not act on it"),
+                ),
+            }
+        }
+        Some((addr, len, key?))
     }
 
     /// `minimal-responses yes|no|no-auth|no-auth-recursive;`.

@@ -577,3 +577,35 @@ view "b" { zone "b" { type master; file "b"; }; };"#,
         );
     }
 }
+
+#[test]
+fn a_server_statements_key_signs_what_goes_to_that_server() {
+    let text = r#"key "k1" { algorithm hmac-sha256; secret "c2VjcmV0"; };
+key "k2" { algorithm hmac-sha256; secret "c2VjcmV0"; };
+server 192.0.2.0/24 { keys { k1; }; };
+server 192.0.2.7 { keys { k2; }; transfer-format many-answers; };
+zone "s.test" { type slave; file "s"; masters { 192.0.2.1; 192.0.2.7; 192.0.2.9 key k2; 198.51.100.1; }; };
+zone "p.test" { type master; file "p"; also-notify { 192.0.2.2 port 5300; }; };
+"#;
+    let conf = read_str(text).expect("reads");
+    let keys =
+        |rs: &[Remote]| -> Vec<Option<String>> { rs.iter().map(|r| r.key.clone()).collect() };
+    assert_eq!(
+        keys(&conf.zones[0].primaries),
+        [
+            Some("k1".to_string()),
+            Some("k2".to_string()),
+            Some("k2".to_string()),
+            None
+        ],
+        "the covering server's key, the most specific first; a list's own key wins"
+    );
+    assert_eq!(keys(&conf.zones[1].also_notify), [Some("k1".to_string())]);
+    assert!(
+        conf.warnings
+            .iter()
+            .any(|w| w.contains("option 'transfer-format' skipped")),
+        "{:?}",
+        conf.warnings
+    );
+}
