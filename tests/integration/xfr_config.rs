@@ -35,6 +35,28 @@ fn start(config: &Path, port: u16) -> Server {
         .unwrap_or_else(|log| panic!("server did not start:\n{log}"))
 }
 
+/// Waits until BIND on `port` serves serial 1 of `sec.test`.
+fn wait_bind(port: u16) {
+    assert!(
+        wait_until(Duration::from_secs(20), || serial_at(port, "sec.test")
+            == Some(1)),
+        "BIND did not start"
+    );
+}
+
+/// Waits until `s` (on `port`) serves `sec.test` as transferred (ns: 10.0.0.1).
+fn wait_transferred(s: &Server, port: u16) {
+    assert!(
+        wait_until(Duration::from_secs(15), || has(
+            port,
+            "ns.sec.test",
+            "10.0.0.1"
+        )),
+        "the zone was never transferred:\n{}",
+        s.log()
+    );
+}
+
 #[test]
 fn toml_secondary_of_bind_with_tsig_notify_ixfr_disk_and_expire() {
     let bind_dir = TempDir::new("xfrc-named");
@@ -59,11 +81,7 @@ fn toml_secondary_of_bind_with_tsig_notify_ixfr_disk_and_expire() {
     std::fs::write(&conf_path, conf).expect("write named.conf");
     let bind_log = bind_dir.path().join("peer.log");
     let bind = named(&conf_path, &bind_log);
-    assert!(
-        wait_until(Duration::from_secs(20), || serial_at(bind_port, "sec.test")
-            == Some(1)),
-        "BIND did not start"
-    );
+    wait_bind(bind_port);
 
     // A config with the secondary zone alone (an empty zone directory) is enough to start.
     let ours = TempDir::new("xfrc-ours");
@@ -80,15 +98,7 @@ fn toml_secondary_of_bind_with_tsig_notify_ixfr_disk_and_expire() {
     )
     .expect("write config");
     let s = start(&config, our_port);
-    assert!(
-        wait_until(Duration::from_secs(15), || has(
-            our_port,
-            "ns.sec.test",
-            "10.0.0.1"
-        )),
-        "the zone was never transferred:\n{}",
-        s.log()
-    );
+    wait_transferred(&s, our_port);
     assert!(s.log().contains("by AXFR"), "{}", s.log());
     let copy = ours.path().join("sec.copy");
     assert!(copy.exists(), "persisted to the zone's file");
@@ -536,11 +546,7 @@ fn a_named_conf_server_statements_key_signs_the_transfer() {
     let conf_path = bind_dir.path().join("named.conf");
     std::fs::write(&conf_path, conf).expect("write named.conf");
     let _bind = named(&conf_path, &bind_dir.path().join("peer.log"));
-    assert!(
-        wait_until(Duration::from_secs(20), || serial_at(bind_port, "sec.test")
-            == Some(1)),
-        "BIND did not start"
-    );
+    wait_bind(bind_port);
     let ours = TempDir::new("xfrs-ours");
     let o = ours.path().display();
     let named_conf = ours.path().join("named.conf");
@@ -557,15 +563,7 @@ fn a_named_conf_server_statements_key_signs_the_transfer() {
     let nc = named_conf.to_string_lossy();
     let s = Server::launch(&["serve", "--named-conf", &nc, "--threads", "1"])
         .unwrap_or_else(|log| panic!("server did not start:\n{log}"));
-    assert!(
-        wait_until(Duration::from_secs(15), || has(
-            our_port,
-            "ns.sec.test",
-            "10.0.0.1"
-        )),
-        "the zone was never transferred:\n{}",
-        s.log()
-    );
+    wait_transferred(&s, our_port);
     assert!(
         !s.log().contains("'server' statement skipped"),
         "{}",
