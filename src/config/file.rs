@@ -151,6 +151,10 @@ pub struct ZoneConfig {
     pub primaries: Vec<ServerAddr>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_update: Option<Vec<MatchEntry>>,
+    /// A secondary's: who else may NOTIFY it, besides its primaries (addresses and `key:NAME`;
+    /// BIND's `allow-notify`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_notify: Option<Vec<MatchEntry>>,
     /// Who may query this zone (others get REFUSED for its names), in place of the global
     /// `allow_query` (BIND's zone `allow-query`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

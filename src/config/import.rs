@@ -126,6 +126,11 @@ pub fn import(conf: &NamedConf) -> Imported {
                 .allow_query
                 .as_ref()
                 .map(|l| entries(l, &format!("{what} allow-query"), &mut notes)),
+            allow_notify: zone
+                .allow_notify
+                .as_ref()
+                .or(o.allow_notify.as_ref())
+                .map(|l| entries(l, &format!("{what} allow-notify"), &mut notes)),
             notify: zone.notify.or(o.notify).map(|n| match n {
                 Notify::Yes => NotifyMode::Yes,
                 Notify::No => NotifyMode::No,

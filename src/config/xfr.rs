@@ -28,6 +28,8 @@ pub struct SecondaryZone {
     pub primaries: Vec<Primary>,
     /// Where the transferred zone is kept; `None`: `ORIGIN.zone` in the zone directory.
     pub file: Option<PathBuf>,
+    /// Who else may NOTIFY it (addresses and keys), besides its primaries (`allow_notify`).
+    pub allow_notify: Option<super::xfrzone::TransferAcl>,
 }
 
 /// One primary of a secondary zone: its address and the TSIG key to sign with, if any.
@@ -59,6 +61,7 @@ impl std::str::FromStr for SecondaryZone {
             origin,
             primaries,
             file: None,
+            allow_notify: None,
         })
     }
 }

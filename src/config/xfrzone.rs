@@ -150,15 +150,17 @@ pub fn xfr_options(cfg: &FileConfig, base: &Path) -> (XfrOptions, Vec<String>) {
                 continue;
             }
         };
-        for e in z.allow_transfer.iter().flatten() {
-            if let MatchKind::Key(k) = &e.kind {
-                let known = key_name(k)
-                    .is_ok_and(|n| keys.iter().any(|t: &TsigKey| t.name.wire() == n.wire()));
-                if !known {
-                    errors.push(format!(
-                        "zone {}: allow_transfer names unknown key {k:?}",
-                        z.name
-                    ));
+        for (what, list) in [
+            ("allow_transfer", &z.allow_transfer),
+            ("allow_notify", &z.allow_notify),
+        ] {
+            for e in list.iter().flatten() {
+                if let MatchKind::Key(k) = &e.kind {
+                    let known = key_name(k)
+                        .is_ok_and(|n| keys.iter().any(|t: &TsigKey| t.name.wire() == n.wire()));
+                    if !known {
+                        errors.push(format!("zone {}: {what} names unknown key {k:?}", z.name));
+                    }
                 }
             }
         }
@@ -200,6 +202,7 @@ pub fn xfr_options(cfg: &FileConfig, base: &Path) -> (XfrOptions, Vec<String>) {
                 origin,
                 primaries,
                 file: Some(file),
+                allow_notify: z.allow_notify.as_deref().map(TransferAcl::new),
             });
         }
     }

@@ -144,8 +144,8 @@ fn reconcile(
 
 /// Answers one incoming NOTIFY: accepted (NOERROR, AA) for a zone we are secondary for when it
 /// comes from the address of one of its primaries (it only makes us ask the primary, with
-/// the primary's key when it has one) or is signed with a key its primaries name; the zone's
-/// task is then woken at once. Otherwise REFUSED (NOTAUTH for a zone we do not transfer).
+/// the primary's key when it has one) or is signed with a key its primaries name, or when
+/// the zone's `allow_notify` allows its address or key; the zone's task is then woken at once. Otherwise REFUSED (NOTAUTH for a zone we do not transfer).
 /// `wake` is the task of a zone (by its lowercased origin).
 fn answer_notify(job: NotifyJob, cfg: &XfrConfig, wake: impl Fn(&Name) -> Option<Arc<Notify>>) {
     let p = &job.packet;
@@ -169,10 +169,12 @@ fn answer_notify(job: NotifyJob, cfg: &XfrConfig, wake: impl Fn(&Name) -> Option
         }
         Verified::Valid(s) if s.error() != 0 => (rcode::NOTAUTH, Some(s)),
         Verified::Valid(s) => {
+            let key = s.key_name().to_lowercase();
             let by_key = zone.is_some_and(|z| {
-                z.primaries
-                    .iter()
-                    .any(|pr| pr.key.as_ref() == Some(&s.key_name().to_lowercase()))
+                z.primaries.iter().any(|pr| pr.key.as_ref() == Some(&key))
+                    || z.allow_notify
+                        .as_ref()
+                        .is_some_and(|a| a.allows(job.peer.ip(), Some(&key)))
             });
             (
                 if by_key {
@@ -184,8 +186,11 @@ fn answer_notify(job: NotifyJob, cfg: &XfrConfig, wake: impl Fn(&Name) -> Option
             )
         }
         Verified::Unsigned => {
-            let from_primary =
-                zone.is_some_and(|z| z.primaries.iter().any(|pr| pr.addr.ip() == job.peer.ip()));
+            let ip = job.peer.ip();
+            let from_primary = zone.is_some_and(|z| {
+                z.primaries.iter().any(|pr| pr.addr.ip() == ip)
+                    || z.allow_notify.as_ref().is_some_and(|a| a.allows(ip, None))
+            });
             (
                 if from_primary {
                     rcode::NOERROR

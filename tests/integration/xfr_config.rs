@@ -323,12 +323,35 @@ fn allow_update_with_a_key_takes_signed_updates_only() {
     assert!(text.contains("signed") && !text.contains("wrongkey"));
 }
 
+/// A loopback port bound for UDP and TCP that neither answers nor accepts (a TCP socket bound
+/// but not listening refuses connections), with the sockets that hold it.
+fn held_port() -> (u16, (std::net::UdpSocket, socket2::Socket)) {
+    for _ in 0..50 {
+        let Ok(udp) = std::net::UdpSocket::bind("127.0.0.1:0") else {
+            continue;
+        };
+        let Ok(port) = udp.local_addr().map(|a| a.port()) else {
+            continue;
+        };
+        let Ok(tcp) = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
+        else {
+            continue;
+        };
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        if tcp.bind(&addr.into()).is_ok() {
+            return (port, (udp, tcp));
+        }
+    }
+    panic!("no port to hold on 127.0.0.1");
+}
+
 #[test]
 fn a_secondary_never_transferred_answers_servfail_and_other_zones_are_served() {
     let zones = TempDir::with_example_zones("xfrc-wait");
     let config = zones.path().join("c.toml");
-    // The primary is a loopback port nothing listens on.
-    let nobody = free_port();
+    // The primary is a loopback port nothing listens on, held for the test (bound, UDP and TCP,
+    // never listening or answering) so that no other test's server can take it.
+    let (nobody, _held) = held_port();
     std::fs::write(
         &config,
         format!(

@@ -176,3 +176,21 @@ fn the_global_notify_is_every_zones_mode_unless_it_sets_its_own() {
     .config;
     assert_eq!(c.zones[0].notify, None, "neither: clusterdns's default");
 }
+
+#[test]
+fn allow_notify_from_options_or_the_zone() {
+    let text = "options { allow-notify { 10.0.0.0/8; }; };\n\
+                zone \"a.test\" { type slave; file \"a\"; masters { 192.0.2.1; }; };\n\
+                zone \"b.test\" { type slave; file \"b\"; masters { 192.0.2.1; }; allow-notify { 192.0.2.9; }; };\n";
+    let c = import(&read(&[("/n.conf", text)], "/n.conf")).config;
+    let list = |i: usize| -> Vec<String> {
+        c.zones[i]
+            .allow_notify
+            .iter()
+            .flatten()
+            .map(|e| e.to_string())
+            .collect()
+    };
+    assert_eq!(list(0), ["10.0.0.0/8"], "inherited");
+    assert_eq!(list(1), ["192.0.2.9"], "its own");
+}

@@ -37,6 +37,8 @@ pub struct Options {
     pub recursion: Option<bool>,
     /// `notify`: the zones' mode when they set none.
     pub notify: Option<Notify>,
+    /// `allow-notify`: the secondaries' list when they set none.
+    pub allow_notify: Option<AddressMatchList>,
     /// `minimal-responses yes|no|no-auth|no-auth-recursive`.
     pub minimal_responses: Option<crate::config::file::MinimalResponses>,
     pub forwarders: Vec<Remote>,
@@ -110,6 +112,8 @@ pub struct Zone {
     pub allow_transfer: Option<AddressMatchList>,
     /// `allow-query` of this zone: replaces the global one for the names it answers.
     pub allow_query: Option<AddressMatchList>,
+    /// `allow-notify` of this (secondary) zone: who else may NOTIFY it.
+    pub allow_notify: Option<AddressMatchList>,
     pub allow_update: Option<AddressMatchList>,
     pub also_notify: Vec<Remote>,
     pub notify: Option<Notify>,

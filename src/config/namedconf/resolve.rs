@@ -334,6 +334,7 @@ impl<'s> Resolver<'s, '_> {
         keep(&mut o.allow_query, &mut g.allow_query);
         keep(&mut o.allow_transfer, &mut g.allow_transfer);
         keep(&mut o.allow_recursion, &mut g.allow_recursion);
+        keep(&mut o.allow_notify, &mut g.allow_notify);
         if !o.also_notify.is_empty() {
             g.also_notify = o.also_notify;
         }
@@ -378,6 +379,7 @@ impl<'s> Resolver<'s, '_> {
             }
             "allow-query" => o.allow_query = self.aml_stmt(stmt),
             "allow-transfer" => o.allow_transfer = self.aml_stmt(stmt),
+            "allow-notify" => o.allow_notify = self.aml_stmt(stmt),
             "allow-recursion" => o.allow_recursion = self.aml_stmt(stmt),
             "also-notify" => o.also_notify = self.remote_stmt(stmt, false),
             "forwarders" => o.forwarders = self.remote_stmt(stmt, true),
@@ -547,6 +549,7 @@ impl<'s> Resolver<'s, '_> {
             primaries: Vec::new(),
             allow_transfer: None,
             allow_query: None,
+            allow_notify: None,
             allow_update: None,
             also_notify: Vec::new(),
             notify: None,
@@ -583,6 +586,7 @@ impl<'s> Resolver<'s, '_> {
                 "allow-transfer" => zone.allow_transfer = self.aml_stmt(s),
                 "allow-update" => zone.allow_update = self.aml_stmt(s),
                 "allow-query" => zone.allow_query = self.aml_stmt(s),
+                "allow-notify" => zone.allow_notify = self.aml_stmt(s),
                 "also-notify" => zone.also_notify = self.remote_stmt(s, false),
                 "forwarders" => zone.forwarders = self.remote_stmt(s, true),
                 "forward" => zone.forward = self.forward(s),

@@ -55,6 +55,7 @@ fn notify_is_accepted_from_primaries_or_with_their_key() {
                 key: Some(key.name.clone()),
             }],
             file: None,
+            allow_notify: None,
         }],
         ..XfrConfig::default()
     };
@@ -79,4 +80,58 @@ fn notify_is_accepted_from_primaries_or_with_their_key() {
     let mut signed = notify(zone);
     let _ = tsig::sign_request(&mut signed, &unknown, tsig::now());
     assert_eq!(run(&cfg, signed, "127.0.0.9:4000"), (rcode::NOTAUTH, false));
+}
+
+#[test]
+fn allow_notify_admits_more_senders_by_address_or_key() {
+    use crate::config::file::MatchEntry;
+    let key: TsigKey = "xfr:hmac-sha256:c2VjcmV0c2VjcmV0".parse().expect("key");
+    let other: TsigKey = "other:hmac-sha256:c2VjcmV0c2VjcmV0".parse().expect("key");
+    let list: Vec<MatchEntry> = ["10.1.0.0/16", "key:other"]
+        .into_iter()
+        .map(|s| MatchEntry::try_from(s.to_string()).expect("entry"))
+        .collect();
+    let cfg = XfrConfig {
+        keys: vec![key.clone(), other.clone()],
+        secondaries: vec![SecondaryZone {
+            origin: Name::from_ascii("s.test").expect("n"),
+            primaries: vec![Primary {
+                addr: "127.0.0.9:53".parse().expect("a"),
+                key: None,
+            }],
+            file: None,
+            allow_notify: Some(crate::config::xfrzone::TransferAcl::new(&list)),
+        }],
+        ..XfrConfig::default()
+    };
+    let zone = b"\x01s\x04test\x00";
+    assert_eq!(
+        run(&cfg, notify(zone), "127.0.0.9:4000"),
+        (0, true),
+        "the primary"
+    );
+    assert_eq!(
+        run(&cfg, notify(zone), "10.1.2.3:4000"),
+        (0, true),
+        "a listed prefix"
+    );
+    assert_eq!(
+        run(&cfg, notify(zone), "10.2.0.1:4000"),
+        (rcode::REFUSED, false),
+        "neither"
+    );
+    let mut signed = notify(zone);
+    let _ = tsig::sign_request(&mut signed, &other, tsig::now());
+    assert_eq!(
+        run(&cfg, signed, "127.0.0.8:4000"),
+        (0, true),
+        "a listed key"
+    );
+    let mut signed = notify(zone);
+    let _ = tsig::sign_request(&mut signed, &key, tsig::now());
+    assert_eq!(
+        run(&cfg, signed, "127.0.0.8:4000"),
+        (rcode::REFUSED, false),
+        "a known key neither the primaries nor the list name"
+    );
 }
