@@ -6,6 +6,7 @@ mod lexer;
 mod lists;
 mod model;
 mod resolve;
+mod view;
 
 #[cfg(test)]
 mod corpus_tests;

@@ -10,6 +10,8 @@
 //! epoll timeout; an eviction or shutdown also wakes the loop at once.
 
 mod accept;
+mod send;
+mod tls;
 
 use std::net::{SocketAddr, TcpStream};
 use std::os::fd::{AsRawFd, RawFd};
@@ -24,6 +26,7 @@ use crate::net::conns;
 use crate::net::keepalive;
 use crate::query::{self, acl::Access, RequestCtx, Route, Transport};
 use crate::store::ZoneSet;
+use tls::{decrypt, seal};
 
 /// Bytes read from a connection per wake-up (more waits in the kernel and is reported again):
 /// what bounds a batch's answers per connection. A larger frame in progress reads up to what
@@ -450,87 +453,6 @@ impl Loop {
         Outcome::Keep
     }
 
-    /// Sends each connection's answers of this batch with one `send`; a connection that takes
-    /// only part keeps the rest and waits for EPOLLOUT.
-    fn flush(&mut self) {
-        let mut writes = std::mem::take(&mut self.writes);
-        for w in writes.drain(..) {
-            let now = self.now_ms;
-            let Some(slot) = self.slots.get_mut(w.idx) else {
-                continue;
-            };
-            if slot.gen != w.gen {
-                continue;
-            }
-            let Some(c) = slot.conn.as_mut() else {
-                continue;
-            };
-            let buf = &self.arena[w.start..w.end];
-            let sent = match epoll::send(c.fd, buf) {
-                Ok(n) => n,
-                Err(e) if epoll::again(&e) => 0,
-                Err(_) => {
-                    self.close(w.idx);
-                    continue;
-                }
-            };
-            c.slot.touch_at(now);
-            if sent == buf.len() {
-                if w.close {
-                    self.close(w.idx);
-                }
-                continue;
-            }
-            c.pending.extend_from_slice(&buf[sent..]);
-            c.closing = w.close;
-            let fd = c.fd;
-            if self
-                .epoll
-                .modify(fd, OUT, conn_token(w.idx, w.gen))
-                .is_err()
-            {
-                self.close(w.idx);
-            }
-        }
-        self.writes = writes;
-        self.arena.clear();
-        if self.arena.capacity() > ARENA_KEEP {
-            self.arena.shrink_to(ARENA_KEEP);
-        }
-    }
-
-    /// Sends what a blocked connection still owes; once all is sent it is read again.
-    fn on_writable(&mut self, idx: usize) {
-        let now = self.now_ms;
-        let Some(slot) = self.slots.get_mut(idx) else {
-            return;
-        };
-        let gen = slot.gen;
-        let Some(c) = slot.conn.as_mut() else {
-            return;
-        };
-        let n = match epoll::send(c.fd, &c.pending) {
-            Ok(n) => n,
-            Err(e) if epoll::again(&e) => return,
-            Err(_) => return self.close(idx),
-        };
-        c.pending.drain(..n);
-        c.slot.touch_at(now);
-        if !c.pending.is_empty() {
-            return;
-        }
-        if c.pending.capacity() > PARTIAL_KEEP {
-            c.pending = Vec::new();
-        }
-        if c.closing {
-            return self.close(idx);
-        }
-        let fd = c.fd;
-        if self.epoll.modify(fd, IN, conn_token(idx, gen)).is_err() {
-            self.close(idx);
-        }
-    }
-
     /// Moves the connection to the tokio path, with its unsent answers and unread messages.
     fn hand_off(&mut self, idx: usize, out: Vec<u8>, inb: Vec<u8>) {
         let Some(c) = self.take(idx) else {
@@ -602,43 +524,6 @@ impl Loop {
     /// Closes the connection in slot `idx` (closing the socket leaves the epoll set too).
     fn close(&mut self, idx: usize) {
         drop(self.take(idx));
-    }
-}
-
-/// Feeds ciphertext to a DoT session and appends the plaintext it yields to `plain`. Ok(true)
-/// when the client sent close_notify; Err when a record is bad (an alert is queued then).
-fn decrypt(
-    tls: &mut rustls::ServerConnection,
-    mut cipher: &[u8],
-    plain: &mut Vec<u8>,
-) -> Result<bool, ()> {
-    use std::io::Read;
-    let mut chunk = [0u8; 4096];
-    while !cipher.is_empty() {
-        if !matches!(tls.read_tls(&mut cipher), Ok(1..)) {
-            return Err(());
-        }
-        if tls.process_new_packets().is_err() {
-            return Err(());
-        }
-        loop {
-            match tls.reader().read(&mut chunk) {
-                Ok(0) => return Ok(true),
-                Ok(n) => plain.extend_from_slice(&chunk[..n]),
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
-                Err(_) => return Err(()),
-            }
-        }
-    }
-    Ok(false)
-}
-
-/// Appends what a DoT session has to send (handshake messages, records, alerts) to `out`.
-fn seal(tls: &mut rustls::ServerConnection, out: &mut Vec<u8>) {
-    while tls.wants_write() {
-        if tls.write_tls(out).is_err() {
-            break;
-        }
     }
 }
 
