@@ -98,15 +98,10 @@ pub fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
     rt.spawn(crate::xfr::notify::run(notify_rx, store.clone()));
     // DoT/DoH: the key is read and the ports bound while we may still be root, and a bad
     // certificate stops the start before anything listens.
+    // DoT is served by the TCP loops, DoH on tokio.
     let (tls, dot) = {
         let _rt = rt.enter();
-        let mut tls = crate::net::bind_tls(&cfg.net)?;
-        // DoT is served by the TCP loops, DoH on tokio.
-        let dot = match tls.as_mut() {
-            Some(l) => l.take_dot()?,
-            None => None,
-        };
-        (tls, dot)
+        crate::net::bind_tls(&cfg.net)?
     };
     let sockets = crate::net::bind_all(&cfg.net)?;
     if let Some(user) = &cfg.service.user {

@@ -69,17 +69,17 @@ pub(super) async fn serve(h: Handoff, store: Arc<Store>, tap: Tap, forward: Opti
 }
 
 /// Which connection a stream is, for `serve_stream`.
-pub(in crate::net) struct Stream {
-    pub(in crate::net) peer: SocketAddr,
+struct Stream {
+    peer: SocketAddr,
     /// Its slot in its connection table (activity, idle timeout, eviction).
-    pub(in crate::net) conn: Arc<Conn>,
+    conn: Arc<Conn>,
     /// TCP, or DoT (the same messages inside TLS, RFC 7858).
-    pub(in crate::net) transport: Transport,
+    transport: Transport,
 }
 
 /// Serves DNS messages on a stream (a TCP socket, or a TLS session on one) as `serve`
 /// describes, starting with the answers in `out` and the bytes in `buffered`.
-pub(in crate::net) async fn serve_stream<S: AsyncRead + AsyncWrite + Unpin>(
+async fn serve_stream<S: AsyncRead + AsyncWrite + Unpin>(
     mut stream: S,
     at: Stream,
     mut out: Vec<u8>,

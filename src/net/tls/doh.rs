@@ -20,12 +20,15 @@ use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
 use super::accept::accept_loop;
-use super::handler::{Engine, Reply};
+use super::handler::{Engine, Forwarding, Reply};
 use crate::net::conns::{Conn, Table};
 use crate::net::tcp::MAX_MSG;
 
 /// The media type of DNS messages (RFC 8484 section 6).
 const DNS_MESSAGE: &str = "application/dns-message";
+/// A request and where its response goes.
+type Asked = (Request<RecvStream>, SendResponse<Bytes>);
+
 /// Requests one connection may have in flight (what we advertise in SETTINGS; BIND: 100).
 const MAX_STREAMS: u32 = 100;
 
@@ -73,7 +76,7 @@ async fn connection(
     // forward is not waited for in line: its request goes on in `forwards` and is answered
     // when the upstream answers, so a slow upstream holds up no other request of the
     // connection (HTTP/2 streams are independent; a client that multiplexes expects that).
-    let mut queue: VecDeque<(Request<RecvStream>, SendResponse<Bytes>)> = VecDeque::new();
+    let mut queue: VecDeque<Asked> = VecDeque::new();
     let mut current: Option<Pin<Box<dyn Future<Output = Option<Forward>> + Send + '_>>> = None;
     let mut forwards = tokio::task::JoinSet::new();
     // The client sent GOAWAY or closed its side: answer what it asked, then stop.
@@ -84,14 +87,11 @@ async fn connection(
     let mut flush = false;
     loop {
         if std::mem::take(&mut flush) {
-            match std::future::poll_fn(|cx| Poll::Ready(h2.poll_accept(cx))).await {
-                Poll::Ready(Some(Ok(r))) => queue.push_back(r),
-                Poll::Ready(Some(Err(e))) if !(e.is_io() || e.is_go_away()) => {
-                    tracing::debug!("doh {peer}: {e}");
+            if let Poll::Ready(r) = std::future::poll_fn(|cx| Poll::Ready(h2.poll_accept(cx))).await
+            {
+                if !take(Next::of(r), &mut queue, &mut closing, &slot, peer) {
+                    break;
                 }
-                Poll::Ready(Some(Err(_))) => break,
-                Poll::Ready(None) => closing = true,
-                Poll::Pending => {}
             }
         }
         if current.is_none() {
@@ -114,12 +114,7 @@ async fn connection(
                 return Next::Gone;
             }
             match tokio::time::timeout(wait, h2.accept()).await {
-                Ok(Some(Ok(r))) => Next::Request(Box::new(r)),
-                // An error of one stream (a reset, a malformed request) is that stream's: the
-                // connection and the other requests on it go on.
-                Ok(Some(Err(e))) if !(e.is_io() || e.is_go_away()) => Next::StreamError(e),
-                Ok(None) => Next::Closing,
-                Ok(Some(Err(_))) => Next::Gone,
+                Ok(r) => Next::of(r),
                 Err(_) if busy => Next::StillBusy,
                 Err(_) => Next::Gone, // idle
             }
@@ -135,9 +130,9 @@ async fn connection(
                 current = None;
                 flush = true;
                 slot.touch();
-                if let Some(Forward(reply, respond)) = f {
+                if let Some(Forward(forwarding, respond)) = f {
                     forwards.spawn(async move {
-                        if let Ok(answer) = tokio::time::timeout(timeout, reply.finish()).await {
+                        if let Ok(answer) = tokio::time::timeout(timeout, forwarding.answer()).await {
                             send_answer(respond, answer);
                         }
                     });
@@ -147,23 +142,40 @@ async fn connection(
                 flush = true;
                 slot.touch();
             }
-            n = next => match n {
-                Next::Request(r) => {
-                    slot.touch();
-                    queue.push_back(*r);
+            n = next => {
+                if !take(n, &mut queue, &mut closing, &slot, peer) {
+                    break;
                 }
-                Next::StreamError(e) => tracing::debug!("doh {peer}: {e}"),
-                Next::Closing => closing = true,
-                Next::StillBusy => {}
-                Next::Gone => break,
-            },
+            }
         }
     }
 }
 
+/// Takes in what driving the connection came to: a request joins the queue, the end of
+/// requests marks the connection closing. False when the connection is done.
+fn take(
+    n: Next,
+    queue: &mut VecDeque<Asked>,
+    closing: &mut bool,
+    slot: &Conn,
+    peer: SocketAddr,
+) -> bool {
+    match n {
+        Next::Request(r) => {
+            slot.touch();
+            queue.push_back(*r);
+        }
+        Next::StreamError(e) => tracing::debug!("doh {peer}: {e}"),
+        Next::Closing => *closing = true,
+        Next::StillBusy => {}
+        Next::Gone => return false,
+    }
+    true
+}
+
 /// What driving a DoH connection came to.
 enum Next {
-    Request(Box<(Request<RecvStream>, SendResponse<Bytes>)>),
+    Request(Box<Asked>),
     StreamError(h2::Error),
     /// No more requests will come; those asked are still to be answered.
     Closing,
@@ -173,8 +185,22 @@ enum Next {
     Gone,
 }
 
-/// A request whose name is forwarded: what the engine made of it and where its answer goes.
-struct Forward(Reply, SendResponse<Bytes>);
+impl Next {
+    /// What `h2`'s next request (or its end) means for the connection.
+    fn of(r: Option<Result<Asked, h2::Error>>) -> Next {
+        match r {
+            Some(Ok(r)) => Next::Request(Box::new(r)),
+            // An error of one stream (a reset, a malformed request) is that stream's: the
+            // connection and the other requests on it go on.
+            Some(Err(e)) if !(e.is_io() || e.is_go_away()) => Next::StreamError(e),
+            Some(Err(_)) => Next::Gone,
+            None => Next::Closing,
+        }
+    }
+}
+
+/// A request whose name is forwarded, and where its answer goes.
+struct Forward(Forwarding, SendResponse<Bytes>);
 
 /// Answers one HTTP request; a name to forward is returned instead, to be answered when the
 /// forwarder has answered.
@@ -191,7 +217,7 @@ async fn request(
                 send_answer(respond, answer);
                 return None;
             }
-            Some(reply) => return Some(Forward(reply, respond)),
+            Some(Reply::Forward(f)) => return Some(Forward(f, respond)),
             None => StatusCode::BAD_REQUEST,
         },
         Err(status) => status,

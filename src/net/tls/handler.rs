@@ -24,28 +24,24 @@ thread_local! {
 pub(super) enum Reply {
     /// Our answer.
     Ready(Vec<u8>),
-    /// A name to forward: the forwarder's answer to `query`, or `fallback` (our REFUSED made
-    /// SERVFAIL) when it has none.
-    Forward {
-        query: Vec<u8>,
-        fallback: Vec<u8>,
-        forwarder: Forwarder,
-    },
+    /// A name to forward.
+    Forward(Forwarding),
 }
 
-impl Reply {
-    /// The answer to send (for a forwarded name, once the forwarder has answered or failed).
-    pub(super) async fn finish(self) -> Vec<u8> {
-        match self {
-            Reply::Ready(a) => a,
-            Reply::Forward {
-                query,
-                fallback,
-                forwarder,
-            } => match forwarder.ask(&query).await {
-                Some(r) if r.len() <= MAX_MSG => r,
-                _ => fallback,
-            },
+/// A query to forward: the forwarder's answer to `query`, or `fallback` (our REFUSED made
+/// SERVFAIL) when it has none.
+pub(super) struct Forwarding {
+    query: Vec<u8>,
+    fallback: Vec<u8>,
+    forwarder: Forwarder,
+}
+
+impl Forwarding {
+    /// The answer to send, once the forwarder has answered or failed.
+    pub(super) async fn answer(self) -> Vec<u8> {
+        match self.forwarder.ask(&self.query).await {
+            Some(r) if r.len() <= MAX_MSG => r,
+            _ => self.fallback,
         }
     }
 }
@@ -55,7 +51,7 @@ pub(super) struct Engine {
     store: Arc<Store>,
     /// Where names outside our zones go for clients allowed to recurse (as on UDP and TCP).
     forward: Option<Forwarder>,
-    /// Where each runtime thread's DoT and DoH taps come from (`TAPS`).
+    /// Where each runtime thread's DoH tap comes from (`TAP`).
     taps: Taps,
 }
 
@@ -76,11 +72,11 @@ impl Engine {
         let (ours, forward) = self.answer(&raw, peer)?;
         Some(match self.forward.as_ref().filter(|_| forward) {
             None => Reply::Ready(ours),
-            Some(f) => Reply::Forward {
+            Some(f) => Reply::Forward(Forwarding {
                 query: raw,
                 fallback: ours,
                 forwarder: f.clone(),
-            },
+            }),
         })
     }
 

@@ -39,6 +39,8 @@ pub enum TlsError {
     Cert(#[from] CertError),
     #[error(transparent)]
     Bind(#[from] BindError),
+    #[error("failed to make the TLS configuration: {0}")]
+    Config(#[source] std::io::Error),
     #[error("failed to listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -46,10 +48,11 @@ pub enum TlsError {
     },
 }
 
-/// The bound DoT and DoH listeners and the loaded certificate.
+/// The bound DoH listeners (with their TLS configuration, ALPN `h2`) and the loaded
+/// certificate, which `serve_tls` reloads for DoH and DoT alike.
 pub struct TlsListeners {
-    dot: Vec<StdTcpListener>,
-    doh: Vec<StdTcpListener>,
+    doh: Vec<(SocketAddr, StdTcpListener)>,
+    doh_config: Option<Arc<rustls::ServerConfig>>,
     certs: Arc<certs::Certs>,
     /// One table for DoT and DoH connections, apart from TCP's (a TLS flood does not close
     /// TCP clients): open at once, all listeners together (`--tcp-clients`), and from one
@@ -57,37 +60,11 @@ pub struct TlsListeners {
     table: Arc<crate::net::conns::Table>,
 }
 
-/// DoT's listeners and configuration, served by the TCP event loops (`net::serve`).
+/// DoT's listeners and configuration (ALPN `dot`), served by the TCP event loops
+/// (`net::serve`).
 pub struct DotListeners {
     pub(in crate::net) listeners: Vec<(SocketAddr, StdTcpListener)>,
     pub(in crate::net) config: crate::net::tcp::DotConfig,
-}
-
-impl TlsListeners {
-    /// Takes DoT's listeners out (with hickory-server's TLS configuration, ALPN `dot`) for the
-    /// TCP loops; `serve_tls` keeps DoH and the certificate's reloading. None without DoT.
-    pub fn take_dot(&mut self) -> Result<Option<DotListeners>, TlsError> {
-        if self.dot.is_empty() {
-            return Ok(None);
-        }
-        let config = server_config(&self.certs, b"dot")?;
-        let listeners = std::mem::take(&mut self.dot)
-            .into_iter()
-            .map(|l| {
-                let addr = l
-                    .local_addr()
-                    .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
-                (addr, l)
-            })
-            .collect();
-        Ok(Some(DotListeners {
-            listeners,
-            config: crate::net::tcp::DotConfig {
-                config,
-                table: self.table.clone(),
-            },
-        }))
-    }
 }
 
 /// hickory-server's TLS configuration (TLS 1.2 and 1.3, the ALPN of the protocol, the
@@ -99,17 +76,15 @@ fn server_config(
     let resolver: Arc<dyn rustls::server::ResolvesServerCert> = certs.clone();
     hickory_server::server::default_tls_server_config(alpn, resolver)
         .map(Arc::new)
-        .map_err(|source| TlsError::Listen {
-            addr: SocketAddr::from(([0, 0, 0, 0], 0)),
-            source,
-        })
+        .map_err(TlsError::Config)
 }
 
-/// Loads the certificate and binds the listeners of `cfg.tls` (none when it is off). Logs each
-/// bound address ("serving DNS over TLS on ADDR").
-pub fn bind_tls(cfg: &NetConfig) -> Result<Option<TlsListeners>, TlsError> {
+/// Loads the certificate, binds the listeners of `cfg.tls` and makes their TLS configurations
+/// (nothing when it is off): DoH's for `serve_tls`, DoT's for the TCP loops. Logs each bound
+/// address ("serving DNS over TLS on ADDR").
+pub fn bind_tls(cfg: &NetConfig) -> Result<(Option<TlsListeners>, Option<DotListeners>), TlsError> {
     let Some(t) = &cfg.tls else {
-        return Ok(None);
+        return Ok((None, None));
     };
     let certs = certs::Certs::open(&t.cert_file, &t.key_file)?;
     let bind = |addrs: &[SocketAddr], what: &'static str| {
@@ -122,7 +97,7 @@ pub fn bind_tls(cfg: &NetConfig) -> Result<Option<TlsListeners>, TlsError> {
             })?;
             let bound = l.local_addr().unwrap_or(addr);
             tracing::info!("serving DNS over {} on {bound}", what.to_uppercase());
-            out.push(l);
+            out.push((bound, l));
         }
         Ok::<_, TlsError>(out)
     };
@@ -143,36 +118,44 @@ pub fn bind_tls(cfg: &NetConfig) -> Result<Option<TlsListeners>, TlsError> {
         None => cfg.tcp_clients,
     };
     let per_ip = cfg.tcp_clients_per_ip.min(max_conns);
-    Ok(Some(TlsListeners {
-        dot,
+    let table = crate::net::conns::Table::new(max_conns, per_ip, cfg.tcp_idle_timeout);
+    let dot = match dot.is_empty() {
+        true => None,
+        false => Some(DotListeners {
+            listeners: dot,
+            config: crate::net::tcp::DotConfig {
+                config: server_config(&certs, b"dot")?,
+                table: table.clone(),
+            },
+        }),
+    };
+    let doh_config = match doh.is_empty() {
+        true => None,
+        false => Some(server_config(&certs, b"h2")?),
+    };
+    let tls = TlsListeners {
         doh,
+        doh_config,
         certs,
-        table: crate::net::conns::Table::new(max_conns, per_ip, cfg.tcp_idle_timeout),
-    }))
+        table,
+    };
+    Ok((Some(tls), dot))
 }
 
-/// Serves DoH (and DoT, unless `take_dot` gave it to the TCP loops) until `shutdown`,
-/// reloading the certificate on SIGHUP and on change. Must run inside the tokio runtime.
+/// Serves DoH until `shutdown`, reloading the certificate (DoH's and DoT's) on SIGHUP and on
+/// change. Must run inside the tokio runtime.
 pub async fn serve_tls(
-    mut l: TlsListeners,
+    l: TlsListeners,
     store: Arc<Store>,
     taps: &Taps,
     shutdown: CancellationToken,
     forward: Option<super::forward::Forwarder>,
 ) -> Result<(), TlsError> {
-    // DoT is the TCP loops' (`net::serve`); here only if nobody took it.
-    if !l.dot.is_empty() {
-        tracing::warn!("DNS over TLS listeners not taken by the TCP loops: not served");
-        l.dot.clear();
-    }
     let engine = Arc::new(handler::Engine::new(store, taps, forward));
     let mut tasks = tokio::task::JoinSet::new();
-    if !l.doh.is_empty() {
-        let acceptor = tokio_rustls::TlsAcceptor::from(server_config(&l.certs, b"h2")?);
-        for std in l.doh {
-            let addr = std
-                .local_addr()
-                .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+    if let Some(config) = l.doh_config {
+        let acceptor = tokio_rustls::TlsAcceptor::from(config);
+        for (addr, std) in l.doh {
             let listener = tokio::net::TcpListener::from_std(std)
                 .map_err(|source| TlsError::Listen { addr, source })?;
             tasks.spawn(doh::serve_doh(
