@@ -141,16 +141,6 @@ impl Taps {
         }
     }
 
-    /// A tap for one UDP worker (its own shard) or one handed-over TCP connection (the shared
-    /// TCP shard).
-    pub fn tap(&self, udp: bool) -> Tap {
-        if udp {
-            self.own_tap(Proto::Udp)
-        } else {
-            self.shared_tap(Proto::Tcp)
-        }
-    }
-
     /// A tap with a shard of its own, for a writer that stays on one thread (a UDP worker, a
     /// TCP event loop, a runtime thread's DoT/DoH tap): plain stores, no atomic adds shared
     /// with other threads. The shard is kept (and summed at scrape) for the process's life.
@@ -167,21 +157,15 @@ impl Taps {
     }
 
     /// A tap on the transport's shared shard (atomic adds): for tasks that move between
-    /// threads. UDP has no shared shard; its taps are always their own.
+    /// threads. UDP has no shared shard: its taps are always their own.
     pub fn shared_tap(&self, proto: Proto) -> Tap {
-        let shard = self.metrics.as_ref().map(|m| match proto {
-            Proto::Udp => {
-                let s = Arc::new(Shard::new(Proto::Udp, true));
-                m.shards
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push(s.clone());
-                s
-            }
-            Proto::Tcp => m.tcp.clone(),
-            Proto::Dot => m.dot.clone(),
-            Proto::Doh => m.doh.clone(),
-        });
+        let m = self.metrics.as_ref();
+        let shard = match proto {
+            Proto::Udp => return self.own_tap(proto),
+            Proto::Tcp => m.map(|m| m.tcp.clone()),
+            Proto::Dot => m.map(|m| m.dot.clone()),
+            Proto::Doh => m.map(|m| m.doh.clone()),
+        };
         self.tap_with(shard)
     }
 

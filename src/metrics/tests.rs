@@ -51,7 +51,7 @@ fn noerror(m: &Metrics, zone: &str) -> u64 {
 fn zone_rows_survive_reloads() {
     let store = Arc::new(Store::new(ZoneSet::default()));
     let m = Metrics::new(store);
-    let mut tap = Taps::new(Some(m.clone()), None).tap(true);
+    let mut tap = Taps::new(Some(m.clone()), None).own_tap(Proto::Udp);
     let one = Arc::new(ZoneSet::new(vec![zone("a."), zone("b.")]));
     answer(&mut tap, &one, "a.");
     answer(&mut tap, &one, "b.");

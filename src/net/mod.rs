@@ -151,7 +151,7 @@ fn start(
         for (i, sock) in b.udp.into_iter().enumerate() {
             let store = store.clone();
             let shutdown = shutdown.clone();
-            let tap = taps.tap(true);
+            let tap = taps.own_tap(crate::metrics::Proto::Udp);
             // Each worker has its own rate-limit table: no lock between workers.
             let rrl = cfg.rrl.as_ref().map(rrl::Rrl::new);
             let forward = forward.clone();

@@ -218,7 +218,7 @@ mod tests {
             transport: Transport::Tcp,
             access: &acc,
         };
-        let tap = crate::metrics::Taps::default().tap(false);
+        let tap = crate::metrics::Taps::default().shared_tap(crate::metrics::Proto::Tcp);
         let query = |name: &[u8]| {
             // id 0x4242, RD, CD; one question NAME A; an OPT record (EDNS, 1232 bytes).
             let mut q = vec![0x42, 0x42, 0x01, 0x10, 0, 1, 0, 0, 0, 0, 0, 1];
