@@ -8,6 +8,7 @@ use crate::dns::rdata;
 use crate::dns::wire::{self, Query};
 use crate::query::{RequestCtx, CLASS_IN};
 use crate::store::ZoneSet;
+use crate::zone::Zone;
 
 /// What to do with a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,21 +29,16 @@ pub(super) fn admit(ctx: &RequestCtx, _q: &Query<'_>) -> Verdict {
     }
 }
 
-/// Judges a request for `qname` (lower case) when some zones have an `allow_query` of their
-/// own: the list of the zone that answers the name, or the global one for a name no such zone
-/// answers (BIND's zone `allow-query`).
+/// Judges a request answered from `zone` when some zones have an `allow_query` of their own:
+/// the zone's list, else the global one (BIND's zone `allow-query`). Zone origins are lower
+/// case (`zone::build`), as the table's keys are.
 #[inline]
-pub(super) fn admit_in(ctx: &RequestCtx, set: &ZoneSet, qname: &[u8]) -> Verdict {
-    let zone_table = set.find_index(qname).and_then(|zi| {
-        let origin = set.zones()[zi as usize].origin.wire();
-        let mut lower = [0u8; name::MAX_NAME];
-        let n = origin.len().min(name::MAX_NAME);
-        for (d, c) in lower[..n].iter_mut().zip(origin) {
-            *d = c.to_ascii_lowercase();
-        }
-        ctx.access.zones.get(&lower[..n])
-    });
-    let table = zone_table.unwrap_or(&ctx.access.query);
+pub(super) fn admit_zone(ctx: &RequestCtx, zone: &Zone) -> Verdict {
+    let table = ctx
+        .access
+        .zones
+        .get(zone.origin.wire())
+        .unwrap_or(&ctx.access.query);
     if table.allows(ctx.peer.ip()) {
         Verdict::Answer
     } else {

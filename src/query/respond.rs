@@ -180,10 +180,10 @@ fn answer<const FAST: bool>(
         qname: &lower[..n],
         ..q
     };
-    if per_zone && policy::admit_in(ctx, set, q.qname) == Verdict::Refuse {
-        return Some((simple(out, &q, limit, rcode::REFUSED, 0), NO_ZONE));
-    }
     if set.is_servfail(q.qname) {
+        if per_zone && policy::admit(ctx, &q) == Verdict::Refuse {
+            return Some((simple(out, &q, limit, rcode::REFUSED, 0), NO_ZONE));
+        }
         // A secondary zone past its expire time, or not transferred yet (RFC 1035).
         return Some((simple(out, &q, limit, rcode::SERVFAIL, 0), NO_ZONE));
     }
@@ -191,6 +191,9 @@ fn answer<const FAST: bool>(
         return Some((simple(out, &q, limit, rcode::REFUSED, 0), NO_ZONE));
     };
     let zone = &set.zones()[zi as usize];
+    if per_zone && policy::admit_zone(ctx, zone) == Verdict::Refuse {
+        return Some((simple(out, &q, limit, rcode::REFUSED, 0), NO_ZONE));
+    }
     let first = zone.lookup(q.qname);
     if let Lookup::Exact(id) = first {
         if zone.node(id).flags & flag::SERVICE != 0 {
