@@ -59,7 +59,7 @@ pub struct FileConfig {
     /// Which optional records positive answers carry (BIND's `minimal-responses`); `None`:
     /// `no-auth-recursive`, BIND 9.18's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub minimal_responses: Option<MinimalResponses>,
+    pub minimal_responses: Option<crate::query::Minimal>,
     /// Upstream resolvers for names outside our zones.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub forward_to: Vec<ServerAddr>,
@@ -176,32 +176,6 @@ pub enum ZoneType {
     #[default]
     Primary,
     Secondary,
-}
-
-/// `minimal_responses`: which optional records positive answers carry (BIND's
-/// `minimal-responses`). Referrals and negative answers are never made smaller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum MinimalResponses {
-    /// The zone's NS in the authority section and addresses in the additional section.
-    No,
-    /// Neither.
-    Yes,
-    /// No NS in the authority section.
-    NoAuth,
-    /// No NS in the authority section when the query asked for recursion (the default).
-    NoAuthRecursive,
-}
-
-impl From<MinimalResponses> for crate::query::Minimal {
-    fn from(m: MinimalResponses) -> Self {
-        match m {
-            MinimalResponses::No => crate::query::Minimal::No,
-            MinimalResponses::Yes => crate::query::Minimal::Yes,
-            MinimalResponses::NoAuth => crate::query::Minimal::NoAuth,
-            MinimalResponses::NoAuthRecursive => crate::query::Minimal::NoAuthRecursive,
-        }
-    }
 }
 
 /// A zone's `notify`.

@@ -84,7 +84,7 @@ pub struct ServeOptions {
     /// Whose outside names are forwarded; `None`: localhost and localnets (BIND's default).
     pub allow_recursion: Option<Vec<MatchEntry>>,
     /// Which optional records positive answers carry; `None`: BIND's default.
-    pub minimal_responses: Option<super::file::MinimalResponses>,
+    pub minimal_responses: Option<crate::query::Minimal>,
     /// Upstream resolvers for names outside our zones.
     pub forward_to: Option<Vec<ServerAddr>>,
     /// The log filter a config file sets (the command line's `--log` wins).
@@ -255,7 +255,7 @@ impl ServeOptions {
                 .map_or_else(Table::open, |l| access::table(l, &ifaces)),
             // Zones' own lists come with the config file's first read (`source::access`).
             zones: Default::default(),
-            minimal: self.minimal_responses.map(Into::into).unwrap_or_default(),
+            minimal: self.minimal_responses.unwrap_or_default(),
             recursion: self.allow_recursion.as_deref().map_or_else(
                 || access::default_recursion(&ifaces),
                 |l| access::table(l, &ifaces),

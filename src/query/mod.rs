@@ -52,10 +52,12 @@ pub enum Transport {
     Doh,
 }
 
-/// Which optional records a positive answer carries (BIND's `minimal-responses`): the zone's
-/// NS RRset in the authority section, addresses of the answer's targets in the additional
-/// section. Referrals and negative answers are the same in every mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Which optional records a positive answer carries (BIND's `minimal-responses`, the config
+/// file's `minimal_responses` in the same words): the zone's NS RRset in the authority
+/// section, addresses of the answer's targets in the additional section. Referrals and
+/// negative answers are the same in every mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Minimal {
     /// Both.
     No,

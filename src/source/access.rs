@@ -19,7 +19,7 @@ pub struct AccessLists {
     /// (zone name, its `allow_query`) of the zones that have one.
     pub zone_query: Vec<(String, Vec<MatchEntry>)>,
     pub allow_recursion: Option<Vec<MatchEntry>>,
-    pub minimal_responses: Option<crate::config::file::MinimalResponses>,
+    pub minimal_responses: Option<crate::query::Minimal>,
     pub forward_to: Vec<ServerAddr>,
 }
 
@@ -41,7 +41,7 @@ pub(super) fn apply(store: &Store, lists: &AccessLists) -> bool {
                 Some((key, access::table(list, &ifaces)))
             })
             .collect(),
-        minimal: lists.minimal_responses.map(Into::into).unwrap_or_default(),
+        minimal: lists.minimal_responses.unwrap_or_default(),
         recursion: lists.allow_recursion.as_deref().map_or_else(
             || access::default_recursion(&ifaces),
             |l| access::table(l, &ifaces),

@@ -103,7 +103,7 @@ secret = "c2VjcmV0"
         }
     );
     assert_eq!(c.log.as_deref(), Some("debug"));
-    assert_eq!(c.minimal_responses, Some(MinimalResponses::NoAuth));
+    assert_eq!(c.minimal_responses, Some(crate::query::Minimal::NoAuth));
     assert_eq!(
         c.zones[0].allow_query.as_ref().map(|l| l.len()),
         Some(2),

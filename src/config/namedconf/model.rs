@@ -40,7 +40,7 @@ pub struct Options {
     /// `allow-notify`: the secondaries' list when they set none.
     pub allow_notify: Option<AddressMatchList>,
     /// `minimal-responses yes|no|no-auth|no-auth-recursive`.
-    pub minimal_responses: Option<crate::config::file::MinimalResponses>,
+    pub minimal_responses: Option<crate::query::Minimal>,
     pub forwarders: Vec<Remote>,
     pub forward: Option<ForwardMode>,
 }

@@ -337,8 +337,8 @@ impl<'s> Resolver<'s, '_> {
     }
 
     /// `minimal-responses yes|no|no-auth|no-auth-recursive;`.
-    fn minimal_responses(&mut self, stmt: &Stmt) -> Option<crate::config::file::MinimalResponses> {
-        use crate::config::file::MinimalResponses as M;
+    fn minimal_responses(&mut self, stmt: &Stmt) -> Option<crate::query::Minimal> {
+        use crate::query::Minimal as M;
         let v = self.single(stmt, "a minimal-responses mode")?;
         match v.to_ascii_lowercase().as_str() {
             "yes" | "true" | "1" => Some(M::Yes),

@@ -42,23 +42,40 @@ fn run(cfg: &XfrConfig, packet: Vec<u8>, peer: &str) -> (u8, bool) {
     (resp[3] & 0x0f, woken)
 }
 
-#[test]
-fn notify_is_accepted_from_primaries_or_with_their_key() {
+/// Two known keys, `xfr` and `other`.
+fn keys() -> (TsigKey, TsigKey) {
     let key: TsigKey = "xfr:hmac-sha256:c2VjcmV0c2VjcmV0".parse().expect("key");
     let other: TsigKey = "other:hmac-sha256:c2VjcmV0c2VjcmV0".parse().expect("key");
-    let cfg = XfrConfig {
+    (key, other)
+}
+
+/// Secondary zone `s.test` of the primary 127.0.0.9 (signing with `primary_key`), both keys
+/// known.
+fn secondary_of_127_0_0_9(
+    key: &TsigKey,
+    other: &TsigKey,
+    primary_key: Option<&TsigKey>,
+    allow_notify: Option<crate::config::xfrzone::TransferAcl>,
+) -> XfrConfig {
+    XfrConfig {
         keys: vec![key.clone(), other.clone()],
         secondaries: vec![SecondaryZone {
             origin: Name::from_ascii("s.test").expect("n"),
             primaries: vec![Primary {
                 addr: "127.0.0.9:53".parse().expect("a"),
-                key: Some(key.name.clone()),
+                key: primary_key.map(|k| k.name.clone()),
             }],
             file: None,
-            allow_notify: None,
+            allow_notify,
         }],
         ..XfrConfig::default()
-    };
+    }
+}
+
+#[test]
+fn notify_is_accepted_from_primaries_or_with_their_key() {
+    let (key, other) = keys();
+    let cfg = secondary_of_127_0_0_9(&key, &other, Some(&key), None);
     let zone = b"\x01s\x04test\x00";
     assert_eq!(run(&cfg, notify(zone), "127.0.0.9:4000"), (0, true));
     assert_eq!(
@@ -85,25 +102,13 @@ fn notify_is_accepted_from_primaries_or_with_their_key() {
 #[test]
 fn allow_notify_admits_more_senders_by_address_or_key() {
     use crate::config::file::MatchEntry;
-    let key: TsigKey = "xfr:hmac-sha256:c2VjcmV0c2VjcmV0".parse().expect("key");
-    let other: TsigKey = "other:hmac-sha256:c2VjcmV0c2VjcmV0".parse().expect("key");
+    let (key, other) = keys();
     let list: Vec<MatchEntry> = ["10.1.0.0/16", "key:other"]
         .into_iter()
         .map(|s| MatchEntry::try_from(s.to_string()).expect("entry"))
         .collect();
-    let cfg = XfrConfig {
-        keys: vec![key.clone(), other.clone()],
-        secondaries: vec![SecondaryZone {
-            origin: Name::from_ascii("s.test").expect("n"),
-            primaries: vec![Primary {
-                addr: "127.0.0.9:53".parse().expect("a"),
-                key: None,
-            }],
-            file: None,
-            allow_notify: Some(crate::config::xfrzone::TransferAcl::new(&list)),
-        }],
-        ..XfrConfig::default()
-    };
+    let acl = crate::config::xfrzone::TransferAcl::new(&list);
+    let cfg = secondary_of_127_0_0_9(&key, &other, None, Some(acl));
     let zone = b"\x01s\x04test\x00";
     assert_eq!(
         run(&cfg, notify(zone), "127.0.0.9:4000"),
