@@ -578,7 +578,8 @@ fn a_named_conf_server_statements_key_signs_the_transfer() {
         format!(
             "key \"xfr\" {{ algorithm hmac-sha256; secret \"{SECRET_B64}\"; }};\n\
              server 127.0.0.1 {{ keys {{ xfr; }}; }};\n\
-             options {{ directory \"{o}\"; listen-on port {our_port} {{ 127.0.0.1; }}; recursion no; }};\n\
+             options {{ directory \"{o}\"; listen-on port {our_port} {{ 127.0.0.1; }};\n\
+             listen-on-v6 {{ none; }}; recursion no; }};\n\
              zone \"sec.test\" {{ type slave; masters {{ 127.0.0.1 port {bind_port}; }}; file \"sec.copy\"; }};\n"
         ),
     )
