@@ -25,7 +25,8 @@
 # What it measures, servers pinned to CPU 0 (--threads 1 / one worker each), dnsperf on CPU 1,
 # 10k-node cluster zone, 70% A / 20% PTR / 10% NXDOMAIN (contrib/bench/gen_zones.py):
 #   1. per transport and server, one unthrottled `dnsperf -m MODE` run: answered qps (max qps)
-#      and the server's CPU share during it;
+#      and the server's CPU share during it; then one closed-loop run (`-q` = `-c`: each
+#      connection waits for its answer before it asks again): answered qps and mean latency;
 #   2. per transport, ROUNDS interleaved rounds (server A B C, A B C, ...) at --rate: server CPU
 #      microseconds per answered query (utime+stime of the process tree / answered queries),
 #      dnsperf's own CPU per answered query (bash `time`: where a server's socket settings can
@@ -172,7 +173,7 @@ perf_run() {
   # bash's `time` reports the user+system CPU of dnsperf (a waited-for descendant): the
   # client's share of the work, which a server's socket settings can move onto it.
   local t
-  t=$( { TIMEFORMAT='%U %S'; time timeout $((secs + 30)) taskset -c 1 dnsperf -s 127.0.0.1 "${mode[@]}" -d "$Q" -l "$secs" -c "$CLIENTS" -q 500 -t 2 "$@" >"$f" 2>&1; } 2>&1 )
+  t=$( { TIMEFORMAT='%U %S'; time timeout $((secs + 30)) taskset -c 1 dnsperf -s 127.0.0.1 "${mode[@]}" -d "$Q" -l "$secs" -c "$CLIENTS" -q "${OUTSTANDING:-500}" -t 2 "$@" >"$f" 2>&1; } 2>&1 )
   c1=$($TOOL cpu "${PID[$s]}")
   CPU_S=$(python3 -c "print($c1 - $c0)")
   CLIENT_S=$(python3 -c "u, s = '$t'.split()[-2:]; print(float(u) + float(s))" 2>/dev/null || echo nan)
@@ -188,6 +189,10 @@ for tr in $TRANSPORTS; do
     q=${DP[qps]:-0}; busy=$(python3 -c "print(round($CPU_S * 100 / max(0.1, $SECS)))")
     rec "$tr" "$s" qps_max "${q%.*}"; rec "$tr" "$s" max_cpu_pct "$busy"
     log "  $tr $s: unthrottled ${q%.*} qps answered, loss ${DP[loss_pct]:-NA}%, server CPU ${busy}%"
+    OUTSTANDING=$CLIENTS perf_run "$tr" "$s" "$SECS" "$WORK/$tr.$s.closed.txt"
+    q=${DP[qps]:-0}; rec "$tr" "$s" qps_closed "${q%.*}"
+    rec "$tr" "$s" lat_closed_ms "$(python3 -c "print(float('${DP[avg_s]:-nan}') * 1000)")"
+    log "  $tr $s: closed loop (-q $CLIENTS) ${q%.*} qps answered, latency mean ${DP[avg_s]:-NA} s"
   done
   for r in $(seq 1 "$ROUNDS"); do
     for s in "${LIST[@]}"; do
@@ -217,8 +222,8 @@ for line in open(res):
         pass
 lines = [f"# Stream transports: CPU per answered query at {rate} qps ({rounds} interleaved rounds of {secs} s, dnsperf -c {clients}; DoH {dohm})", "",
          f"`{cmd}`, {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC, servers on CPU 0, dnsperf on CPU 1.", "",
-         "| transport | server | CPU µs / answered query | vs best peer | dnsperf CPU µs / query | server + dnsperf µs / query | latency mean / max ms @rate | max qps (unthrottled) | server CPU at max |",
-         "|---|---|---|---|---|---|---|---|---|"]
+         "| transport | server | CPU µs / answered query | vs best peer | dnsperf CPU µs / query | server + dnsperf µs / query | latency mean / max ms @rate | max qps (unthrottled) | server CPU at max | closed loop qps / mean latency ms |",
+         "|---|---|---|---|---|---|---|---|---|---|"]
 for tr in ["tcp", "dot", "doh"]:
     rows = {s: v for (t, s), v in d.items() if t == tr}
     if not rows:
@@ -238,7 +243,10 @@ for tr in ["tcp", "dot", "doh"]:
         cl = [x for x in v.get("client_us", []) if x == x]
         clu = f"{statistics.mean(cl):.2f}" if cl else "NA"
         tot = f"{m + statistics.mean(cl):.2f}" if cl and m is not None else "NA"
-        lines.append(f"| {tr} | {s} | {cpu} | {ratio} | {clu} | {tot} | {la} | {q} | {c}% |")
+        cq = int(v["qps_closed"][0]) if v.get("qps_closed") else "NA"
+        clat = [x for x in v.get("lat_closed_ms", []) if x == x]
+        cl_ = f"{cq} / {clat[0]:.2f}" if clat else f"{cq} / NA"
+        lines.append(f"| {tr} | {s} | {cpu} | {ratio} | {clu} | {tot} | {la} | {q} | {c}% | {cl_} |")
 open(out, "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 EOF

@@ -199,7 +199,7 @@ _clusterdns() {
             return 0
             ;;
         clusterdns__subcmd__serve)
-            opts="-h --config --named-conf --zones --listen --threads --no-watch --poll-interval --auto-serial --auto-ptr --debounce-ms --tcp-clients --tcp-idle-timeout --user --metrics --query-log --tcp-clients-per-ip --listen-tls --listen-https --tls-cert --tls-key --rrl-responses-per-second --rrl-errors-per-second --rrl-nxdomains-per-second --rrl-slip --rrl-window --rrl-ipv4-prefix-length --rrl-ipv6-prefix-length --rrl-exempt --allow-transfer --tsig-key --also-notify --secondary --withdraw-grace-ms --max-zone-records --max-zone-bytes --max-generate-records --max-rrset-records --nsid --log --log-format --help"
+            opts="-h --config --named-conf --zones --listen --threads --no-watch --poll-interval --auto-serial --auto-ptr --debounce-ms --tcp-clients --tcp-idle-timeout --tcp-coalesce-us --user --metrics --query-log --tcp-clients-per-ip --listen-tls --listen-https --tls-cert --tls-key --rrl-responses-per-second --rrl-errors-per-second --rrl-nxdomains-per-second --rrl-slip --rrl-window --rrl-ipv4-prefix-length --rrl-ipv6-prefix-length --rrl-exempt --allow-transfer --tsig-key --also-notify --secondary --withdraw-grace-ms --max-zone-records --max-zone-bytes --max-generate-records --max-rrset-records --nsid --log --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -238,6 +238,10 @@ _clusterdns() {
                     return 0
                     ;;
                 --tcp-idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tcp-coalesce-us)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -42,6 +42,7 @@ complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l poll-int
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l debounce-ms -d 'Debounce for file-change events, in milliseconds [default: 20]' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l tcp-clients -d 'Most TCP connections served at once; when full, the idlest is closed for a newcomer (kept under the open-files limit) [default: 1024]' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l tcp-idle-timeout -d 'Close a TCP connection idle for this many seconds [default: 10]' -r
+complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l tcp-coalesce-us -d 'Under concurrent TCP/DoT load, gather a loop\'s queries for up to this many microseconds before answering them together (fewer wake-ups per query; 0: answer at once) [default: 1000]' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l user -d 'Started as root: become this user (and its group) once the sockets are bound' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l metrics -d 'Serve Prometheus metrics at http://ADDR:PORT/metrics' -r
 complete -c clusterdns -n "__fish_clusterdns_using_subcommand serve" -l tcp-clients-per-ip -d 'Most TCP connections from one client address; a newer one closes its idlest [default: 64]' -r

@@ -50,6 +50,9 @@ pub struct FileConfig {
         skip_serializing_if = "is_default_tcp_idle_timeout"
     )]
     pub tcp_idle_timeout: u64,
+    /// Under concurrent stream load, gather queries this many microseconds (`--tcp-coalesce-us`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tcp_coalesce_us: Option<u64>,
     /// Who may query; `None` means anyone (BIND's default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_query: Option<Vec<MatchEntry>>,
@@ -242,6 +245,7 @@ impl Default for FileConfig {
             debounce_ms: default_debounce_ms(),
             tcp_clients: default_tcp_clients(),
             tcp_idle_timeout: default_tcp_idle_timeout(),
+            tcp_coalesce_us: None,
             allow_query: None,
             allow_recursion: None,
             minimal_responses: None,

@@ -189,6 +189,7 @@ impl Layer {
             debounce_ms: Some(c.debounce_ms),
             tcp_clients: Some(c.tcp_clients),
             tcp_idle_timeout: Some(c.tcp_idle_timeout),
+            tcp_coalesce_us: c.tcp_coalesce_us,
             config: Some(src.clone()),
             allow_query: c.allow_query.clone(),
             allow_recursion: c.allow_recursion.clone(),

@@ -11,6 +11,9 @@ use crate::config::tls::{TlsConfig, TlsOptions};
 
 /// Default cap on TCP connections from one client address.
 const DEFAULT_TCP_CLIENTS_PER_IP: usize = 64;
+/// How long a stream loop gathers queries under concurrent load (`docs/performance.md`).
+const DEFAULT_TCP_COALESCE_US: u64 = 1000;
+const MAX_TCP_COALESCE_US: u64 = 10_000;
 use super::access;
 use super::file::{MatchEntry, ServerAddr};
 use super::layer::ConfigSource;
@@ -33,6 +36,8 @@ pub enum ConfigError {
     EmptyUser,
     #[error("--tcp-clients-per-ip must be at least 1")]
     NoTcpClientsPerIp,
+    #[error("--tcp-coalesce-us {0} is more than {MAX_TCP_COALESCE_US} (10 ms); answers would wait too long")]
+    TcpCoalesceTooLong(u64),
     #[error(
         "RRL options need a rate: give --rrl-responses-per-second (or an errors/nxdomains rate)"
     )]
@@ -68,6 +73,7 @@ pub struct ServeOptions {
     pub debounce_ms: Option<u64>,
     pub tcp_clients: Option<usize>,
     pub tcp_idle_timeout: Option<u64>,
+    pub tcp_coalesce_us: Option<u64>,
     pub user: Option<String>,
     pub metrics: Option<SocketAddr>,
     pub query_log: Option<bool>,
@@ -135,6 +141,8 @@ pub struct NetConfig {
     pub threads: usize,
     pub tcp_clients: usize,
     pub tcp_idle_timeout: Duration,
+    /// How long a TCP/DoT loop gathers queries under concurrent load (zero: never).
+    pub tcp_coalesce: Duration,
     /// Most TCP connections from one client address (its idlest is closed for a newer one).
     pub tcp_clients_per_ip: usize,
     /// Response-rate limiting on UDP; `None`: off.
@@ -183,6 +191,7 @@ impl ServeOptions {
             debounce_ms: self.debounce_ms.or(lower.debounce_ms),
             tcp_clients: self.tcp_clients.or(lower.tcp_clients),
             tcp_idle_timeout: self.tcp_idle_timeout.or(lower.tcp_idle_timeout),
+            tcp_coalesce_us: self.tcp_coalesce_us.or(lower.tcp_coalesce_us),
             user: self.user.or(lower.user),
             xfr: self.xfr.over(lower.xfr),
             xfr_flags: self.xfr_flags.or(lower.xfr_flags),
@@ -234,6 +243,10 @@ impl ServeOptions {
         let tcp_idle_timeout = match self.tcp_idle_timeout.unwrap_or(10) {
             0 => return Err(ConfigError::NoTcpIdleTimeout),
             s => Duration::from_secs(s),
+        };
+        let tcp_coalesce = match self.tcp_coalesce_us.unwrap_or(DEFAULT_TCP_COALESCE_US) {
+            us if us > MAX_TCP_COALESCE_US => return Err(ConfigError::TcpCoalesceTooLong(us)),
+            us => Duration::from_micros(us),
         };
         if self.user.as_deref() == Some("") {
             return Err(ConfigError::EmptyUser);
@@ -297,6 +310,7 @@ impl ServeOptions {
                 threads,
                 tcp_clients,
                 tcp_idle_timeout,
+                tcp_coalesce,
                 access,
                 forward_to,
                 tcp_clients_per_ip,
@@ -326,6 +340,7 @@ mod tests {
         assert_eq!(cfg.net.listen.len(), 2);
         assert_eq!(cfg.net.tcp_idle_timeout, Duration::from_secs(10));
         assert_eq!(cfg.net.tcp_clients_per_ip, 64);
+        assert_eq!(cfg.net.tcp_coalesce, Duration::from_micros(1000));
         assert!(cfg.net.rrl.is_none(), "RRL is off by default");
         let file = ServeOptions {
             zones: Some("a".into()),
@@ -369,5 +384,15 @@ mod tests {
             per_ip0.resolve(),
             Err(ConfigError::NoTcpClientsPerIp)
         ));
+        let coalesce = |us| ServeOptions {
+            tcp_coalesce_us: Some(us),
+            ..ServeOptions::default()
+        };
+        assert!(matches!(
+            coalesce(10_001).resolve(),
+            Err(ConfigError::TcpCoalesceTooLong(10_001))
+        ));
+        let off = coalesce(0).resolve().expect("0 turns gathering off");
+        assert!(off.net.tcp_coalesce.is_zero());
     }
 }

@@ -186,6 +186,7 @@ fn start(
         forward,
         rt: tokio::runtime::Handle::current(),
         handed: handed.clone(),
+        coalesce: cfg.tcp_coalesce,
     });
     let started = tcp::start(listeners, cfg.threads, shared).map_err(|(addr, e)| match addr {
         Some(addr) => NetError::Listen { addr, source: e },

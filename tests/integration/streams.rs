@@ -1,6 +1,6 @@
 //! Stream transports: TCP pipelining (many queries in one write, answered in order with their
 //! IDs), frames split across writes, the EDNS keepalive option (RFC 7828); DoT and DoH (in
-//! `streams_tls`) answer as UDP does.
+//! `streams_tls`) answer as UDP does; concurrent clients with the loops gathering queries and without.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -161,11 +161,15 @@ fn keepalive_option_is_answered_with_our_idle_timeout() {
     );
 }
 
-/// Reads until EOF (or the read timeout); true when the server closed the connection.
+/// Reads until EOF (or the read timeout); true when the server closed the connection (a FIN,
+/// or a reset). Bytes from the server are a failure of their own.
 fn closed_by_server(t: &mut TcpStream) -> bool {
     let mut buf = [0u8; 64];
-    matches!(t.read(&mut buf), Ok(0))
-        || matches!(t.read(&mut buf), Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset)
+    match t.read(&mut buf) {
+        Ok(0) => true,
+        Ok(n) => panic!("unexpected bytes from the server: {:02x?}", &buf[..n]),
+        Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+    }
 }
 
 #[test]
@@ -193,7 +197,8 @@ fn idle_connections_close_after_the_timeout_and_active_ones_stay() {
     // Idle: closed by the server about a second after its last answer, not before.
     assert!(
         closed_by_server(&mut active),
-        "the idle connection stays open"
+        "the idle connection stays open {:?} after the last answer",
+        last.elapsed()
     );
     let waited = last.elapsed();
     assert!(
@@ -339,4 +344,50 @@ fn a_client_that_reads_slowly_gets_every_answer_in_order() {
         assert_eq!(a_rdata(&r), [192, 168, 1, 4]);
     }
     writer.join().expect("writer");
+}
+
+/// Sixteen connections, each asking 40 questions one at a time (each waits for its answer):
+/// every answer is right, with the loops gathering queries (the default) and without.
+#[test]
+fn concurrent_clients_are_answered_with_and_without_gathering() {
+    let zones = TempDir::with_example_zones("gather");
+    for extra in [&[][..], &["--tcp-coalesce-us", "0"][..]] {
+        let s = Server::start(zones.path(), extra);
+        let port = s.port;
+        let clients: Vec<_> = (0..16u16)
+            .map(|c| {
+                std::thread::spawn(move || {
+                    let mut t = connect(port);
+                    for i in 0..40u16 {
+                        let (name, want) = if (c + i) % 2 == 0 {
+                            ("lhslave01.lihui.hadoop", [192, 168, 1, 5])
+                        } else {
+                            ("lhmaster.lihui.hadoop", [192, 168, 1, 4])
+                        };
+                        let id = c << 8 | i;
+                        t.write_all(&frame(&query_packet(id, RD, &wire_name(name), 1, None)))
+                            .expect("write");
+                        let r = read_frame(&mut t);
+                        assert_eq!(u16::from_be_bytes([r[0], r[1]]), id);
+                        assert_eq!(a_rdata(&r), want, "{name} on connection {c}");
+                    }
+                })
+            })
+            .collect();
+        for c in clients {
+            c.join().expect("client thread");
+        }
+    }
+}
+
+#[test]
+fn a_gathering_ceiling_over_ten_milliseconds_is_refused() {
+    let zones = TempDir::with_example_zones("gather-bad");
+    let log = Server::try_start(zones.path(), &["--tcp-coalesce-us", "20000"])
+        .err()
+        .expect("the server must not start");
+    assert!(
+        log.contains("--tcp-coalesce-us 20000 is more than 10000"),
+        "{log}"
+    );
 }

@@ -35,6 +35,7 @@ auto_serial = true
 debounce_ms = 50
 tcp_clients = 64
 tcp_idle_timeout = 3
+tcp_coalesce_us = 300
 allow_query = ["any"]
 allow_recursion = ["localhost", "localnets", "!10.1.0.0/16", "10.0.0.0/8", "key:tsig1"]
 forward_to = ["192.0.2.53", "[2001:db8::53]:5353"]
@@ -75,8 +76,13 @@ secret = "c2VjcmV0"
         (Some(2), false, Some(0.5), true)
     );
     assert_eq!(
-        (c.debounce_ms, c.tcp_clients, c.tcp_idle_timeout),
-        (50, 64, 3)
+        (
+            c.debounce_ms,
+            c.tcp_clients,
+            c.tcp_idle_timeout,
+            c.tcp_coalesce_us
+        ),
+        (50, 64, 3, Some(300))
     );
     assert_eq!(
         c.allow_query,

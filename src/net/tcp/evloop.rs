@@ -10,6 +10,7 @@
 //! epoll timeout; an eviction or shutdown also wakes the loop at once.
 
 mod accept;
+mod gather;
 mod send;
 mod tls;
 
@@ -143,6 +144,7 @@ pub(super) struct Loop {
     /// Listeners are out of the epoll set until then (out of descriptors).
     paused_until: Option<u64>,
     fd_warned: bool,
+    gather: gather::Gather,
 }
 
 type SetupError = (Option<SocketAddr>, std::io::Error);
@@ -164,6 +166,7 @@ impl Loop {
             .dot
             .as_ref()
             .map(|_| shared.taps.own_tap(crate::metrics::Proto::Dot));
+        let shared_coalesce = shared.coalesce;
         Ok(Loop {
             shared,
             listeners,
@@ -184,6 +187,7 @@ impl Loop {
             next_sweep: 0,
             paused_until: None,
             fd_warned: false,
+            gather: gather::Gather::new(shared_coalesce),
         })
     }
 
@@ -194,8 +198,10 @@ impl Loop {
     /// Serves until shutdown, then closes this loop's connections.
     pub(super) fn run(mut self) {
         let mut events = Events::with_capacity(EVENTS);
+        let mut last = 0;
         loop {
-            let n = self.epoll.wait(&mut events, self.timeout());
+            let n = self.wait(&mut events, last);
+            last = n;
             self.now_ms = self.shared.table.ms_at(Instant::now());
             if n > 0 && self.batch(&events) == Flow::Stop {
                 break;
@@ -209,6 +215,27 @@ impl Loop {
         }
         for idx in 0..self.slots.len() {
             self.close(idx);
+        }
+    }
+
+    /// Waits for ready descriptors. After a batch of two or more, if nothing is ready yet, the
+    /// loop first gathers: it sleeps outside `epoll_wait` for as long as `gather` says, so that
+    /// queries arriving meanwhile wake nobody and are answered together. A busy loop never
+    /// sleeps (something is always ready).
+    fn wait(&mut self, events: &mut Events, last: usize) -> usize {
+        if !self.gather.wanted(last) {
+            return self.epoll.wait(events, self.timeout());
+        }
+        let n = self.epoll.wait(events, 0);
+        if n > 0 {
+            return n;
+        }
+        std::thread::sleep(self.gather.sleep());
+        let n = self.epoll.wait(events, 0);
+        self.gather.gathered(n);
+        match n {
+            0 => self.epoll.wait(events, self.timeout()),
+            n => n,
         }
     }
 

@@ -14,6 +14,7 @@ use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -60,6 +61,8 @@ pub(super) struct Shared {
     pub(super) rt: tokio::runtime::Handle,
     /// The handed-over connections, waited for (a while) at shutdown.
     pub(super) handed: TaskTracker,
+    /// How long a loop gathers queries under concurrent load (`Loop::wait`); zero: never.
+    pub(super) coalesce: Duration,
 }
 
 /// A running TCP event loop: its thread and what wakes it.
