@@ -7,7 +7,8 @@
 //! connection's answers go out with one `send`, back to back. A short write keeps the rest and
 //! waits for EPOLLOUT without reading that connection meanwhile. A message that needs async
 //! work hands the connection over to the tokio path (`handoff`, with its TLS session). Idle timeouts, evictions and shutdown are checked every `SWEEP_MS`, on the
-//! epoll timeout; an eviction or shutdown also wakes the loop at once.
+//! epoll timeout; an eviction or shutdown also wakes the loop at once. Under concurrent load
+//! a loop sleeps a while before it collects the next batch (`gather`).
 
 mod accept;
 mod gather;
@@ -166,7 +167,7 @@ impl Loop {
             .dot
             .as_ref()
             .map(|_| shared.taps.own_tap(crate::metrics::Proto::Dot));
-        let shared_coalesce = shared.coalesce;
+        let coalesce = shared.coalesce;
         Ok(Loop {
             shared,
             listeners,
@@ -187,7 +188,7 @@ impl Loop {
             next_sweep: 0,
             paused_until: None,
             fd_warned: false,
-            gather: gather::Gather::new(shared_coalesce),
+            gather: gather::Gather::new(coalesce),
         })
     }
 
