@@ -6,9 +6,10 @@
 //! encrypted there as one run of records); once every ready connection has been read, each
 //! connection's answers go out with one `send`, back to back. A short write keeps the rest and
 //! waits for EPOLLOUT without reading that connection meanwhile. A message that needs async
-//! work hands the connection over to the tokio path (`handoff`, with its TLS session). Idle timeouts, evictions and shutdown are checked every `SWEEP_MS`, on the
-//! epoll timeout; an eviction or shutdown also wakes the loop at once. Under concurrent load
-//! a loop sleeps a while before it collects the next batch (`gather`).
+//! work hands the connection over to the tokio path (`handoff`, with its TLS session). Idle
+//! timeouts, evictions and shutdown are checked every `SWEEP_MS`, on the epoll timeout; an
+//! eviction or shutdown also wakes the loop at once. Under concurrent load a loop sleeps a
+//! while before it collects the next batch (`gather`).
 
 mod accept;
 mod gather;

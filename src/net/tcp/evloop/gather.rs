@@ -13,11 +13,12 @@
 //! replied soon after the answers went out, and sleeping longer gathers nothing while they
 //! wait. A timer cannot tell the two apart cheaply (every check is another wake-up), so
 //! every other sleep is a probe of half the length: if the full sleep gathers clearly more
-//! than the probe did, arrivals continue and the sleep grows back to the ceiling; if it
-//! gathers about as much (at most 1.1x), the clients were waiting and the sleep halves. Below `OFF_BELOW`
-//! gathering is not worth its latency (the clients' own turn-around is the batch): the loop
-//! answers at once for `OFF_BATCHES` batches, then probes again from the ceiling.
-//! See `docs/performance.md` for the figures.
+//! than the probe did (1.5x), arrivals continue and the sleep grows back to the ceiling; if it
+//! gathers about as much (at most 1.1x), the clients were waiting and the sleep halves. Below
+//! `OFF_BELOW` gathering is not worth its latency (the clients' own turn-around is the batch):
+//! the loop answers at once for `OFF_BATCHES` batches, then probes again from the ceiling.
+//! Nothing gathered by either sleep counts as waiting clients too. See `docs/performance.md`
+//! for the figures.
 
 use std::time::Duration;
 
