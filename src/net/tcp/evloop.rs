@@ -23,7 +23,7 @@ use std::time::Instant;
 
 use super::epoll::{self, Epoll, Events, Wake, EXCLUSIVE, HUP_ERR, IN, OUT};
 use super::handoff::{self, Handoff};
-use super::{answer, frame_len, frame_need, Listener, Shared, MAX_MSG};
+use super::{frame_len, frame_need, Answering, Listener, Shared, MAX_MSG};
 use crate::metrics::Tap;
 use crate::net::conns;
 use crate::net::keepalive;
@@ -411,8 +411,14 @@ impl Loop {
             transport,
             access,
         };
+        let answering = Answering {
+            snap,
+            store: &shared.store,
+            tap,
+            forward: shared.forward.is_some(),
+            keepalive: Some(ka[proto]),
+        };
         let store = &*shared.store;
-        let forward = shared.forward.is_some();
         let mut pos = 0;
         while let Some(len) = frame_len(&data[pos..]) {
             if len == 0 {
@@ -430,9 +436,7 @@ impl Loop {
             let forwarded = if slow {
                 Some(before)
             } else {
-                answer(
-                    snap, store, &ctx, tap, msg, scratch, arena, ka[proto], forward,
-                )
+                answering.framed(&ctx, msg, scratch, arena)
             };
             if let Some(at) = forwarded {
                 // The tokio path answers this one again (and forwards it).

@@ -15,7 +15,7 @@ use tokio::net::TcpStream;
 use tokio::time::Sleep;
 use tokio_util::sync::WaitForCancellationFuture;
 
-use super::{answer, frame_len, frame_need, keepalive, MAX_MSG};
+use super::{frame_len, frame_need, keepalive, Answering, MAX_MSG};
 use crate::metrics::Tap;
 use crate::net::conns::Conn;
 use crate::net::forward::Forwarder;
@@ -215,8 +215,8 @@ async fn serve_stream<S: AsyncRead + AsyncWrite + Unpin>(
     }
 }
 
-/// `answer` from the current snapshot, with this runtime thread's scratch buffer; where the
-/// fallback SERVFAIL starts in `out` when the query is to be forwarded.
+/// `Answering::framed` from the current snapshot, with this runtime thread's scratch buffer;
+/// where the fallback SERVFAIL starts in `out` when the query is to be forwarded.
 fn answer_here(
     store: &Store,
     ctx: &RequestCtx,
@@ -232,7 +232,14 @@ fn answer_here(
         tap.batch_start(&snap);
         let units = keepalive::units(conn.idle_timeout());
         let before = out.len();
-        let fwd = answer(&snap, store, ctx, tap, msg, &mut s[..], out, units, forward);
+        let answering = Answering {
+            snap: &snap,
+            store,
+            tap,
+            forward,
+            keepalive: Some(units),
+        };
+        let fwd = answering.framed(ctx, msg, &mut s[..], out);
         tap.batch_end(usize::from(fwd.is_none() && out.len() > before));
         fwd
     })

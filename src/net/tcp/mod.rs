@@ -115,69 +115,66 @@ fn out_of_fds(e: &io::Error) -> bool {
     )
 }
 
-/// Answers one query from `snap` into `out` with its length prefix (nothing when it deserves
-/// no answer), counting it in `tap`, through `answer_in` with the keepalive option (RFC 7828,
-/// `keepalive` in 100 ms units). When the query is to be forwarded instead, returns where in
-/// `out` the answer to send if forwarding fails begins (the caller drops it when the
-/// forwarder answers).
-#[allow(clippy::too_many_arguments)] // two call sites, each argument a different resource
-fn answer(
-    snap: &Arc<ZoneSet>,
-    store: &Store,
-    ctx: &RequestCtx,
-    tap: &Tap,
-    msg: &[u8],
-    scratch: &mut [u8],
-    out: &mut Vec<u8>,
-    keepalive: u16,
-    forward: bool,
-) -> Option<usize> {
-    let (len, forwarded) = answer_in(
-        snap,
-        store,
-        ctx,
-        tap,
-        msg,
-        scratch,
-        Some(keepalive),
-        forward,
-    )?;
-    let at = out.len();
-    out.extend_from_slice(&(len as u16).to_be_bytes());
-    out.extend_from_slice(&scratch[..len]);
-    forwarded.then_some(at)
+/// What answering a stream message takes besides the message, its request context and the
+/// buffers: the snapshot, the store (TSIG keys, forwarding's judgement), the metrics tap,
+/// whether outside names may be forwarded, and the keepalive option's value (RFC 7828, 100 ms
+/// units; `None`: never added, as on DoH).
+pub(in crate::net) struct Answering<'a> {
+    pub(in crate::net) snap: &'a Arc<ZoneSet>,
+    pub(in crate::net) store: &'a Store,
+    pub(in crate::net) tap: &'a Tap,
+    pub(in crate::net) forward: bool,
+    pub(in crate::net) keepalive: Option<u16>,
 }
 
-/// One message answered into `scratch` (at least `MAX_MSG` bytes) as every stream transport
-/// answers it (TCP, DoT, DoH): a TSIG-signed query with a key we know answered and signed
-/// instead of NOTAUTH, the keepalive option added when the query asked and `keepalive` (100 ms
-/// units) is given, counted in `tap`. Returns the answer's length and whether the query is to
-/// be forwarded instead (`forward` is on, our answer would be REFUSED and
-/// `query::forwardable` agrees): then `scratch[..len]` is our REFUSED made SERVFAIL, the answer
-/// every transport sends when forwarding fails, and it is not counted. `None`: no answer.
-#[allow(clippy::too_many_arguments)] // each argument a different resource
-pub(in crate::net) fn answer_in(
-    snap: &Arc<ZoneSet>,
-    store: &Store,
-    ctx: &RequestCtx,
-    tap: &Tap,
-    msg: &[u8],
-    scratch: &mut [u8],
-    keepalive: Option<u16>,
-    forward: bool,
-) -> Option<(usize, bool)> {
-    let room = scratch.len().min(MAX_MSG);
-    let mut a = query::respond_ext(snap, msg, &mut scratch[..room - keepalive::REPLY_LEN], ctx)?;
-    if forward && query::forward_instead(snap, msg, &scratch[..a.len], ctx, store) {
-        query::refused_to_servfail(&mut scratch[..a.len]);
-        return Some((a.len, true));
+impl Answering<'_> {
+    /// Answers one query into `out` with its length prefix (nothing when it deserves no
+    /// answer), through `in_scratch`. When the query is to be forwarded instead, returns where
+    /// in `out` the answer to send if forwarding fails begins (the caller drops it when the
+    /// forwarder answers).
+    fn framed(
+        &self,
+        ctx: &RequestCtx,
+        msg: &[u8],
+        scratch: &mut [u8],
+        out: &mut Vec<u8>,
+    ) -> Option<usize> {
+        let (len, forwarded) = self.in_scratch(ctx, msg, scratch)?;
+        let at = out.len();
+        out.extend_from_slice(&(len as u16).to_be_bytes());
+        out.extend_from_slice(&scratch[..len]);
+        forwarded.then_some(at)
     }
-    a.len = query::answer_signed(snap, msg, &mut scratch[..room], a.len, ctx, store);
-    if let (true, Some(units)) = (a.keepalive, keepalive) {
-        a.len = keepalive::append(&mut scratch[..room], a.len, units);
+
+    /// One message answered into `scratch` (at least `MAX_MSG` bytes) as every stream
+    /// transport answers it (TCP, DoT, DoH): a TSIG-signed query with a key we know answered
+    /// and signed instead of NOTAUTH, the keepalive option added when the query asked and one
+    /// is given, counted in the tap. Returns the answer's length and whether the query is to be
+    /// forwarded instead (forwarding is on, our answer would be REFUSED and
+    /// `query::forwardable` agrees): then `scratch[..len]` is our REFUSED made SERVFAIL, the
+    /// answer every transport sends when forwarding fails, and it is not counted. `None`: no
+    /// answer.
+    pub(in crate::net) fn in_scratch(
+        &self,
+        ctx: &RequestCtx,
+        msg: &[u8],
+        scratch: &mut [u8],
+    ) -> Option<(usize, bool)> {
+        let (snap, store) = (self.snap, self.store);
+        let room = scratch.len().min(MAX_MSG);
+        let mut a =
+            query::respond_ext(snap, msg, &mut scratch[..room - keepalive::REPLY_LEN], ctx)?;
+        if self.forward && query::forward_instead(snap, msg, &scratch[..a.len], ctx, store) {
+            query::refused_to_servfail(&mut scratch[..a.len]);
+            return Some((a.len, true));
+        }
+        a.len = query::answer_signed(snap, msg, &mut scratch[..room], a.len, ctx, store);
+        if let (true, Some(units)) = (a.keepalive, self.keepalive) {
+            a.len = keepalive::append(&mut scratch[..room], a.len, units);
+        }
+        self.tap.packet(ctx, msg, &scratch[..a.len], a);
+        Some((a.len, false))
     }
-    tap.packet(ctx, msg, &scratch[..a.len], a);
-    Some((a.len, false))
 }
 
 #[cfg(test)]
@@ -231,20 +228,17 @@ mod tests {
             q
         };
         let mut scratch = vec![0u8; MAX_MSG];
-        // `out` starts with one byte already there; what `answer` returns and writes.
+        // `out` starts with one byte already there; what `framed` returns and writes.
         let mut ask = |msg: &[u8], forward: bool| {
             let mut out = vec![0xaa];
-            let r = answer(
-                &snap,
-                &store,
-                &ctx,
-                &tap,
-                msg,
-                &mut scratch,
-                &mut out,
-                0,
+            let a = Answering {
+                snap: &snap,
+                store: &store,
+                tap: &tap,
                 forward,
-            );
+                keepalive: Some(0),
+            };
+            let r = a.framed(&ctx, msg, &mut scratch, &mut out);
             (r, out)
         };
         let outside = query(b"\x05other\x04test\x00");

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::metrics::{Proto, Tap, Taps};
 use crate::net::forward::Forwarder;
-use crate::net::tcp::{answer_in, MAX_MSG};
+use crate::net::tcp::{Answering, MAX_MSG};
 use crate::query::{RequestCtx, Transport};
 use crate::store::Store;
 
@@ -80,7 +80,7 @@ impl Engine {
         })
     }
 
-    /// Answers `raw` from `peer` as every stream transport does (`tcp::answer_in`), with
+    /// Answers `raw` from `peer` as every stream transport does (`tcp::Answering::in_scratch`), with
     /// whether it is to be forwarded instead.
     fn answer(&self, raw: &[u8], peer: SocketAddr) -> Option<(Vec<u8>, bool)> {
         let access = self.store.access();
@@ -97,16 +97,14 @@ impl Engine {
                 let mut t = t.borrow_mut();
                 let tap = t.get_or_insert_with(|| self.taps.own_tap(Proto::Doh));
                 tap.batch_start(&snap);
-                let r = answer_in(
-                    &snap,
-                    &self.store,
-                    &ctx,
+                let answering = Answering {
+                    snap: &snap,
+                    store: &self.store,
                     tap,
-                    raw,
-                    &mut s[..],
-                    None,
                     forward,
-                );
+                    keepalive: None,
+                };
+                let r = answering.in_scratch(&ctx, raw, &mut s[..]);
                 tap.batch_end(usize::from(r.is_some_and(|(_, f)| !f)));
                 r
             })?;
