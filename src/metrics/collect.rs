@@ -31,6 +31,8 @@ pub(super) struct Sums {
     request_size: PerProto,
     response_size: PerProto,
     pub(super) duration: PerProto,
+    /// The event loops' gathering: (sleeps, microseconds).
+    pub(super) gather: (u64, u64),
 }
 
 fn add_hist<const N: usize>(into: &mut (Vec<u64>, u64), h: &Hist<N>) {
@@ -55,6 +57,7 @@ impl Metrics {
             request_size: Default::default(),
             response_size: Default::default(),
             duration: Default::default(),
+            gather: (0, 0),
         };
         let mut rows = vec![[0u64; RCODES.len()]; ROW_OTHER + 1];
         for sh in &shards {
@@ -72,6 +75,8 @@ impl Metrics {
             add_hist(&mut s.request_size[p], &sh.request_size);
             add_hist(&mut s.response_size[p], &sh.response_size);
             add_hist(&mut s.duration[p], &sh.duration);
+            s.gather.0 += sh.gather_sleeps.load(Relaxed);
+            s.gather.1 += sh.gather_us.load(Relaxed);
         }
         for (r, counts) in rows.into_iter().enumerate() {
             let label = match r {
@@ -234,6 +239,20 @@ impl Collector for Scrape {
             MetricType::Gauge,
         )?
         .encode_gauge(&(m.last_error.load(Relaxed) as i64))?;
+        e.encode_descriptor(
+            "clusterdns_stream_gather_sleeps",
+            "Sleeps of the TCP/DoT event loops gathering queries under concurrent load (--tcp-coalesce-us).",
+            None,
+            MetricType::Counter,
+        )?
+        .encode_counter::<NoLabelSet, _, u64>(&s.gather.0, None)?;
+        e.encode_descriptor(
+            "clusterdns_stream_gather_seconds",
+            "Time the TCP/DoT event loops slept gathering queries (at most this much added latency per sleep).",
+            None,
+            MetricType::Counter,
+        )?
+        .encode_counter::<NoLabelSet, f64, u64>(&(s.gather.1 as f64 * 1e-6), None)?;
         e.encode_descriptor(
             "clusterdns_query_log_dropped",
             "Query-log lines dropped because the log writer fell behind.",

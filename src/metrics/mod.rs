@@ -14,7 +14,7 @@ pub mod xfr;
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, Weak};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 pub use http::{serve_metrics, MetricsError};
 
@@ -249,6 +249,15 @@ impl Tap {
         if let Some(l) = &self.log {
             let us = self.t0.map_or(0, |t| t.elapsed().as_micros() as u64);
             l.send(ctx.peer, query, response, a.qtype, us);
+        }
+    }
+
+    /// Counts one sleep of an event loop gathering queries (`--tcp-coalesce-us`).
+    #[inline]
+    pub fn gathered(&self, slept: Duration) {
+        if let Some(s) = &self.shard {
+            s.add(&s.gather_sleeps, 1);
+            s.add(&s.gather_us, slept.as_micros() as u64);
         }
     }
 

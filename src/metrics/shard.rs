@@ -65,6 +65,9 @@ pub(super) struct Shard {
     pub(super) response_size: Hist<NSIZE>,
     /// In microseconds.
     pub(super) duration: Hist<NDUR>,
+    /// A TCP/DoT event loop's sleeps gathering queries, and their microseconds.
+    pub(super) gather_sleeps: AtomicU64,
+    pub(super) gather_us: AtomicU64,
 }
 
 impl Shard {
@@ -77,6 +80,8 @@ impl Shard {
             request_size: Hist::new(),
             response_size: Hist::new(),
             duration: Hist::new(),
+            gather_sleeps: AtomicU64::new(0),
+            gather_us: AtomicU64::new(0),
         }
     }
 

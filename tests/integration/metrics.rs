@@ -1,5 +1,6 @@
 //! `/metrics` and the query log against the real binary: counters move with queries, reload
-//! counters with a good and a broken edit, the serial gauge with a serial bump.
+//! counters with a good and a broken edit, the serial gauge with a serial bump, the event
+//! loops' gathering counters under concurrent TCP load.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -68,14 +69,7 @@ const LAST_ERR: &str = "clusterdns_reload_last_error_timestamp_seconds";
 fn metrics_follow_queries_and_reloads() {
     let z = TempDir::with_example_zones("metrics");
     let s = Server::start(z.path(), &["--metrics", "127.0.0.1:0", "--query-log"]);
-    s.wait_log("metrics on http://127.0.0.1:", Duration::from_secs(10));
-    let log = s.log();
-    let mport: u16 = log
-        .split("metrics on http://127.0.0.1:")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .and_then(|p| p.parse().ok())
-        .expect("metrics port in the log");
+    let mport = metrics_port(&s);
 
     let t0 = scrape(mport);
     assert!(t0.contains(r#"clusterdns_build_info{version=""#), "{t0}");
@@ -159,4 +153,100 @@ fn dashboard_names_exist(scrape: &str) {
         seen += 1;
     }
     assert!(seen >= 8, "{seen}");
+}
+
+const GATHER: &str = "clusterdns_stream_gather_sleeps_total";
+const GATHER_S: &str = "clusterdns_stream_gather_seconds_total";
+
+/// Eight connections at once, each asking 20 questions in turn.
+fn concurrent_tcp_load(port: u16) {
+    let clients: Vec<_> = (0..8)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let q = crate::harness::query_packet(
+                    7,
+                    crate::harness::RD,
+                    &crate::harness::wire_name("lhmaster.lihui.hadoop"),
+                    1,
+                    None,
+                );
+                let mut framed = (q.len() as u16).to_be_bytes().to_vec();
+                framed.extend_from_slice(&q);
+                let mut t = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+                t.set_read_timeout(Some(Duration::from_secs(5)))
+                    .expect("timeout");
+                for _ in 0..20 {
+                    t.write_all(&framed).expect("write");
+                    let mut len = [0u8; 2];
+                    t.read_exact(&mut len).expect("length");
+                    let mut r = vec![0u8; u16::from_be_bytes(len) as usize];
+                    t.read_exact(&mut r).expect("answer");
+                    assert_eq!(&r[..2], &[0, 7], "the answer to our query");
+                }
+            })
+        })
+        .collect();
+    for c in clients {
+        c.join().expect("client");
+    }
+}
+
+/// The `/metrics` port a server logged.
+pub(crate) fn metrics_port(s: &Server) -> u16 {
+    s.wait_log("metrics on http://127.0.0.1:", Duration::from_secs(10));
+    s.log()
+        .split("metrics on http://127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .expect("metrics port in the log")
+}
+
+/// The event loops' gathering is counted (sleeps and time) under concurrent TCP load, and
+/// never with `--tcp-coalesce-us 0`.
+#[test]
+fn gathering_is_counted_and_off_means_never() {
+    let z = TempDir::with_example_zones("metrics-gather");
+    let on = Server::start(z.path(), &["--metrics", "127.0.0.1:0"]);
+    let mport = metrics_port(&on);
+    assert!(
+        scrape(mport).contains(GATHER),
+        "the counter is there from the start"
+    );
+    // Whether a batch finds two connections ready is up to the scheduler: load until it did.
+    let t0 = Instant::now();
+    let t = loop {
+        concurrent_tcp_load(on.port);
+        let t = scrape(mport);
+        if value(&t, GATHER) > 0.0 {
+            break t;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "no gathering under load:\n{t}"
+        );
+    };
+    let secs = value(&t, GATHER_S);
+    assert!(
+        secs > 0.0 && secs <= value(&t, GATHER) * 0.001 + 1e-9,
+        "{t}"
+    );
+
+    let off = Server::start(
+        z.path(),
+        &["--metrics", "127.0.0.1:0", "--tcp-coalesce-us", "0"],
+    );
+    let mport = metrics_port(&off);
+    for _ in 0..5 {
+        concurrent_tcp_load(off.port);
+    }
+    let t = scrape(mport);
+    assert!(
+        value(
+            &t,
+            r#"clusterdns_dns_requests_total{proto="tcp",family="1",type="A"}"#
+        ) >= 800.0,
+        "{t}"
+    );
+    assert_eq!(value(&t, GATHER), 0.0, "{t}");
 }

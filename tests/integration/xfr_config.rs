@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::bind::free_port;
 use crate::harness::{dig, nsupdate, Server, TempDir};
-use crate::metrics::{scrape, value};
+use crate::metrics::{metrics_port, scrape, value};
 use crate::peers::{axfr, serial_at, wait_until, Peer};
 
 const SECRET_B64: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
@@ -172,17 +172,6 @@ fn toml_secondary_of_bind_with_tsig_notify_ixfr_disk_and_expire() {
     let m = scrape(metrics_port(&s));
     let expired = r#"clusterdns_secondary_zone_state{zone="sec.test.",state="expired"}"#;
     assert_eq!(value(&m, expired), 1.0, "{m}");
-}
-
-/// The `/metrics` port a server logged.
-fn metrics_port(s: &Server) -> u16 {
-    s.wait_log("metrics on http://127.0.0.1:", Duration::from_secs(10));
-    s.log()
-        .split("metrics on http://127.0.0.1:")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .and_then(|p| p.parse().ok())
-        .expect("metrics port in the log")
 }
 
 #[test]

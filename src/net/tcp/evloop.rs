@@ -232,7 +232,9 @@ impl Loop {
         if n > 0 {
             return n;
         }
-        std::thread::sleep(self.gather.sleep());
+        let slept = self.gather.sleep();
+        std::thread::sleep(slept);
+        self.tap.gathered(slept);
         let n = self.epoll.wait(events, 0);
         self.gather.gathered(n);
         match n {
