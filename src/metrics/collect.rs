@@ -240,14 +240,14 @@ impl Collector for Scrape {
         )?
         .encode_gauge(&(m.last_error.load(Relaxed) as i64))?;
         e.encode_descriptor(
-            "clusterdns_stream_gather_sleeps",
+            "clusterdns_tcp_coalesce_sleeps",
             "Sleeps of the TCP/DoT event loops gathering queries under concurrent load (--tcp-coalesce-us).",
             None,
             MetricType::Counter,
         )?
         .encode_counter::<NoLabelSet, _, u64>(&s.gather.0, None)?;
         e.encode_descriptor(
-            "clusterdns_stream_gather_seconds",
+            "clusterdns_tcp_coalesce_seconds",
             "Time the TCP/DoT event loops slept gathering queries (at most this much added latency per sleep).",
             None,
             MetricType::Counter,

@@ -155,8 +155,8 @@ fn dashboard_names_exist(scrape: &str) {
     assert!(seen >= 8, "{seen}");
 }
 
-const GATHER: &str = "clusterdns_stream_gather_sleeps_total";
-const GATHER_S: &str = "clusterdns_stream_gather_seconds_total";
+const GATHER: &str = "clusterdns_tcp_coalesce_sleeps_total";
+const GATHER_S: &str = "clusterdns_tcp_coalesce_seconds_total";
 
 /// Eight connections at once, each asking 20 questions in turn.
 fn concurrent_tcp_load(port: u16) {
