@@ -161,14 +161,30 @@ fn keepalive_option_is_answered_with_our_idle_timeout() {
     );
 }
 
-/// Reads until EOF (or the read timeout); true when the server closed the connection (a FIN,
-/// or a reset). Bytes from the server are a failure of their own.
+/// Reads until EOF (or the read timeout); true when the server closed the connection: a FIN,
+/// a reset, or any other error that ends the connection. Bytes from the server are a failure
+/// of their own. Only the timeout says "still open". A read on a socket with a timeout fails
+/// with EINTR whenever a signal handler runs, SA_RESTART or not (signal(7)); such a read is
+/// taken again (CI once saw this read fail 174 ms after the last answer, with the server's
+/// idle timeout 1 s away).
 fn closed_by_server(t: &mut TcpStream) -> bool {
+    use std::io::ErrorKind::{Interrupted, TimedOut, WouldBlock};
     let mut buf = [0u8; 64];
-    match t.read(&mut buf) {
-        Ok(0) => true,
-        Ok(n) => panic!("unexpected bytes from the server: {:02x?}", &buf[..n]),
-        Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match t.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(n) => panic!("unexpected bytes from the server: {:02x?}", &buf[..n]),
+            Err(e) if e.kind() == Interrupted && std::time::Instant::now() < deadline => {}
+            Err(e) if matches!(e.kind(), WouldBlock | TimedOut | Interrupted) => return false,
+            Err(e) => {
+                eprintln!(
+                    "closed_by_server: the read failed with {e} ({:?})",
+                    e.kind()
+                );
+                return true;
+            }
+        }
     }
 }
 
