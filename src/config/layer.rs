@@ -143,15 +143,11 @@ impl Layer {
             ..ZoneList::default()
         };
         for z in &self.config.zones {
-            let origin = if z.name == "." {
-                Name::root()
-            } else {
-                match Name::from_ascii(z.name.trim_end_matches('.')) {
-                    Ok(n) => n,
-                    Err(e) => {
-                        out.errors.push(format!("zone {:?}: bad name: {e}", z.name));
-                        continue;
-                    }
+            let origin = match super::xfrzone::origin_of(&z.name) {
+                Ok(n) => n,
+                Err(e) => {
+                    out.errors.push(e);
+                    continue;
                 }
             };
             // A secondary zone is kept in its file, by default `ORIGIN.zone` in the zone dir.

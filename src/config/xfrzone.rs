@@ -110,8 +110,8 @@ fn keyed(
     (socket(server), key)
 }
 
-/// The origin of a `[[zone]]` name (`.` is the root).
-fn origin_of(name: &str) -> Result<Name, String> {
+/// The origin of a `[[zone]]` name (`.` is the root); the error says which zone.
+pub(crate) fn origin_of(name: &str) -> Result<Name, String> {
     if name == "." {
         return Ok(Name::root());
     }

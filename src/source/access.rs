@@ -1,5 +1,5 @@
-//! The config file's access lists (`allow_query`, global and per zone, `allow_recursion`) and forwarders
-//! (`forward_to`) applied at each reload: the catalog keeps them as the config file's last
+//! The config file's access lists (`allow_query`, global and per zone, `allow_recursion`) and
+//! forwarders (`forward_to`) applied at each reload: the catalog keeps them as the config file's last
 //! good read had them; the reloader turns the lists into prefix tables and publishes a new
 //! `Access` when they changed, in one step, as it does with zones, and a new upstream list
 //! (the forwarding task then starts a new resolver). The NSID stays what it was at start.
@@ -8,7 +8,6 @@ use std::net::SocketAddr;
 
 use crate::config::access;
 use crate::config::file::{MatchEntry, ServerAddr};
-use crate::dns::name::Name;
 use crate::query::acl::{Access, Table};
 use crate::store::Store;
 
@@ -36,7 +35,7 @@ pub(super) fn apply(store: &Store, lists: &AccessLists) -> bool {
             .zone_query
             .iter()
             .filter_map(|(name, list)| {
-                let origin = Name::from_ascii(name.trim_end_matches('.')).ok()?;
+                let origin = crate::config::xfrzone::origin_of(name).ok()?;
                 let key: Box<[u8]> = origin.to_lowercase().wire().into();
                 Some((key, access::table(list, &ifaces)))
             })
@@ -64,4 +63,36 @@ pub(super) fn apply(store: &Store, lists: &AccessLists) -> bool {
         }
     }
     access
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::ZoneSet;
+
+    #[test]
+    fn zone_lists_are_keyed_by_lower_case_origin_the_root_included() {
+        let store = Store::new(ZoneSet::default());
+        let entry = |t: &str| MatchEntry::try_from(t.to_string()).expect("entry");
+        let lists = AccessLists {
+            zone_query: vec![
+                ("Lihui.Hadoop.".to_string(), vec![entry("192.0.2.0/24")]),
+                (".".to_string(), vec![entry("none")]),
+            ],
+            ..AccessLists::default()
+        };
+        assert!(apply(&store, &lists));
+        let access = store.access();
+        let lihui = access
+            .zones
+            .get(&b"\x05lihui\x06hadoop\x00"[..])
+            .expect("lihui.hadoop");
+        assert!(lihui.allows("192.0.2.7".parse().expect("ip")));
+        assert!(!lihui.allows("198.51.100.7".parse().expect("ip")));
+        let root = access
+            .zones
+            .get(&b"\x00"[..])
+            .expect("the root zone's list");
+        assert!(!root.allows("192.0.2.7".parse().expect("ip")));
+    }
 }
