@@ -336,65 +336,65 @@ impl<'s> Resolver<'s, '_> {
         Some((addr, len, key?))
     }
 
-    /// `minimal-responses yes|no|no-auth|no-auth-recursive;`.
+    /// `minimal-responses yes|no|no-auth|no-auth-recursive;` (in `options` or a view).
     fn minimal_responses(&mut self, stmt: &Stmt) -> Option<crate::query::Minimal> {
         use crate::query::Minimal as M;
-        let v = self.single(stmt, "a minimal-responses mode")?;
-        match v.to_ascii_lowercase().as_str() {
-            "yes" | "true" | "1" => Some(M::Yes),
-            "no" | "false" | "0" => Some(M::No),
-            "no-auth" => Some(M::NoAuth),
-            "no-auth-recursive" => Some(M::NoAuthRecursive),
-            _ => {
-                self.invalid(
-                    &stmt.items[1],
-                    format!("invalid minimal-responses mode '{v}'"),
-                );
-                None
-            }
-        }
+        let words = [
+            ("no-auth", M::NoAuth),
+            ("no-auth-recursive", M::NoAuthRecursive),
+        ];
+        self.word(
+            stmt,
+            "a minimal-responses mode",
+            Some((M::Yes, M::No)),
+            &words,
+        )
     }
 
     /// `notify yes|no|explicit|primary-only;` (in `options`, a view or a zone).
     fn notify(&mut self, stmt: &Stmt) -> Option<Notify> {
-        let v = self.single(stmt, "a notify mode")?;
-        match v.to_ascii_lowercase().as_str() {
-            "yes" | "true" | "1" => Some(Notify::Yes),
-            "no" | "false" | "0" => Some(Notify::No),
-            "explicit" => Some(Notify::Explicit),
-            "master-only" | "primary-only" => Some(Notify::PrimaryOnly),
-            _ => {
-                self.invalid(&stmt.items[1], format!("invalid notify mode '{v}'"));
-                None
-            }
-        }
+        let words = [
+            ("explicit", Notify::Explicit),
+            ("master-only", Notify::PrimaryOnly),
+            ("primary-only", Notify::PrimaryOnly),
+        ];
+        self.word(
+            stmt,
+            "a notify mode",
+            Some((Notify::Yes, Notify::No)),
+            &words,
+        )
     }
 
     pub(super) fn boolean(&mut self, stmt: &Stmt) -> Option<bool> {
-        let v = self.single(stmt, "yes or no")?;
-        match v.to_ascii_lowercase().as_str() {
-            "yes" | "true" | "1" => Some(true),
-            "no" | "false" | "0" => Some(false),
-            _ => {
-                self.invalid(&stmt.items[1], format!("expected yes or no, found '{v}'"));
-                None
-            }
-        }
+        self.word(stmt, "yes or no", Some((true, false)), &[])
     }
 
     pub(super) fn forward(&mut self, stmt: &Stmt) -> Option<ForwardMode> {
-        let v = self.single(stmt, "only or first")?;
-        match v.to_ascii_lowercase().as_str() {
-            "only" => Some(ForwardMode::Only),
-            "first" => Some(ForwardMode::First),
-            _ => {
-                self.invalid(
-                    &stmt.items[1],
-                    format!("expected only or first, found '{v}'"),
-                );
-                None
-            }
+        let words = [("only", ForwardMode::Only), ("first", ForwardMode::First)];
+        self.word(stmt, "only or first", None, &words)
+    }
+
+    /// The one value of `stmt`, a word (any case) that means one of `words`, or, when
+    /// `yes_no` is given, yes (true, 1) or no (false, 0); else an error expecting `what`.
+    fn word<T: Copy>(
+        &mut self,
+        stmt: &Stmt,
+        what: &str,
+        yes_no: Option<(T, T)>,
+        words: &[(&str, T)],
+    ) -> Option<T> {
+        let v = self.single(stmt, what)?;
+        let lower = v.to_ascii_lowercase();
+        let found = match (yes_no, lower.as_str()) {
+            (Some((yes, _)), "yes" | "true" | "1") => Some(yes),
+            (Some((_, no)), "no" | "false" | "0") => Some(no),
+            (_, w) => words.iter().find(|(name, _)| *name == w).map(|&(_, t)| t),
+        };
+        if found.is_none() {
+            self.invalid(&stmt.items[1], format!("expected {what}, found '{v}'"));
         }
+        found
     }
 
     pub(super) fn invalid(&mut self, item: &Item, message: String) {

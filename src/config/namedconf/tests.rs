@@ -609,3 +609,28 @@ zone "p.test" { type master; file "p"; also-notify { 192.0.2.2 port 5300; }; };
         conf.warnings
     );
 }
+
+#[test]
+fn keyword_values_in_any_case_or_an_error_naming_what_was_expected() {
+    let conf = read_str(
+        "options { minimal-responses NO-AUTH; notify Master-Only; recursion TRUE; forward First; };\n",
+    )
+    .expect("reads");
+    let o = &conf.options;
+    assert_eq!(o.minimal_responses, Some(crate::query::Minimal::NoAuth));
+    assert_eq!(o.notify, Some(Notify::PrimaryOnly));
+    assert_eq!(o.recursion, Some(true));
+    assert_eq!(o.forward, Some(ForwardMode::First));
+    assert_error(
+        "options {\n  notify maybe;\n};\n",
+        "/t/named.conf:2: expected a notify mode, found 'maybe'",
+    );
+    assert_error(
+        "options { minimal-responses 2; };\n",
+        "expected a minimal-responses mode, found '2'",
+    );
+    assert_error(
+        "options { forward yes; };\n",
+        "expected only or first, found 'yes'",
+    );
+}
