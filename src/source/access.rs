@@ -1,8 +1,9 @@
 //! The config file's access lists (`allow_query`, global and per zone, `allow_recursion`) and
-//! forwarders (`forward_to`) applied at each reload: the catalog keeps them as the config file's last
-//! good read had them; the reloader turns the lists into prefix tables and publishes a new
-//! `Access` when they changed, in one step, as it does with zones, and a new upstream list
-//! (the forwarding task then starts a new resolver). The NSID stays what it was at start.
+//! forwarders (`forward_to`) applied at each reload: the catalog keeps them as the config
+//! file's last good read had them; the reloader turns the lists into prefix tables and
+//! publishes a new `Access` when they changed, in one step, as it does with zones, and a new
+//! upstream list (the forwarding task then starts a new resolver). The NSID stays what it was
+//! at start.
 
 use std::net::SocketAddr;
 

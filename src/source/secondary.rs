@@ -145,8 +145,9 @@ fn reconcile(
 /// Answers one incoming NOTIFY: accepted (NOERROR, AA) for a zone we are secondary for when it
 /// comes from the address of one of its primaries (it only makes us ask the primary, with
 /// the primary's key when it has one) or is signed with a key its primaries name, or when
-/// the zone's `allow_notify` allows its address or key; the zone's task is then woken at once. Otherwise REFUSED (NOTAUTH for a zone we do not transfer).
-/// `wake` is the task of a zone (by its lowercased origin).
+/// the zone's `allow_notify` allows its address or key; the zone's task is then woken at
+/// once. Otherwise REFUSED (NOTAUTH for a zone we do not transfer). `wake` is the task of a
+/// zone (by its lowercased origin).
 fn answer_notify(job: NotifyJob, cfg: &XfrConfig, wake: impl Fn(&Name) -> Option<Arc<Notify>>) {
     let p = &job.packet;
     let verified = tsig::verify(p, &cfg.keys, tsig::now());

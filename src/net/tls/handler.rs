@@ -80,8 +80,8 @@ impl Engine {
         })
     }
 
-    /// Answers `raw` from `peer` as every stream transport does (`tcp::Answering::in_scratch`), with
-    /// whether it is to be forwarded instead.
+    /// Answers `raw` from `peer` as every stream transport does
+    /// (`tcp::Answering::in_scratch`), with whether it is to be forwarded instead.
     fn answer(&self, raw: &[u8], peer: SocketAddr) -> Option<(Vec<u8>, bool)> {
         let access = self.store.access();
         let ctx = RequestCtx {
