@@ -122,6 +122,18 @@ impl Server {
         panic!("log never contained {needle:?}:\n{}", self.log());
     }
 
+    /// The port the log names right after `needle` (e.g. "metrics on http://127.0.0.1:"),
+    /// waiting up to 10 s for the line.
+    pub fn logged_port(&self, needle: &str) -> u16 {
+        self.wait_log(needle, Duration::from_secs(10));
+        let log = self.log();
+        let rest = log.split(needle).nth(1).unwrap_or_default();
+        rest.split(|c: char| !c.is_ascii_digit())
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no port after {needle:?}:\n{log}"))
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }

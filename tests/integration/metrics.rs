@@ -193,13 +193,7 @@ fn concurrent_tcp_load(port: u16) {
 
 /// The `/metrics` port a server logged.
 pub(crate) fn metrics_port(s: &Server) -> u16 {
-    s.wait_log("metrics on http://127.0.0.1:", Duration::from_secs(10));
-    s.log()
-        .split("metrics on http://127.0.0.1:")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .and_then(|p| p.parse().ok())
-        .expect("metrics port in the log")
+    s.logged_port("metrics on http://127.0.0.1:")
 }
 
 /// The event loops' gathering is counted (sleeps and time) under concurrent TCP load, and

@@ -39,14 +39,7 @@ pub(crate) fn make_cert(dir: &Path, cn: &str) -> (PathBuf, PathBuf) {
 
 /// The port the server logged for "serving DNS over WHAT on 127.0.0.1:PORT".
 pub(crate) fn logged_port(s: &Server, what: &str) -> u16 {
-    let needle = format!("serving DNS over {what} on 127.0.0.1:");
-    s.wait_log(&needle, Duration::from_secs(10));
-    let log = s.log();
-    let rest = log.split(&needle).nth(1).expect("logged");
-    rest.split(|c: char| !c.is_ascii_digit())
-        .next()
-        .and_then(|p| p.parse().ok())
-        .expect("port")
+    s.logged_port(&format!("serving DNS over {what} on 127.0.0.1:"))
 }
 
 /// Runs a dig-like tool (`dig` or `kdig`) at `port` and parses what it printed. A try that
@@ -272,15 +265,7 @@ fn toml_keys_acl_and_metrics_apply_to_dot_and_doh() {
         let got = ask("kdig", port, &[how, "lhslave01.lihui.hadoop", "A"]);
         assert_eq!(got.status, "REFUSED", "{how}: {}", got.raw);
     }
-    s.wait_log("metrics on http://127.0.0.1:", Duration::from_secs(10));
-    let log = s.log();
-    let mport: u16 = log
-        .split("metrics on http://127.0.0.1:")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .and_then(|p| p.parse().ok())
-        .expect("metrics port in the log");
-    let text = scrape(mport);
+    let text = scrape(crate::metrics::metrics_port(&s));
     for series in [
         r#"clusterdns_dns_requests_total{proto="dot",family="1",type="A"} 1"#,
         r#"clusterdns_dns_requests_total{proto="doh",family="1",type="A"} 2"#,
